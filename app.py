@@ -1,0 +1,230 @@
+"""Composition root: settings -> store -> Graph -> bot -> scheduler -> aiohttp.
+
+``python app.py`` runs the bot. Everything is built here and handed down, so no
+module reaches for globals; tests build the same graph of objects with their
+own settings and clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core.authorization import Connections
+from sqlalchemy import text
+
+from bot.application import create_agent_application
+from bot.clock import Clock, utc_now
+from bot.commands import ChatCommands
+from bot.connector import TeamsConnector
+from bot.delivery import DeliveryWorker
+from bot.graph import GraphGateway, build_graph_client
+from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
+from bot.http import Endpoint, create_routes
+from bot.intake import Intake
+from bot.logging_setup import announce_mode, configure_logging
+from bot.reviewer_cards import EntraLinks, ReviewerCards
+from bot.store.database import create_engine, migrate, session_factory
+from config.settings import Mode, Settings, load_settings
+
+logger = logging.getLogger("consent_desk")
+
+SANDBOX_BOT_ID = "00000000-0000-0000-0000-00000000000011"
+BOT_FRAMEWORK_RESOURCE = "https://api.botframework.com"
+
+
+@dataclass(slots=True)
+class Services:
+    """The running pieces, exposed on the aiohttp app for tests."""
+
+    settings: Settings
+    graph_url: str
+    graph: GraphGateway
+    intake: Intake
+    delivery: DeliveryWorker
+    commands: ChatCommands
+    scheduler: AsyncIOScheduler
+
+
+class Runtime:
+    """Filled in when the app starts; the app itself cannot change after start-up."""
+
+    services: Services | None = None
+
+    def require(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("the app has not started")
+        return self.services
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def connection_manager_for(settings: Settings) -> MsalConnectionManager:
+    """Agents SDK connection settings; unsigned activities are allowed only in sandbox mode."""
+    if settings.mode is Mode.SANDBOX:
+        connection = {"ANONYMOUS_ALLOWED": True}
+    else:
+        assert settings.client_secret is not None
+        connection = {
+            "AUTHTYPE": "ClientSecret",
+            "CLIENTID": settings.client_id,
+            "CLIENTSECRET": settings.client_secret.get_secret_value(),
+            "TENANTID": settings.tenant_id,
+            "AUTHORITY": f"{settings.authority_host}/{settings.tenant_id}",
+            "ANONYMOUS_ALLOWED": False,
+        }
+    return MsalConnectionManager(CONNECTIONS={"SERVICE_CONNECTION": {"SETTINGS": connection}})
+
+
+def connector_token_source(settings: Settings, connections: Connections):  # type: ignore[no-untyped-def]
+    """Bot Connector tokens: none for the local Playground, MSAL app tokens otherwise."""
+
+    async def sandbox_token(_service_url: str) -> str:
+        return ""
+
+    async def app_token(_service_url: str) -> str:
+        provider = connections.get_default_connection()
+        token = await provider.get_access_token(
+            BOT_FRAMEWORK_RESOURCE, [f"{BOT_FRAMEWORK_RESOURCE}/.default"]
+        )
+        return str(token)
+
+    return sandbox_token if settings.mode is Mode.SANDBOX else app_token
+
+
+def create_app(
+    settings: Settings, *, clock: Clock = utc_now, start_jobs: bool = True
+) -> web.Application:
+    """Build the aiohttp application; resources open and close with its lifecycle."""
+    app = web.Application(client_max_size=512 * 1024)
+    connections = connection_manager_for(settings)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            graph_url = settings.graph_base_url
+            tenant_id = settings.tenant_id or ""
+            if settings.runs_embedded_sandbox:
+                from sandbox.seed import TENANT_ID
+                from sandbox.server import start_sandbox
+
+                sandbox = await start_sandbox(port=settings.sandbox_port)
+                stack.push_async_callback(sandbox.close)
+                graph_url, tenant_id = sandbox.url, TENANT_ID
+            elif settings.mode is Mode.SANDBOX:
+                from sandbox.seed import TENANT_ID
+
+                tenant_id = TENANT_ID
+            announce_mode(settings, graph_url)
+
+            engine = create_engine(settings.effective_database_url)
+            stack.push_async_callback(engine.dispose)
+            await migrate(engine)
+            sessions = session_factory(engine)
+
+            if settings.mode is Mode.SANDBOX:
+                token_provider = SandboxTokenProvider(graph_url)
+            else:
+                assert settings.client_id
+                assert settings.client_secret
+                assert settings.tenant_id
+                token_provider = ClientCredentialsTokenProvider(
+                    graph_base_url=graph_url,
+                    authority_host=settings.authority_host,
+                    tenant_id=settings.tenant_id,
+                    client_id=settings.client_id,
+                    client_secret=settings.client_secret.get_secret_value(),
+                )
+            graph = GraphGateway(build_graph_client(graph_url, token_provider), clock=clock)
+            stack.push_async_callback(graph.close)
+
+            connector = TeamsConnector(
+                bot_id=settings.client_id or SANDBOX_BOT_ID,
+                bot_name=settings.bot_name,
+                token_source=connector_token_source(settings, connections),
+            )
+            stack.push_async_callback(connector.close)
+            delivery = DeliveryWorker(
+                sessions, connector, clock, interval_seconds=settings.delivery_interval_seconds
+            )
+            cards = ReviewerCards(EntraLinks(settings.authority_host, tenant_id), clock)
+            intake = Intake(graph, sessions, cards, clock, on_queued=delivery.notify)
+            commands = ChatCommands(
+                sessions,
+                graph,
+                cards,
+                clock,
+                anyone_may_configure=settings.mode is Mode.SANDBOX,
+                on_queued=delivery.notify,
+            )
+            scheduler = AsyncIOScheduler(timezone="UTC")
+            runtime.services = Services(
+                settings, graph_url, graph, intake, delivery, commands, scheduler
+            )
+
+            agent = create_agent_application(commands, connections)
+            adapter = CloudAdapter(connection_manager=connections)
+
+            async def readiness() -> dict[str, bool]:
+                checks = {"store": False}
+                try:
+                    async with engine.connect() as connection:
+                        await connection.execute(text("SELECT 1"))
+                    checks["store"] = True
+                except Exception:
+                    logger.warning("store not reachable", exc_info=True)
+                return checks
+
+            endpoint.bind(agent, adapter, readiness)
+
+            if start_jobs:
+                delivery.start()
+                stack.push_async_callback(delivery.stop)
+                scheduler.add_job(
+                    _run_intake,
+                    "interval",
+                    args=[intake],
+                    seconds=settings.poll_interval_seconds,
+                    next_run_time=clock(),
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=int(timedelta(minutes=5).total_seconds()),
+                    id="intake",
+                )
+                scheduler.start()
+                stack.callback(scheduler.shutdown, wait=False)
+            yield
+
+    app["agent_configuration"] = connections.get_default_connection_configuration()
+    runtime = Runtime()
+    endpoint = Endpoint()
+    app[RUNTIME] = runtime
+    app.router.add_routes(create_routes(endpoint))
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _run_intake(intake: Intake) -> None:
+    try:
+        await intake.run_once()
+    except Exception:
+        logger.exception("intake tick failed; the next tick will try again")
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(settings)
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
+    )
+
+
+if __name__ == "__main__":
+    main()

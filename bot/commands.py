@@ -1,0 +1,103 @@
+"""What chat commands do, independent of the Agents SDK types that carry them.
+
+``bot.application`` parses the activity and calls in here; this module reads
+and writes the store and decides who may do what.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.graph import GraphGateway
+from bot.reviewer_cards import ReviewerCards
+from bot.store import destinations, requests
+from bot.store.destinations import DestinationSpec
+
+# Directory roles that may grant tenant-wide consent (graph-contract section 9).
+CONSENT_ADMIN_ROLE_TEMPLATE_IDS = frozenset(
+    {
+        "62e90394-69f5-4237-9190-012177145e10",  # Global Administrator
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",  # Privileged Role Administrator
+        "158c047a-c907-4556-b7ef-446551a6b5f7",  # Cloud Application Administrator
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",  # Application Administrator
+    }
+)
+
+
+class Command(StrEnum):
+    REVIEW_HERE = "review here"
+    HELP = "help"
+    UNKNOWN = "unknown"
+
+
+_ALIASES = {
+    "review here": Command.REVIEW_HERE,
+    "review in here": Command.REVIEW_HERE,
+    "help": Command.HELP,
+    "?": Command.HELP,
+}
+
+
+def parse_command(text: str | None) -> Command:
+    """Map what the user typed (mention already removed) to a command."""
+    normalised = re.sub(r"\s+", " ", (text or "").strip().lower()).rstrip(".!")
+    return _ALIASES.get(normalised, Command.UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    destination_name: str
+    newly_active: bool
+    backlog_queued: int
+
+
+class ChatCommands:
+    """Registration of review destinations and the permission check behind it."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        graph: GraphGateway,
+        cards: ReviewerCards,
+        clock: Callable[[], datetime],
+        *,
+        anyone_may_configure: bool,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._graph = graph
+        self._cards = cards
+        self._clock = clock
+        self._anyone_may_configure = anyone_may_configure
+        self._on_queued = on_queued
+
+    async def may_configure(self, user_id: str | None) -> bool:
+        """Until admin configuration lands: sandbox lets anyone, production needs a consent role."""
+        if self._anyone_may_configure:
+            return True
+        if not user_id:
+            return False
+        roles = await self._graph.directory_role_template_ids(user_id)
+        return bool(roles & CONSENT_ADMIN_ROLE_TEMPLATE_IDS)
+
+    async def register_destination(
+        self, spec: DestinationSpec, user_id: str | None
+    ) -> Registration:
+        """Make this conversation a review destination and queue the pending backlog to it."""
+        async with self._sessions() as session:
+            row, newly_active = await destinations.register_destination(
+                session, spec, user_id, self._clock()
+            )
+            queued = 0
+            for request in await requests.pending_requests(session):
+                queued += await self._cards.queue_posts(session, request, [row])
+            await session.commit()
+        if queued:
+            self._on_queued()
+        return Registration(row.name, newly_active, queued)

@@ -1,0 +1,200 @@
+"""The outbox worker: sends queued cards and edits to Teams, records where they landed.
+
+It claims due rows with a lease, sends each, and commits the result together
+with the posted activity id, so every copy of a card can be edited later.
+Teams throttling (429), 412 and 5xx are retried with backoff and jitter,
+honouring Retry-After; other 4xx answers fail the row with the reason.
+A row is only posted once: a crash after Teams accepted a post but before the
+commit is the one window where a lease expiry can repeat it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.connector import Address, PostedMessage, TeamsConnector
+from bot.store import destinations, outbox
+from bot.store.outbox import OutboxKind
+from bot.store.tables import OutboxRow
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = {408, 412, 429, 500, 502, 503, 504}
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF_SECONDS = 900
+WAIT_FOR_POST_SECONDS = 2
+
+
+class PermanentDeliveryError(RuntimeError):
+    """Retrying cannot help (for example the conversation no longer exists)."""
+
+
+class DeliveryWorker:
+    """Drains the outbox; wake it with ``notify`` when rows were written."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        connector: TeamsConnector,
+        clock: Callable[[], datetime],
+        *,
+        interval_seconds: float = 1.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._connector = connector
+        self._clock = clock
+        self._interval = interval_seconds
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="outbox-delivery")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:
+                logger.exception("outbox delivery pass failed; will retry")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Send everything due now; returns how many rows were handled."""
+        handled = 0
+        while True:
+            async with self._sessions() as session:
+                rows = await outbox.claim_due(session, self._clock(), LEASE)
+                await session.commit()
+            if not rows:
+                return handled
+            for row in rows:
+                await self._deliver(row)
+                handled += 1
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            posted = await self._send(row)
+        except _Postpone as wait:
+            await self._finish_retry(row, wait.seconds, str(wait), count_attempt=False)
+            return
+        except PermanentDeliveryError as error:
+            await self._finish_failed(row, str(error))
+            return
+        except aiohttp.ClientResponseError as error:
+            if error.status in RETRYABLE_STATUSES:
+                retry_after = _retry_after_seconds(error.headers)
+                await self._finish_retry(row, retry_after, f"HTTP {error.status}")
+            else:
+                await self._finish_failed(row, f"HTTP {error.status}: {error.message[:500]}")
+            return
+        except (aiohttp.ClientError, TimeoutError) as error:
+            await self._finish_retry(row, None, f"{type(error).__name__}: {error}")
+            return
+        async with self._sessions() as session:
+            if posted is not None and row.request_id is not None:
+                await outbox.record_post(
+                    session,
+                    request_id=row.request_id,
+                    destination_id=row.destination_id,
+                    conversation_id=posted.conversation_id,
+                    activity_id=posted.activity_id,
+                    now=self._clock(),
+                )
+            await outbox.mark_sent(session, row.id, self._clock())
+            await session.commit()
+
+    async def _send(self, row: OutboxRow) -> PostedMessage | None:
+        async with self._sessions() as session:
+            destination = await destinations.get_destination(session, row.destination_id)
+            existing = (
+                await outbox.post_for(session, row.request_id, row.destination_id)
+                if row.request_id
+                else None
+            )
+            post_queued = (
+                await outbox.has_unsent_post(session, row.request_id, row.destination_id)
+                if row.request_id
+                else False
+            )
+        if destination is None:
+            raise PermanentDeliveryError("destination no longer exists")
+        card = row.payload["card"]
+        if row.kind == OutboxKind.POST_CARD:
+            if existing is not None:
+                return None  # already posted (e.g. the row was re-queued after a crash)
+            address = Address(
+                kind=destination.kind,
+                service_url=destination.service_url,
+                conversation_id=destination.conversation_id,
+                channel_id=destination.channel_id,
+                tenant_id=destination.tenant_id,
+            )
+            return await self._connector.post_card(address, card)
+        if row.kind == OutboxKind.UPDATE_CARD:
+            if existing is None:
+                if post_queued:
+                    raise _Postpone(WAIT_FOR_POST_SECONDS, "waiting for the card to be posted")
+                raise PermanentDeliveryError("no posted card to edit")
+            posted = PostedMessage(existing.conversation_id, existing.activity_id)
+            await self._connector.update_card(destination.service_url, posted, card)
+            return None
+        raise PermanentDeliveryError(f"unknown outbox kind {row.kind!r}")
+
+    def _backoff(self, attempts: int) -> float:
+        base = min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 10))
+        return float(base * (0.5 + self._rng.random()))
+
+    async def _finish_retry(
+        self, row: OutboxRow, seconds: float | None, error: str, *, count_attempt: bool = True
+    ) -> None:
+        attempts = row.attempts + (1 if count_attempt else 0)
+        delay = seconds if seconds is not None else self._backoff(attempts)
+        logger.warning("outbox row %s: %s; retrying in %.1fs", row.id, error, delay)
+        async with self._sessions() as session:
+            await outbox.schedule_retry(
+                session, row.id, attempts, self._clock() + timedelta(seconds=delay), error
+            )
+            await session.commit()
+
+    async def _finish_failed(self, row: OutboxRow, error: str) -> None:
+        logger.error("outbox row %s failed for good: %s", row.id, error)
+        async with self._sessions() as session:
+            await outbox.mark_failed(session, row.id, row.attempts + 1, error)
+            await session.commit()
+
+
+class _Postpone(Exception):
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+def _retry_after_seconds(headers: object) -> float | None:
+    value = getattr(headers, "get", lambda _key: None)("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,74 @@
+"""Plain value types shared by intake, the store, routing and the card builders.
+
+They carry no behaviour and know nothing of Graph, Teams or SQL, so card
+builders stay pure functions of data and tests can build them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class RequestStatus(StrEnum):
+    """Where a consent request stands from the bot's point of view."""
+
+    PENDING = "pending"
+    COMPLETED_ELSEWHERE = "completed_elsewhere"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeDetail:
+    """One requested delegated permission, as a reviewer should see it.
+
+    ``needs_admin`` is ``None`` when the scope is not in the tenant's catalogue
+    (the bot never guesses what an unknown scope allows).
+    """
+
+    value: str
+    description: str | None = None
+    needs_admin: bool | None = None
+    resource_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """A user who asked for the app, with the justification they typed."""
+
+    user_id: str
+    display_name: str
+    user_principal_name: str | None
+    reason: str | None
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    """Who publishes the app and whether Microsoft verified them."""
+
+    display_name: str | None
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerCardView:
+    """Everything the reviewer card shows for one admin consent request.
+
+    ``publisher`` is ``None`` when the app has no service principal in the
+    tenant yet: the card then says the app is not yet in the tenant.
+    """
+
+    request_id: str
+    app_id: str
+    app_display_name: str
+    publisher: Publisher | None
+    scopes: tuple[ScopeDetail, ...]
+    requesters: tuple[Requester, ...]
+    first_requested_at: datetime
+    expires_at: datetime | None
+    entra_review_url: str
+    status: RequestStatus = RequestStatus.PENDING
+    homepage_url: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)

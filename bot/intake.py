@@ -1,0 +1,163 @@
+"""Intake: reads Entra's pending list, records what is new, and queues the cards.
+
+Graph offers no change notifications or delta for consent requests, so the
+pending list is read on a schedule. The store, not memory, decides what is new:
+a restart neither repeats a card nor loses a request created while the bot was
+down. In a steady state (nothing new, nothing closed) a tick costs one Graph
+call whatever the number of pending requests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain import RequestStatus, ScopeDetail
+from bot.graph import GraphGateway, PendingRequest
+from bot.reviewer_cards import ReviewerCards, snapshot_of
+from bot.store import destinations, requests
+from bot.store.requests import NewRequest, NewRequester
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IntakeReport:
+    """What one tick found; returned for logs and tests."""
+
+    pending: int = 0
+    new: list[str] = field(default_factory=list)
+    closed: dict[str, RequestStatus] = field(default_factory=dict)
+    rescoped: list[str] = field(default_factory=list)
+    queued_messages: int = 0
+
+
+class Intake:
+    """One tick of the poll: diff Graph's pending list against the store."""
+
+    def __init__(
+        self,
+        graph: GraphGateway,
+        sessions: async_sessionmaker[AsyncSession],
+        cards: ReviewerCards,
+        clock: Callable[[], datetime],
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._graph = graph
+        self._sessions = sessions
+        self._cards = cards
+        self._clock = clock
+        self._on_queued = on_queued
+
+    async def run_once(self) -> IntakeReport:
+        pending = await self._graph.pending_requests()
+        report = IntakeReport(pending=len(pending))
+        async with self._sessions() as session:
+            known = await requests.known_request_ids(session, (p.id for p in pending))
+            still_open = await requests.open_request_ids(session)
+        for item in pending:
+            if item.id not in known:
+                await self._record_new(item, report)
+            elif item.id in still_open:
+                await self._refresh_scopes(item, report)
+        pending_ids = {p.id for p in pending}
+        for request_id in sorted(still_open - pending_ids):
+            await self._record_closed(request_id, report)
+        if report.queued_messages:
+            self._on_queued()
+        if report.new or report.closed or report.rescoped:
+            logger.info(
+                "intake: %d pending, %d new, %d closed, %d re-scoped, %d messages queued",
+                report.pending,
+                len(report.new),
+                len(report.closed),
+                len(report.rescoped),
+                report.queued_messages,
+            )
+        return report
+
+    async def _record_new(self, item: PendingRequest, report: IntakeReport) -> None:
+        new_request = await self._read_details(item)
+        async with self._sessions() as session:
+            try:
+                await requests.insert_request(session, new_request, self._clock())
+                row = await requests.get_request(session, item.id)
+                assert row is not None
+                targets = await destinations.active_destinations(session)
+                report.queued_messages += await self._cards.queue_posts(session, row, targets)
+                await session.commit()
+            except IntegrityError:
+                # Another replica recorded it between our read and our write.
+                await session.rollback()
+                logger.info("request %s was recorded by another worker", item.id)
+                return
+        report.new.append(item.id)
+
+    async def _read_details(self, item: PendingRequest) -> NewRequest:
+        """The extra reads a new request needs: requesters, the app, scope meanings, expiry."""
+        users = await self._graph.user_requests(item.id, in_progress_only=True)
+        profile = await self._graph.app_profile(item.app_id)
+        catalogue = await self._graph.graph_scope_catalogue()
+        policy = await self._graph.consent_request_policy()
+        first_requested = min((u.created_at for u in users), default=self._clock())
+        days = policy.request_duration_days
+        scopes = [catalogue.get(value.lower(), ScopeDetail(value=value)) for value in item.scopes]
+        return NewRequest(
+            id=item.id,
+            app_id=item.app_id,
+            app_display_name=item.app_display_name,
+            scopes=item.scopes,
+            first_requested_at=first_requested,
+            expires_at=first_requested + timedelta(days=days) if days else None,
+            app_snapshot=snapshot_of(
+                profile.publisher if profile else None,
+                profile.homepage_url if profile else None,
+                scopes,
+            ),
+            requesters=tuple(
+                NewRequester(
+                    id=u.id,
+                    user_id=u.user_id,
+                    display_name=u.display_name,
+                    user_principal_name=u.user_principal_name,
+                    mail=u.mail,
+                    reason=u.reason,
+                    requested_at=u.created_at,
+                    status=u.status,
+                )
+                for u in users
+            ),
+        )
+
+    async def _refresh_scopes(self, item: PendingRequest, report: IntakeReport) -> None:
+        async with self._sessions() as session:
+            if not await requests.update_scopes(session, item.id, item.scopes, self._clock()):
+                return
+            row = await requests.get_request(session, item.id)
+            assert row is not None
+            report.queued_messages += await self._cards.queue_updates(session, row)
+            await session.commit()
+        report.rescoped.append(item.id)
+
+    async def _record_closed(self, request_id: str, report: IntakeReport) -> None:
+        """A request left the pending list: decided in the portal, or expired."""
+        users = await self._graph.user_requests(request_id, in_progress_only=False)
+        statuses = {u.status.lower() for u in users}
+        status = (
+            RequestStatus.EXPIRED
+            if statuses and statuses <= {"expired"}
+            else RequestStatus.COMPLETED_ELSEWHERE
+        )
+        async with self._sessions() as session:
+            if not await requests.close_request(session, request_id, status, self._clock()):
+                return
+            row = await requests.get_request(session, request_id)
+            assert row is not None
+            report.queued_messages += await self._cards.queue_updates(session, row)
+            await session.commit()
+        report.closed[request_id] = status

@@ -1,0 +1,154 @@
+"""Turns stored requests into reviewer cards and writes the outbox rows that post or edit them.
+
+Intake and the "review here" command both come through here, so "post this
+request's card to that destination" has one meaning and one idempotency key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cards.reviewer import build_reviewer_card
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import Publisher, Requester, RequestStatus, ReviewerCardView, ScopeDetail
+from bot.i18n import Messages
+from bot.store import outbox, requests
+from bot.store.outbox import OutboxKind
+from bot.store.tables import ConsentRequestRow, DestinationRow
+
+
+@dataclass(frozen=True, slots=True)
+class EntraLinks:
+    """Builds links into Entra for this tenant."""
+
+    authority_host: str
+    tenant_id: str
+
+    def review_url(self, app_id: str, request_id: str) -> str:
+        # bf_id makes the admin consent page close the Entra request itself.
+        return (
+            f"{self.authority_host}/{self.tenant_id}/adminconsent"
+            f"?client_id={app_id}&bf_id={request_id}"
+        )
+
+
+def snapshot_of(
+    publisher: Publisher | None, homepage_url: str | None, scopes: Sequence[ScopeDetail]
+) -> dict[str, Any]:
+    """What intake learned about the app, stored with the request for later renders."""
+    return {
+        "publisher": (
+            {"display_name": publisher.display_name, "verified": publisher.verified}
+            if publisher
+            else None
+        ),
+        "homepage_url": homepage_url,
+        "scopes": [
+            {
+                "value": s.value,
+                "description": s.description,
+                "needs_admin": s.needs_admin,
+                "resource_name": s.resource_name,
+            }
+            for s in scopes
+        ],
+    }
+
+
+class ReviewerCards:
+    """Renders reviewer cards and queues their posts and edits."""
+
+    def __init__(self, links: EntraLinks, clock: Callable[[], datetime]) -> None:
+        self._links = links
+        self._clock = clock
+        self._messages = Messages.for_locale(None)
+
+    async def view_of(self, session: AsyncSession, row: ConsentRequestRow) -> ReviewerCardView:
+        stored = row.app_snapshot
+        publisher = stored.get("publisher")
+        by_value = {s["value"].lower(): s for s in stored.get("scopes", [])}
+        scopes = tuple(
+            ScopeDetail(**by_value[value.lower()])
+            if value.lower() in by_value
+            else ScopeDetail(value=value)
+            for value in row.scopes
+        )
+        requester_rows = await requests.requesters_of(session, row.id)
+        return ReviewerCardView(
+            request_id=row.id,
+            app_id=row.app_id,
+            app_display_name=row.app_display_name,
+            publisher=Publisher(**publisher) if publisher else None,
+            scopes=scopes,
+            requesters=tuple(
+                Requester(
+                    user_id=r.user_id,
+                    display_name=r.display_name,
+                    user_principal_name=r.user_principal_name,
+                    reason=r.reason,
+                    requested_at=r.requested_at,
+                )
+                for r in requester_rows
+            ),
+            first_requested_at=row.first_requested_at,
+            expires_at=row.expires_at,
+            entra_review_url=self._links.review_url(row.app_id, row.id),
+            status=RequestStatus(row.status),
+            homepage_url=stored.get("homepage_url"),
+        )
+
+    async def render(self, session: AsyncSession, row: ConsentRequestRow) -> dict[str, Any]:
+        view = await self.view_of(session, row)
+        return build_reviewer_card(view, self._clock(), self._messages)
+
+    async def queue_posts(
+        self,
+        session: AsyncSession,
+        row: ConsentRequestRow,
+        destinations: Sequence[DestinationRow],
+    ) -> int:
+        """Queue the request's card for every destination that has not had it; returns how many."""
+        if not destinations:
+            return 0
+        card = await self.render(session, row)
+        queued = 0
+        for destination in destinations:
+            if await outbox.enqueue(
+                session,
+                key=f"post:{row.id}:{destination.id}",
+                kind=OutboxKind.POST_CARD,
+                destination_id=destination.id,
+                request_id=row.id,
+                payload={"card": card},
+                now=self._clock(),
+            ):
+                queued += 1
+        return queued
+
+    async def queue_updates(self, session: AsyncSession, row: ConsentRequestRow) -> int:
+        """Queue an edit of every copy of the request's card (posted or still queued)."""
+        card = await self.render(session, row)
+        revision = hashlib.sha256(json.dumps(card, sort_keys=True).encode()).hexdigest()[:16]
+        destination_ids = {
+            post.destination_id for post in await outbox.posts_for_request(session, row.id)
+        }
+        destination_ids |= await outbox.destinations_with_unsent_post(session, row.id)
+        queued = 0
+        for destination_id in sorted(destination_ids):
+            if await outbox.enqueue(
+                session,
+                key=f"update:{row.id}:{destination_id}:{revision}",
+                kind=OutboxKind.UPDATE_CARD,
+                destination_id=destination_id,
+                request_id=row.id,
+                payload={"card": card},
+                now=self._clock(),
+            ):
+                queued += 1
+        return queued

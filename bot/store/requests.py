@@ -1,0 +1,147 @@
+"""Queries over consent requests and their requesters.
+
+Functions take an open session so the caller controls the transaction: intake
+writes a request, its requesters and its outbox rows in one commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import RequestStatus
+from bot.store.rowcount import rowcount as _rowcount
+from bot.store.tables import ConsentRequestRow, RequesterRow
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequester:
+    id: str
+    user_id: str
+    display_name: str
+    user_principal_name: str | None
+    mail: str | None
+    reason: str | None
+    requested_at: datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest:
+    id: str
+    app_id: str
+    app_display_name: str
+    scopes: tuple[str, ...]
+    first_requested_at: datetime
+    expires_at: datetime | None
+    app_snapshot: dict[str, Any]
+    requesters: tuple[NewRequester, ...]
+
+
+async def open_request_ids(session: AsyncSession) -> set[str]:
+    """Ids of every request the store still considers pending."""
+    rows = await session.scalars(
+        select(ConsentRequestRow.id).where(ConsentRequestRow.status == RequestStatus.PENDING)
+    )
+    return set(rows)
+
+
+async def known_request_ids(session: AsyncSession, ids: Iterable[str]) -> set[str]:
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        select(ConsentRequestRow.id).where(ConsentRequestRow.id.in_(wanted))
+    )
+    return set(rows)
+
+
+async def insert_request(session: AsyncSession, request: NewRequest, now: datetime) -> None:
+    session.add(
+        ConsentRequestRow(
+            id=request.id,
+            app_id=request.app_id,
+            app_display_name=request.app_display_name,
+            scopes=list(request.scopes),
+            status=RequestStatus.PENDING,
+            first_requested_at=request.first_requested_at,
+            expires_at=request.expires_at,
+            first_seen_at=now,
+            last_seen_at=now,
+            closed_at=None,
+            app_snapshot=request.app_snapshot,
+        )
+    )
+    for requester in request.requesters:
+        session.add(
+            RequesterRow(
+                id=requester.id,
+                request_id=request.id,
+                user_id=requester.user_id,
+                display_name=requester.display_name,
+                user_principal_name=requester.user_principal_name,
+                mail=requester.mail,
+                reason=requester.reason,
+                requested_at=requester.requested_at,
+                status=requester.status,
+            )
+        )
+    await session.flush()
+
+
+async def get_request(session: AsyncSession, request_id: str) -> ConsentRequestRow | None:
+    return await session.get(ConsentRequestRow, request_id)
+
+
+async def requesters_of(session: AsyncSession, request_id: str) -> Sequence[RequesterRow]:
+    rows = await session.scalars(
+        select(RequesterRow)
+        .where(RequesterRow.request_id == request_id)
+        .order_by(RequesterRow.requested_at)
+    )
+    return rows.all()
+
+
+async def update_scopes(
+    session: AsyncSession, request_id: str, scopes: Sequence[str], now: datetime
+) -> bool:
+    """Record a changed scope list; returns whether anything changed."""
+    row = await session.get(ConsentRequestRow, request_id)
+    if row is None or list(row.scopes) == list(scopes):
+        return False
+    row.scopes = list(scopes)
+    row.last_seen_at = now
+    await session.flush()
+    return True
+
+
+async def close_request(
+    session: AsyncSession, request_id: str, status: RequestStatus, now: datetime
+) -> bool:
+    """Move a pending request to a closed status; returns False if it was not pending.
+
+    A single conditional UPDATE is the compare-and-set: when two workers notice
+    the same closure, exactly one of them sees a changed row.
+    """
+    result = await session.execute(
+        update(ConsentRequestRow)
+        .where(ConsentRequestRow.id == request_id)
+        .where(ConsentRequestRow.status == RequestStatus.PENDING)
+        .values(status=status, closed_at=now, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+async def pending_requests(session: AsyncSession) -> Sequence[ConsentRequestRow]:
+    rows = await session.scalars(
+        select(ConsentRequestRow)
+        .where(ConsentRequestRow.status == RequestStatus.PENDING)
+        .order_by(ConsentRequestRow.first_requested_at)
+    )
+    return rows.all()

@@ -1,0 +1,146 @@
+"""Table definitions. Alembic migrations in ``migrations/`` create exactly these.
+
+Times are stored as timezone-aware UTC. JSON columns hold small lists and
+snapshots (scopes, rendered card payloads) that are always read whole.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class ConsentRequestRow(Base):
+    """One Entra appConsentRequest (one per app, grouping many users' requests)."""
+
+    __tablename__ = "consent_requests"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64), index=True)
+    app_display_name: Mapped[str] = mapped_column(String(512))
+    scopes: Mapped[list[str]]
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    first_requested_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    app_snapshot: Mapped[dict[str, Any]] = mapped_column(
+        doc="Publisher and scope details read from Graph when the request was first seen."
+    )
+
+
+class RequesterRow(Base):
+    """One user's request (an Entra userConsentRequest) inside a consent request."""
+
+    __tablename__ = "requesters"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("consent_requests.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(256))
+    user_principal_name: Mapped[str | None] = mapped_column(String(256))
+    mail: Mapped[str | None] = mapped_column(String(256))
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(32))
+
+
+class DestinationRow(Base):
+    """A Teams conversation where reviewer cards are posted."""
+
+    __tablename__ = "destinations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    conversation_id: Mapped[str] = mapped_column(String(512), unique=True)
+    channel_id: Mapped[str | None] = mapped_column(String(512))
+    team_id: Mapped[str | None] = mapped_column(String(512))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    service_url: Mapped[str] = mapped_column(String(1024))
+    name: Mapped[str] = mapped_column(String(256))
+    registered_by: Mapped[str | None] = mapped_column(String(64))
+    registered_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OutboxRow(Base):
+    """A message to send to Teams, written in the same transaction as the change it reports.
+
+    ``idempotency_key`` is unique, so writing the same intent twice is a no-op.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(256), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class CardPostRow(Base):
+    """Where a request's card was posted, so every copy can be edited later."""
+
+    __tablename__ = "card_posts"
+    __table_args__ = (UniqueConstraint("request_id", "destination_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("consent_requests.id", ondelete="CASCADE"), index=True
+    )
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"))
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    activity_id: Mapped[str] = mapped_column(String(512))
+    posted_at: Mapped[datetime]

@@ -1,0 +1,104 @@
+"""Make outside text safe to show in Adaptive Card text that Teams renders as markdown.
+
+The threat: app names, publisher names and scope descriptions are chosen by
+whoever registered the app (any tenant in the world), justifications and
+display names by any user. Teams renders ``TextBlock`` text and ``FactSet``
+values as markdown, so such text could otherwise
+- add a link whose label differs from its target (``[Entra](https://evil)``),
+  the classic way to phish a reviewer into a fake consent page;
+- fake the card's own layout: bold "verified", headings, lists of harmless
+  looking scopes, strikethrough over the real publisher;
+- ping people with ``<at>`` mentions, or inject other tags and entities;
+- break the layout with newlines and control characters, or reverse text
+  with bidi overrides so "moc.evil" reads as "live.com".
+
+Backslash escapes are not relied on: Teams clients have disagreed on them
+(some showed the backslashes, some still applied the emphasis). Instead each
+syntax character is either replaced by a look-alike that no markdown parser
+treats as syntax, or separated from its partner by an invisible WORD JOINER
+(U+2060). Both survive any renderer unchanged and keep the text readable.
+Bare domains are left alone: an address shown as it is disguises nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NAME_LIMIT = 120
+"""App, publisher, user and channel names; Entra allows 256 but no card needs it."""
+SCOPE_LIMIT = 100
+"""Scope values are short identifiers; longer ones are hostile."""
+DESCRIPTION_LIMIT = 300
+REASON_LIMIT = 500
+
+ELLIPSIS = "…"
+WORD_JOINER = "\u2060"
+
+# Invisible characters an attacker can use to hide or reorder text: bidi
+# embeddings, overrides, isolates and marks, zero-width space, word joiner
+# and BOM. ZWJ/ZWNJ (U+200C/U+200D) are kept: scripts and emoji need them.
+_INVISIBLE = frozenset(
+    "\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+_WHITESPACE = re.compile(r"\s+")
+
+# One-for-one look-alikes for characters that open markdown or HTML syntax.
+_LOOKALIKES = str.maketrans(
+    {
+        "*": "\u2217",  # ∗ emphasis, bullets, rules
+        "~": "\u223c",  # ∼ strikethrough
+        "`": "\u02cb",  # ˋ code spans
+        "<": "\u2039",  # ‹ tags, <at> mentions, autolinks
+        ">": "\u203a",  # › block quotes, closing tags
+    }
+)
+EDGE_UNDERSCORE = "\uff3f"
+"""＿ replaces an underscore that could open or close emphasis."""
+# Pairs that only mean something together get a WORD JOINER between them:
+# "](" "][" "]:" links and references, "//" bare URLs, "{{" card template
+# functions such as {{DATE(...)}}, and "&" before an entity like "&lt;".
+_PAIRS = re.compile(r"(\])(?=[(\[:])|(/)(?=/)|(\{)(?=\{)|(&)(?=[#A-Za-z])")
+# Underscore emphasis needs an underscore at a word edge; inside a word
+# ("first_last@contoso.com") it is kept so UPNs stay searchable.
+_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+# Block syntax only counts at the start of a line, and the text is one line.
+_BLOCK_START = re.compile(r"^(?:[#=+\-|]|\d+[.)])")
+
+
+def _is_visible(char: str) -> bool:
+    # Cc: control characters; Cs: lone surrogates, which cannot be encoded.
+    return char not in _INVISIBLE and unicodedata.category(char) not in {"Cc", "Cs"}
+
+
+def clean(text: str | None, limit: int = NAME_LIMIT) -> str:
+    """One tidy line: no control or invisible characters, at most ``limit`` long.
+
+    Newlines and tabs become spaces and runs of whitespace collapse, so a
+    name cannot push the card apart and no markdown block (heading, list,
+    quote) can start mid-text. Over-long text keeps ``limit - 1`` characters
+    and ends with an ellipsis so the reader knows something was cut.
+    """
+    if not text:
+        return ""
+    kept = "".join(char for char in text if char.isspace() or _is_visible(char))
+    line = _WHITESPACE.sub(" ", kept).strip()
+    if len(line) > limit:
+        line = line[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+    return line
+
+
+def escape_markdown(line: str) -> str:
+    """Neutralise markdown, tags and template syntax in an already cleaned line."""
+    escaped = line.translate(_LOOKALIKES)
+    escaped = _EDGE_UNDERSCORE.sub(EDGE_UNDERSCORE, escaped)
+    escaped = _PAIRS.sub(lambda match: match.group(0) + WORD_JOINER, escaped)
+    if _BLOCK_START.match(escaped):
+        escaped = WORD_JOINER + escaped
+    return escaped
+
+
+def safe(text: str | None, limit: int = NAME_LIMIT) -> str:
+    """Outside text ready for any markdown field of a card: clean, cut, escaped."""
+    return escape_markdown(clean(text, limit))

@@ -1,0 +1,107 @@
+"""The one typed settings object, read once at start from the environment and `.env`.
+
+This is the only module that reads ``os.environ`` (through pydantic-settings):
+everything else receives a ``Settings`` instance from the composition root.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PUBLIC_GRAPH_URL = "https://graph.microsoft.com"
+PUBLIC_AUTHORITY_HOST = "https://login.microsoftonline.com"
+
+
+class Mode(StrEnum):
+    """How the bot authenticates and which tenant it talks to."""
+
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob the bot has; names match the environment variables (case-insensitive)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    host: str = Field(default="127.0.0.1", description="Interface the bot listens on.")
+    port: int = Field(default=3978, ge=1, le=65535)
+    graph_base_url: str = Field(
+        default=PUBLIC_GRAPH_URL,
+        description="Microsoft Graph root without the version segment.",
+    )
+    authority_host: str = Field(default=PUBLIC_AUTHORITY_HOST)
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; a SQLite file in DATA_DIR if unset."
+    )
+    poll_interval_seconds: float = Field(default=30, gt=0)
+    delivery_interval_seconds: float = Field(default=1, gt=0)
+    sandbox_port: int = Field(
+        default=3980, ge=0, le=65535, description="Port of the in-process sandbox tenant."
+    )
+    bot_name: str = "Consent Desk"
+    log_level: str = "INFO"
+
+    @field_validator("graph_base_url", "authority_host")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _credentials_complete(self) -> Settings:
+        given = {
+            "CLIENT_ID": self.client_id,
+            "CLIENT_SECRET": self.client_secret,
+            "TENANT_ID": self.tenant_id,
+        }
+        present = [name for name, value in given.items() if value]
+        if present and len(present) != len(given):
+            missing = ", ".join(name for name, value in given.items() if not value)
+            raise ValueError(
+                f"incomplete Microsoft credentials: {', '.join(present)} set but {missing} "
+                "missing (set all three for production, none for sandbox mode)"
+            )
+        return self
+
+    @property
+    def mode(self) -> Mode:
+        """Sandbox mode whenever no Microsoft credentials are configured."""
+        return Mode.PRODUCTION if self.client_id else Mode.SANDBOX
+
+    @property
+    def runs_embedded_sandbox(self) -> bool:
+        """In sandbox mode the tenant runs in-process unless Graph points elsewhere."""
+        return self.mode is Mode.SANDBOX and self.graph_base_url == PUBLIC_GRAPH_URL
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'consent-desk.db').as_posix()}"
+
+
+def load_settings() -> Settings:
+    """Read settings once; raises pydantic's ValidationError naming every bad field."""
+    return Settings()
