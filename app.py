@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from kiota_abstractions.authentication import AccessTokenProvider
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core.authorization import Connections
@@ -69,6 +70,7 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 def connection_manager_for(settings: Settings) -> MsalConnectionManager:
     """Agents SDK connection settings; unsigned activities are allowed only in sandbox mode."""
+    connection: dict[str, str | bool | None]
     if settings.mode is Mode.SANDBOX:
         connection = {"ANONYMOUS_ALLOWED": True}
     else:
@@ -129,6 +131,7 @@ def create_app(
             await migrate(engine)
             sessions = session_factory(engine)
 
+            token_provider: AccessTokenProvider
             if settings.mode is Mode.SANDBOX:
                 token_provider = SandboxTokenProvider(graph_url)
             else:

@@ -56,7 +56,7 @@ _RequestsQuery = AppConsentRequestsRequestBuilder.AppConsentRequestsRequestBuild
 _UserRequestsQuery = (
     UserConsentRequestsRequestBuilder.UserConsentRequestsRequestBuilderGetQueryParameters
 )
-_ServicePrincipalQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters
+_ServicePrincipalQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters  # noqa: E501
 _RolesQuery = GraphDirectoryRoleRequestBuilder.GraphDirectoryRoleRequestBuilderGetQueryParameters
 
 

@@ -39,23 +39,22 @@ WORD_JOINER = "\u2060"
 # embeddings, overrides, isolates and marks, zero-width space, word joiner
 # and BOM. ZWJ/ZWNJ (U+200C/U+200D) are kept: scripts and emoji need them.
 _INVISIBLE = frozenset(
-    "\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+    "\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
 )
 _WHITESPACE = re.compile(r"\s+")
 
 # One-for-one look-alikes for characters that open markdown or HTML syntax.
 _LOOKALIKES = str.maketrans(
     {
-        "*": "\u2217",  # ∗ emphasis, bullets, rules
-        "~": "\u223c",  # ∼ strikethrough
-        "`": "\u02cb",  # ˋ code spans
-        "<": "\u2039",  # ‹ tags, <at> mentions, autolinks
-        ">": "\u203a",  # › block quotes, closing tags
+        "*": "\u2217",  # ASTERISK OPERATOR: emphasis, bullets, rules
+        "~": "\u223c",  # TILDE OPERATOR: strikethrough
+        "`": "\u02cb",  # MODIFIER LETTER GRAVE ACCENT: code spans
+        "<": "\u2039",  # SINGLE LEFT ANGLE QUOTATION MARK: tags, <at>, autolinks
+        ">": "\u203a",  # SINGLE RIGHT ANGLE QUOTATION MARK: quotes, closing tags
     }
 )
 EDGE_UNDERSCORE = "\uff3f"
-"""＿ replaces an underscore that could open or close emphasis."""
+"""FULLWIDTH LOW LINE, for an underscore that could open or close emphasis."""
 # Pairs that only mean something together get a WORD JOINER between them:
 # "](" "][" "]:" links and references, "//" bare URLs, "{{" card template
 # functions such as {{DATE(...)}}, and "&" before an entity like "&lt;".

@@ -1,0 +1,81 @@
+"""Cards that explain the bot: help, "did not understand", destination confirmed.
+
+They list only commands that work today, so nobody tries one that is not
+there yet. Command words are the literal syntax the bot accepts, not prose,
+so they are the same in every language.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import Messages
+from cards.elements import Element, adaptive_card, fact_set, text_block
+from cards.text import safe
+
+COMMAND_REVIEW_HERE = "review here"
+COMMAND_HELP = "help"
+
+
+def build_help_card(messages: Messages, in_channel: bool) -> Element:
+    """What the bot can do; in a channel it also says to @mention it first."""
+    return adaptive_card(
+        _help_body(messages, in_channel),
+        fallback_text=messages.t("help.title"),
+        language=messages.language,
+    )
+
+
+def build_not_understood_card(messages: Messages, in_channel: bool) -> Element:
+    """The answer to anything that is not a command: say so, then the help."""
+    lead = messages.t("help.not_understood")
+    return adaptive_card(
+        [text_block(lead, "not-understood", weight="bolder"), *_help_body(messages, in_channel)],
+        fallback_text=lead,
+        language=messages.language,
+    )
+
+
+def build_destination_registered_card(
+    messages: Messages, destination_name: str, backlog_count: int
+) -> Element:
+    """Confirms where reviewer cards go and how many waiting requests follow now.
+
+    Saying the backlog count up front tells admins the burst of cards that
+    follows is expected, and a zero tells them the silence is too.
+    """
+    title = messages.t("registered.title")
+    body = [
+        text_block(
+            title, "registered-title", size="medium", weight="bolder", style="heading", color="good"
+        )
+    ]
+    destination = safe(destination_name)
+    if destination:
+        text = messages.t("registered.destination", destination=destination)
+        body.append(text_block(text, "registered-destination", isSubtle=True, spacing="none"))
+    backlog = (
+        messages.plural("registered.backlog", backlog_count)
+        if backlog_count > 0
+        else messages.t("registered.backlog_none")
+    )
+    body.append(text_block(backlog, "registered-backlog"))
+    return adaptive_card(body, fallback_text=title, language=messages.language)
+
+
+def _help_body(messages: Messages, in_channel: bool) -> list[Element]:
+    review_here = "help.review_here_channel" if in_channel else "help.review_here_chat"
+    body = [
+        text_block(
+            messages.t("help.title"), "help-title", size="medium", weight="bolder", style="heading"
+        ),
+        text_block(messages.t("help.intro"), "help-intro"),
+        fact_set(
+            [
+                (COMMAND_REVIEW_HERE, messages.t(review_here)),
+                (COMMAND_HELP, messages.t("help.help")),
+            ],
+            "help-commands",
+        ),
+    ]
+    if in_channel:
+        body.append(text_block(messages.t("help.mention_hint"), "help-mention", isSubtle=True))
+    return body

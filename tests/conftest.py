@@ -1,0 +1,102 @@
+"""Shared fixtures: the sandbox tenant, a recording connector, and stores on every backend.
+
+Everything runs over real HTTP on 127.0.0.1. The store fixtures run each test
+on SQLite and, when ``TEST_POSTGRES_URL`` is set, on PostgreSQL too, each test
+in a schema of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.store.database import create_engine, migrate
+from tests.fakes.connector import RecordingConnector
+
+if TYPE_CHECKING:
+    from sandbox.server import SandboxHandle
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+class ManualClock:
+    """A clock tests move by hand; nothing in the tests sleeps to pass time."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def sandbox(clock: ManualClock) -> AsyncIterator[SandboxHandle]:
+    from sandbox.seed import seeded_tenant
+    from sandbox.server import start_sandbox
+
+    handle = await start_sandbox(tenant=seeded_tenant(clock=clock))
+    yield handle
+    await handle.close()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[RecordingConnector]:
+    fake = RecordingConnector()
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    fake.url = f"http://127.0.0.1:{port}/"
+    yield fake
+    await runner.cleanup()
+
+
+async def _postgres_engine() -> tuple[AsyncEngine, str, str]:
+    assert POSTGRES_URL is not None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(POSTGRES_URL)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await admin.dispose()
+    engine = create_async_engine(
+        POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}}
+    )
+    return engine, schema, POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty store on each configured backend."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+        await migrate(engine)
+        yield engine
+        await engine.dispose()
+        return
+    engine, schema, url = await _postgres_engine()
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+    admin = create_async_engine(url)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await admin.dispose()
