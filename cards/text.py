@@ -55,10 +55,12 @@ _LOOKALIKES = str.maketrans(
 )
 EDGE_UNDERSCORE = "\uff3f"
 """FULLWIDTH LOW LINE, for an underscore that could open or close emphasis."""
+
 # Pairs that only mean something together get a WORD JOINER between them:
-# "](" "][" "]:" links and references, "//" bare URLs, "{{" card template
+# "](" "][" "]:" links and references (also with one space between, which
+# lenient parsers accept), "//" bare URLs, "{{" card template
 # functions such as {{DATE(...)}}, and "&" before an entity like "&lt;".
-_PAIRS = re.compile(r"(\])(?=[(\[:])|(/)(?=/)|(\{)(?=\{)|(&)(?=[#A-Za-z])")
+_PAIRS = re.compile(r"\](?=\s?[(\[:])|/(?=/)|\{(?=\{)|&(?=[#A-Za-z])")
 # Underscore emphasis needs an underscore at a word edge; inside a word
 # ("first_last@contoso.com") it is kept so UPNs stay searchable.
 _EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
@@ -92,7 +94,7 @@ def escape_markdown(line: str) -> str:
     """Neutralise markdown, tags and template syntax in an already cleaned line."""
     escaped = line.translate(_LOOKALIKES)
     escaped = _EDGE_UNDERSCORE.sub(EDGE_UNDERSCORE, escaped)
-    escaped = _PAIRS.sub(lambda match: match.group(0) + WORD_JOINER, escaped)
+    escaped = _PAIRS.sub(r"\g<0>" + WORD_JOINER, escaped)
     if _BLOCK_START.match(escaped):
         escaped = WORD_JOINER + escaped
     return escaped

@@ -1,0 +1,256 @@
+"""Applications as Entra sees them: registrations anywhere, service principals here.
+
+An ``AppDefinition`` is the multi-tenant app registration its publisher owns; it
+exists whether or not this tenant knows the app. A ``ServicePrincipal`` is the
+app's local instance, created on first consent or by an admin. Keeping the two
+apart is what lets "app not yet in tenant" (404 on ``servicePrincipals(appId=)``)
+and "create the service principal, then grant" be exercised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sandbox.clock import Clock, graph_time
+from sandbox.errors import BadRequest, Conflict, missing
+from sandbox.ids import IdFactory
+
+MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+
+
+@dataclass(frozen=True)
+class PermissionScope:
+    """One delegated permission a resource API exposes."""
+
+    id: str
+    value: str
+    type: str  # "User" or "Admin", as Graph spells it
+    admin_consent_display_name: str
+    admin_consent_description: str
+    user_consent_display_name: str
+    user_consent_description: str
+    is_enabled: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "adminConsentDescription": self.admin_consent_description,
+            "adminConsentDisplayName": self.admin_consent_display_name,
+            "id": self.id,
+            "isEnabled": self.is_enabled,
+            "type": self.type,
+            "userConsentDescription": self.user_consent_description,
+            "userConsentDisplayName": self.user_consent_display_name,
+            "value": self.value,
+        }
+
+
+@dataclass(frozen=True)
+class VerifiedPublisher:
+    display_name: str
+    verified_publisher_id: str
+    added: datetime
+
+
+@dataclass(frozen=True)
+class RequiredScope:
+    """A scope an app asks for, with the resource its registration names."""
+
+    resource_app_id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AppDefinition:
+    app_id: str
+    display_name: str
+    publisher_name: str
+    owner_org_id: str
+    verified_publisher: VerifiedPublisher | None = None
+    homepage: str | None = None
+    privacy_url: str | None = None
+    terms_url: str | None = None
+    marketing_url: str | None = None
+    support_url: str | None = None
+    description: str | None = None
+    required_scopes: tuple[RequiredScope, ...] = ()
+    exposed_scopes: tuple[PermissionScope, ...] = ()
+    reply_urls: tuple[str, ...] = ()
+
+    @property
+    def scope_values(self) -> list[str]:
+        return [s.value for s in self.required_scopes]
+
+
+@dataclass(frozen=True)
+class Classification:
+    id: str
+    permission_id: str
+    permission_name: str
+    classification: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "classification": self.classification,
+            "permissionId": self.permission_id,
+            "permissionName": self.permission_name,
+        }
+
+
+@dataclass
+class ServicePrincipal:
+    id: str
+    app: AppDefinition
+    account_enabled: bool = True
+    app_role_assignment_required: bool = False
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    classifications: list[Classification] = field(default_factory=list)
+
+    @property
+    def app_id(self) -> str:
+        return self.app.app_id
+
+    def scope(self, value: str) -> PermissionScope | None:
+        folded = value.casefold()
+        return next((s for s in self.app.exposed_scopes if s.value.casefold() == folded), None)
+
+    def to_json(self) -> dict[str, Any]:
+        app, publisher = self.app, self.app.verified_publisher
+        return {
+            "id": self.id,
+            "deletedDateTime": None,
+            "accountEnabled": self.account_enabled,
+            "alternativeNames": [],
+            "appDescription": app.description,
+            "appDisplayName": app.display_name,
+            "appId": app.app_id,
+            "applicationTemplateId": None,
+            "appOwnerOrganizationId": app.owner_org_id,
+            "appRoleAssignmentRequired": self.app_role_assignment_required,
+            "description": None,
+            "displayName": app.display_name,
+            "homepage": app.homepage,
+            "info": {
+                "logoUrl": None,
+                "marketingUrl": app.marketing_url,
+                "privacyStatementUrl": app.privacy_url,
+                "supportUrl": app.support_url,
+                "termsOfServiceUrl": app.terms_url,
+            },
+            "loginUrl": None,
+            "logoutUrl": None,
+            "notes": self.notes,
+            "notificationEmailAddresses": [],
+            "preferredSingleSignOnMode": None,
+            "publisherName": app.publisher_name,
+            "replyUrls": list(app.reply_urls),
+            "servicePrincipalNames": [app.app_id],
+            "servicePrincipalType": "Application",
+            "signInAudience": "AzureADMultipleOrgs",
+            "tags": list(self.tags),
+            "verifiedPublisher": {
+                "displayName": publisher.display_name if publisher else None,
+                "verifiedPublisherId": publisher.verified_publisher_id if publisher else None,
+                "addedDateTime": graph_time(publisher.added) if publisher else None,
+            },
+            "addIns": [],
+            "appRoles": [],
+            "keyCredentials": [],
+            "oauth2PermissionScopes": [s.to_json() for s in app.exposed_scopes],
+            "passwordCredentials": [],
+            "resourceSpecificApplicationPermissions": [],
+        }
+
+
+# Properties an admin may change with PATCH; the rest are read-only or app-owned.
+PATCHABLE = {"accountEnabled": bool, "appRoleAssignmentRequired": bool, "notes": str, "tags": list}
+
+
+class Apps:
+    """The app registry of the wider world plus this tenant's service principals."""
+
+    def __init__(self, ids: IdFactory, clock: Clock) -> None:
+        self._ids = ids
+        self._clock = clock
+        self.registry: dict[str, AppDefinition] = {}
+        self.service_principals: dict[str, ServicePrincipal] = {}
+
+    def register(self, app: AppDefinition) -> AppDefinition:
+        self.registry[app.app_id.casefold()] = app
+        return app
+
+    def find_app(self, key: str) -> AppDefinition | None:
+        """An app by appId or display name, case-insensitively."""
+        folded = key.strip().casefold()
+        if folded in self.registry:
+            return self.registry[folded]
+        return next((a for a in self.registry.values() if a.display_name.casefold() == folded), None)
+
+    def sp(self, sp_id: str) -> ServicePrincipal:
+        if sp_id not in self.service_principals:
+            raise missing(sp_id)
+        return self.service_principals[sp_id]
+
+    def sp_for_app(self, app_id: str) -> ServicePrincipal | None:
+        folded = app_id.casefold()
+        return next(
+            (sp for sp in self.service_principals.values() if sp.app_id.casefold() == folded),
+            None,
+        )
+
+    def add_sp(self, sp: ServicePrincipal) -> ServicePrincipal:
+        self.service_principals[sp.id] = sp
+        return sp
+
+    def create_sp(
+        self, app_id: str, *, account_enabled: bool = True, assignment_required: bool = False
+    ) -> ServicePrincipal:
+        """Instantiate a known multi-tenant app here, refusing what Graph refuses."""
+        app = self.registry.get(app_id.casefold())
+        if app is None:
+            raise BadRequest(
+                f"The appId '{app_id}' of the service principal does not reference a valid "
+                "application object.",
+                code="Request_BadRequest",
+            )
+        if self.sp_for_app(app.app_id) is not None:
+            raise Conflict(
+                "The service principal cannot be created, updated, or restored because the "
+                f"service principal name {app.app_id} is already in use.",
+                code="Request_MultipleObjectsWithSameKeyValue",
+            )
+        return self.add_sp(
+            ServicePrincipal(
+                id=self._ids.new(),
+                app=app,
+                account_enabled=account_enabled,
+                app_role_assignment_required=assignment_required,
+                tags=["WindowsAzureActiveDirectoryIntegratedApp"],
+            )
+        )
+
+    def patch_sp(self, sp_id: str, changes: dict[str, Any]) -> ServicePrincipal:
+        sp = self.sp(sp_id)
+        for name, value in changes.items():
+            expected = PATCHABLE.get(name)
+            if expected is None:
+                raise BadRequest(
+                    f"Property '{name}' is read-only or not supported by the sandbox.",
+                    code="Request_BadRequest",
+                )
+            if not isinstance(value, expected) and not (name == "notes" and value is None):
+                raise BadRequest(f"Invalid value for property '{name}'.", code="Request_BadRequest")
+        sp.account_enabled = bool(changes.get("accountEnabled", sp.account_enabled))
+        sp.app_role_assignment_required = bool(
+            changes.get("appRoleAssignmentRequired", sp.app_role_assignment_required)
+        )
+        sp.notes = changes.get("notes", sp.notes)
+        sp.tags = [str(t) for t in changes.get("tags", sp.tags)]
+        return sp
+
+    def resources_defining(self, scope: str) -> list[ServicePrincipal]:
+        """Service principals whose API exposes a scope of that name (ambiguity is data)."""
+        return [sp for sp in self.service_principals.values() if sp.scope(scope) is not None]

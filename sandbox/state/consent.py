@@ -1,0 +1,274 @@
+"""Admin consent requests and the rules Entra applies to them.
+
+One ``AppConsentRequest`` per app groups every user's ``UserConsentRequest``;
+the app request is pending while any user request is ``InProgress``. A user
+request expires ``requestDurationInDays`` after it was made (checked lazily
+against the tenant clock, so tests move time instead of waiting). A decision
+taken "in the portal" completes every in-progress user request at once and,
+when approving, really grants consent, as Entra does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sandbox.clock import Clock, as_utc, graph_time
+from sandbox.errors import BadRequest, Conflict, NotFound, missing
+from sandbox.ids import IdFactory, grant_id
+from sandbox.state.apps import AppDefinition, Apps
+from sandbox.state.directory import GLOBAL_ADMINISTRATOR, Directory, User
+from sandbox.state.grants import Grants
+from sandbox.state.policies import Policies
+
+IN_PROGRESS, COMPLETED, EXPIRED = "InProgress", "Completed", "Expired"
+
+
+@dataclass
+class ApprovalStage:
+    id: str
+    status: str = IN_PROGRESS
+    review_result: str = "NotReviewed"
+    reviewed_by: User | None = None
+    reviewed: datetime | None = None
+    justification: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        by = self.reviewed_by
+        return {
+            "id": self.id,
+            "assignedToMe": None,
+            "displayName": None,
+            "justification": self.justification,
+            "reviewResult": self.review_result,
+            "reviewedBy": {"id": by.id, "displayName": by.display_name} if by else None,
+            "reviewedDateTime": graph_time(self.reviewed),
+            "status": self.status,
+        }
+
+
+@dataclass
+class UserConsentRequest:
+    id: str
+    user: User
+    reason: str
+    scopes: list[str]
+    created: datetime
+    expires: datetime
+    stage: ApprovalStage
+    status: str = IN_PROGRESS
+    completed: datetime | None = None
+
+    def to_json(self, steps_key: str = "stages") -> dict[str, Any]:
+        user = self.user
+        return {
+            "id": self.id,
+            "approvalId": self.id,
+            "completedDateTime": graph_time(self.completed),
+            "createdBy": {
+                "user": {
+                    "id": user.id,
+                    "displayName": user.display_name,
+                    "userPrincipalName": user.user_principal_name,
+                    "mail": user.mail,
+                }
+            },
+            "createdDateTime": graph_time(self.created),
+            "customData": None,
+            "reason": self.reason,
+            "status": self.status,
+            "approval": self.approval_json(steps_key),
+        }
+
+    def approval_json(self, steps_key: str = "stages") -> dict[str, Any]:
+        return {"id": self.id, steps_key: [self.stage.to_json()]}
+
+
+@dataclass
+class AppConsentRequest:
+    id: str
+    app_id: str
+    app_display_name: str
+    consent_type: str = "Static"
+    user_requests: list[UserConsentRequest] = field(default_factory=list)
+
+    def in_progress(self) -> list[UserConsentRequest]:
+        return [u for u in self.user_requests if u.status == IN_PROGRESS]
+
+    @property
+    def is_pending(self) -> bool:
+        return bool(self.in_progress())
+
+    @property
+    def pending_scopes(self) -> list[str]:
+        source = self.in_progress() or self.user_requests
+        return list(dict.fromkeys(s for u in source for s in u.scopes))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "appDisplayName": self.app_display_name,
+            "appId": self.app_id,
+            "consentType": self.consent_type,
+            "pendingScopes": [{"displayName": s} for s in self.pending_scopes],
+        }
+
+
+class ConsentBook:
+    def __init__(
+        self, ids: IdFactory, clock: Clock, directory: Directory, apps: Apps, grants: Grants,
+        policies: Policies,
+    ) -> None:  # fmt: skip
+        self._ids, self._clock = ids, clock
+        self._directory, self._apps = directory, apps
+        self._grants, self._policies = grants, policies
+        self.requests: dict[str, AppConsentRequest] = {}
+
+    def sweep(self) -> None:
+        """Expire user requests whose lifetime has run out on the tenant clock."""
+        now = as_utc(self._clock())
+        for request in self.requests.values():
+            for user_request in request.in_progress():
+                if user_request.expires <= now:
+                    self._close(user_request, EXPIRED)
+
+    def all(self) -> list[AppConsentRequest]:
+        self.sweep()
+        return list(self.requests.values())
+
+    def get(self, request_id: str) -> AppConsentRequest:
+        self.sweep()
+        if request_id not in self.requests:
+            raise missing(request_id)
+        return self.requests[request_id]
+
+    def user_request(self, request_id: str, user_request_id: str) -> UserConsentRequest:
+        for user_request in self.get(request_id).user_requests:
+            if user_request.id == user_request_id:
+                return user_request
+        raise missing(user_request_id)
+
+    def create(
+        self, app_key: str, user_key: str, reason: str, created: datetime | None = None
+    ) -> tuple[AppConsentRequest, UserConsentRequest]:
+        """What happens when a user submits the "Approval required" form."""
+        app = self._apps.find_app(app_key)
+        if app is None or not app.required_scopes:
+            known = ", ".join(sorted(a.display_name for a in self._apps.registry.values()
+                                     if a.required_scopes))  # fmt: skip
+            raise NotFound(f"Unknown app '{app_key}'. Known apps: {known}.")
+        user = self._directory.users.find(user_key)
+        if user is None:
+            raise NotFound(f"Unknown user '{user_key}'.")
+        if not reason.strip():
+            raise BadRequest("A justification (reason) is required.")
+        policy = self._policies.request_policy
+        if not policy.is_enabled:
+            raise Conflict(
+                "The admin consent request workflow is off (isEnabled false): the user sees "
+                "'Need admin approval' (AADSTS90094) and no request is created."
+            )
+        sp = self._apps.sp_for_app(app.app_id)
+        if sp is not None and not sp.account_enabled:
+            raise Conflict(f"'{app.display_name}' is disabled in this tenant; users cannot request it.")
+        scopes = self._ungranted(app)
+        if not scopes:
+            raise Conflict(
+                f"'{app.display_name}' already has admin consent for everything it asks for; "
+                "users can sign in without a request."
+            )
+        request = self._request_for(app)
+        for existing in request.in_progress():
+            if existing.user.id == user.id:
+                raise Conflict(
+                    f"{user.user_principal_name} already has a pending request for "
+                    f"'{app.display_name}' ({request.id})."
+                )
+        when = as_utc(created) if created is not None else as_utc(self._clock())
+        user_request = UserConsentRequest(
+            id=self._ids.new(), user=user, reason=reason.strip(), scopes=scopes, created=when,
+            expires=when + timedelta(days=policy.request_duration_days),
+            stage=ApprovalStage(id=self._ids.new()),
+        )  # fmt: skip
+        request.user_requests.append(user_request)
+        self.sweep()
+        return request, user_request
+
+    def _request_for(self, app: AppDefinition) -> AppConsentRequest:
+        for request in self.requests.values():
+            if request.app_id == app.app_id:
+                return request
+        request = AppConsentRequest(self._ids.new(), app.app_id, app.display_name)
+        self.requests[request.id] = request
+        return request
+
+    def _ungranted(self, app: AppDefinition) -> list[str]:
+        client = self._apps.sp_for_app(app.app_id)
+        result = []
+        for required in app.required_scopes:
+            resource = self._apps.sp_for_app(required.resource_app_id)
+            grant = None
+            if client is not None and resource is not None:
+                grant = self._grants.items.get(grant_id(client.id, resource.id))
+            if grant is None or required.value not in grant.scopes:
+                result.append(required.value)
+        return result
+
+    def decide(
+        self, request_id: str, approve: bool, reviewer: str | None, justification: str | None
+    ) -> dict[str, Any]:
+        """A reviewer's decision in the Entra portal: closes every open user request."""
+        request = self.get(request_id)
+        open_requests = self._open(request)
+        if reviewer is None:
+            admins = self._directory.role_by_template(GLOBAL_ADMINISTRATOR).member_ids
+            by = self._directory.user(admins[0])
+        else:
+            by = self._directory.users.find(reviewer) or _unknown_user(reviewer)
+        scopes = request.pending_scopes
+        now = as_utc(self._clock())
+        for user_request in open_requests:
+            stage = user_request.stage
+            stage.review_result = "Approve" if approve else "Deny"
+            stage.reviewed_by, stage.reviewed, stage.justification = by, now, justification
+            self._close(user_request, COMPLETED, completed=now)
+        result: dict[str, Any] = {
+            "appConsentRequestId": request.id,
+            "decision": "Approve" if approve else "Deny",
+            "reviewedBy": by.user_principal_name,
+            "userConsentRequestIds": [u.id for u in open_requests],
+            "grants": [],
+            "unresolvedScopes": [],
+        }
+        app = self._apps.find_app(request.app_id)
+        if approve and app is not None:
+            outcome = self._grants.admin_consent(app, scopes)
+            result["grants"] = [g.to_json() for g in outcome.grants]
+            result["unresolvedScopes"] = outcome.unresolved
+        return result
+
+    def expire(self, request_id: str) -> list[UserConsentRequest]:
+        request = self.get(request_id)
+        open_requests = self._open(request)
+        for user_request in open_requests:
+            self._close(user_request, EXPIRED)
+        return open_requests
+
+    @staticmethod
+    def _open(request: AppConsentRequest) -> list[UserConsentRequest]:
+        open_requests = request.in_progress()
+        if not open_requests:
+            states = sorted({u.status for u in request.user_requests})
+            raise Conflict(f"Request {request.id} has nothing in progress (status: {', '.join(states)}).")
+        return open_requests
+
+    @staticmethod
+    def _close(user_request: UserConsentRequest, status: str, completed: datetime | None = None) -> None:
+        user_request.status = status
+        user_request.completed = completed
+        user_request.stage.status = COMPLETED
+
+
+def _unknown_user(key: str) -> User:
+    raise NotFound(f"Unknown reviewer '{key}'.")

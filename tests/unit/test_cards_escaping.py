@@ -1,0 +1,148 @@
+"""Outside text cannot inject links, mentions or layout into any card."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.domain import Publisher, ScopeDetail
+from cards import build_destination_registered_card, build_reviewer_card
+from cards.text import (
+    EDGE_UNDERSCORE,
+    ELLIPSIS,
+    REASON_LIMIT,
+    WORD_JOINER,
+    clean,
+    escape_markdown,
+    safe,
+)
+from tests.unit.test_cards_schema import (
+    EN,
+    NOW,
+    by_id,
+    make_view,
+    requester,
+    shown_texts,
+    validate_card,
+)
+
+HOSTILE_APP = "[Click](https://evil.example) **urgent** <at>Megan</at>"
+HOSTILE_REASON = (
+    "# URGENT\n\n- approve now\n1. [Entra](https://evil.example/consent)\n"
+    "> quoted\r\n__bold__ _it_ ~~gone~~ `code` <https://evil.example> [ref][1]\n"
+    "[1]: https://evil.example\n{{DATE(2026-01-01T00:00:00Z)}} &lt;at&gt;x&lt;/at&gt;"
+    "\u202eoxe.live\u202c\x00\x1b[31m"
+)
+
+# What a renderer would need to see to build a link, mention, emphasis or block.
+_MARKUP = [
+    (re.compile(r"\]\s?[(\[:]"), "link or reference"),
+    (re.compile(r"<|>"), "tag, mention or autolink"),
+    (re.compile(r"://|//"), "URL"),
+    (re.compile(r"\*|~|`"), "emphasis, strikethrough or code"),
+    (re.compile(r"(?<![^\W_])_|_(?![^\W_])"), "underscore emphasis"),
+    (re.compile(r"\{\{"), "card template function"),
+    (re.compile(r"&[#A-Za-z]"), "HTML entity"),
+    (re.compile(r"^\s*(?:[#=+\-|]|\d+[.)])", re.MULTILINE), "heading, list or quote"),
+    (re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]"), "control character"),
+]
+
+_SHOWN_AS = str.maketrans(
+    {
+        "\u2217": "*",
+        "\u223c": "~",
+        "\u02cb": "`",
+        "\u2039": "<",
+        "\u203a": ">",
+        EDGE_UNDERSCORE: "_",
+    }
+)
+
+
+def assert_inert(text: str) -> None:
+    for pattern, what in _MARKUP:
+        assert not pattern.search(text), f"{what} survives in {text!r}"
+
+
+def as_read(text: str) -> str:
+    """What a person reads: joiners are invisible and look-alikes look alike."""
+    return text.replace(WORD_JOINER, "").translate(_SHOWN_AS)
+
+
+def test_hostile_names_and_reasons_are_inert_everywhere_on_the_card() -> None:
+    view = make_view(
+        app_display_name=HOSTILE_APP,
+        publisher=Publisher(HOSTILE_APP, verified=False),
+        scopes=(ScopeDetail(HOSTILE_APP, HOSTILE_REASON, None, HOSTILE_APP),),
+        requesters=(
+            requester(0, display_name=HOSTILE_APP, user_principal_name=HOSTILE_APP),
+            requester(1, reason=HOSTILE_REASON),
+        ),
+    )
+    card = build_reviewer_card(view, NOW, EN)
+
+    validate_card(card)
+    for text in shown_texts(card):
+        assert_inert(text)
+    # Nothing was lost on the way: the reader still sees the original words.
+    assert as_read(by_id(card, "app-name")["text"]) == HOSTILE_APP
+    assert as_read(card["fallbackText"]) == f"Admin consent request: {HOSTILE_APP}"
+    reason = as_read(by_id(card, "requester-0")["items"][2]["text"])
+    assert reason.startswith("“# URGENT - approve now 1. [Entra](https://evil.example/consent)")
+
+
+def test_hostile_destination_name_is_inert() -> None:
+    card = build_destination_registered_card(EN, HOSTILE_APP + "\n# big", 2)
+    validate_card(card)
+    for text in shown_texts(card):
+        assert_inert(text)
+    assert as_read(by_id(card, "registered-destination")["text"]) == (
+        f"Destination: {HOSTILE_APP} # big"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("[x](http://e)", f"[x]{WORD_JOINER}(http:/{WORD_JOINER}/e)"),
+        ("[x][1]", f"[x]{WORD_JOINER}[1]"),
+        ("<at>Megan</at>", "\u2039at\u203aMegan\u2039/at\u203a"),
+        ("**b** *i*", "\u2217\u2217b\u2217\u2217 \u2217i\u2217"),
+        (
+            "_i_ first_last@contoso.com",
+            f"{EDGE_UNDERSCORE}i{EDGE_UNDERSCORE} first_last@contoso.com",
+        ),
+        ("# Title", f"{WORD_JOINER}# Title"),
+        ("- item", f"{WORD_JOINER}- item"),
+        ("12. item", f"{WORD_JOINER}12. item"),
+        ("{{DATE(x)}}", "{" + WORD_JOINER + "{DATE(x)}}"),
+        ("&lt; & co", f"&{WORD_JOINER}lt; & co"),
+        ("Contoso Calendar Sync", "Contoso Calendar Sync"),
+        ("カレンダー同期 (β)", "カレンダー同期 (β)"),
+    ],
+)
+def test_escape_markdown(raw: str, expected: str) -> None:
+    assert escape_markdown(raw) == expected
+
+
+def test_clean_makes_one_tidy_line() -> None:
+    assert clean("  Contoso\n\nCalendar\tSync\r\n ") == "Contoso Calendar Sync"
+    assert clean("a\u202eb\u200bc\u2066d\ufeffe\x00f\x1bg") == "abcdefg"
+    assert clean("\u3000名前\u3000") == "名前"
+    assert clean("👩\u200d💻 team") == "👩\u200d💻 team"  # joiners inside emoji stay
+    assert clean(None) == ""
+    assert clean("\ud800 lone surrogate") == "lone surrogate"
+
+
+def test_long_text_is_cut_with_an_ellipsis() -> None:
+    cut = clean("word " * 200, REASON_LIMIT)
+    assert len(cut) <= REASON_LIMIT
+    assert cut.endswith(f"word{ELLIPSIS}")
+    assert clean("short", 10) == "short"
+    assert clean("x" * 11, 10) == "x" * 9 + ELLIPSIS
+
+
+def test_safe_is_clean_then_escape() -> None:
+    assert safe("  *hi*\n[x](y) ") == escape_markdown(clean("  *hi*\n[x](y) "))
+    assert safe(None) == ""

@@ -1,0 +1,67 @@
+"""Settings: sandbox mode without credentials, strict validation with a clear message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from config.settings import PUBLIC_GRAPH_URL, Mode, Settings
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+
+
+def test_no_credentials_means_sandbox_with_embedded_tenant() -> None:
+    settings = _settings()
+    assert settings.mode is Mode.SANDBOX
+    assert settings.port == 3978
+    assert settings.poll_interval_seconds == 30
+    assert settings.graph_base_url == PUBLIC_GRAPH_URL
+    assert settings.runs_embedded_sandbox
+    assert settings.effective_database_url == "sqlite+aiosqlite:///data/consent-desk.db"
+
+
+def test_sandbox_against_another_graph_server_does_not_embed_one() -> None:
+    settings = _settings(graph_base_url="http://127.0.0.1:4000/")
+    assert settings.mode is Mode.SANDBOX
+    assert not settings.runs_embedded_sandbox
+    assert settings.graph_base_url == "http://127.0.0.1:4000"
+
+
+def test_full_credentials_mean_production() -> None:
+    settings = _settings(
+        client_id="a", client_secret="s3cr3t-value", tenant_id="c", data_dir=Path("/x")
+    )
+    assert settings.mode is Mode.PRODUCTION
+    assert not settings.runs_embedded_sandbox
+    assert "s3cr3t-value" not in repr(settings)  # the secret is never printed
+
+
+def test_partial_credentials_are_refused_with_the_missing_names() -> None:
+    with pytest.raises(ValidationError, match="CLIENT_SECRET, TENANT_ID missing"):
+        _settings(client_id="a")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("graph_base_url", "graph.microsoft.com"),
+        ("port", 0),
+        ("poll_interval_seconds", 0),
+        ("log_level", "LOUD"),
+    ],
+)
+def test_bad_values_are_refused(field: str, value: object) -> None:
+    with pytest.raises(ValidationError, match=field):
+        _settings(**{field: value})
+
+
+def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLL_INTERVAL_SECONDS", "5")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://db/consent")
+    settings = _settings()
+    assert settings.poll_interval_seconds == 5
+    assert settings.effective_database_url == "postgresql+asyncpg://db/consent"
