@@ -49,8 +49,9 @@ DETAIL_LEVELS = (
     Detail(requesters=10),
     Detail(requesters=3),
     Detail(requesters=3, scope_descriptions=False),
-    # Bounded whatever the input: one requester and 50 short scope values.
-    Detail(requesters=1, scope_descriptions=False, scopes=50),
+    # Bounded whatever the input: one requester and 30 scopes without
+    # descriptions, every text capped by cards.text.
+    Detail(requesters=1, scope_descriptions=False, scopes=30),
 )
 
 _BANNERS = {

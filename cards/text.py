@@ -57,9 +57,9 @@ EDGE_UNDERSCORE = "\uff3f"
 """FULLWIDTH LOW LINE, for an underscore that could open or close emphasis."""
 
 # Pairs that only mean something together get a WORD JOINER between them:
-# "](" "][" "]:" links and references (also with one space between, which
-# lenient parsers accept), "//" bare URLs, "{{" card template
-# functions such as {{DATE(...)}}, and "&" before an entity like "&lt;".
+# "](" "][" "]:" links and references (also with the one space lenient
+# parsers accept), "//" bare URLs, "{{" card template functions such as
+# {{DATE(...)}}, and "&" before an entity like "&lt;".
 _PAIRS = re.compile(r"\](?=\s?[(\[:])|/(?=/)|\{(?=\{)|&(?=[#A-Za-z])")
 # Underscore emphasis needs an underscore at a word edge; inside a word
 # ("first_last@contoso.com") it is kept so UPNs stay searchable.
