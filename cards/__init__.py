@@ -4,16 +4,11 @@ Nothing here sends, stores or calls Graph, so cards can be built and checked
 anywhere, including in unit tests against the official schema.
 """
 
-from cards.help import (
-    build_destination_registered_card,
-    build_help_card,
-    build_not_understood_card,
-)
+from cards.help import build_destination_registered_card, build_help_card
 from cards.reviewer import build_reviewer_card
 
 __all__ = [
     "build_destination_registered_card",
     "build_help_card",
-    "build_not_understood_card",
     "build_reviewer_card",
 ]

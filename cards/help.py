@@ -1,4 +1,4 @@
-"""Cards that explain the bot: help, "did not understand", destination confirmed.
+"""Cards that explain the bot: help (also after "did not understand"), destination set.
 
 They list only commands that work today, so nobody tries one that is not
 there yet. Command words are the literal syntax the bot accepts, not prose,
@@ -15,21 +15,18 @@ COMMAND_REVIEW_HERE = "review here"
 COMMAND_HELP = "help"
 
 
-def build_help_card(messages: Messages, in_channel: bool) -> Element:
-    """What the bot can do; in a channel it also says to @mention it first."""
-    return adaptive_card(
-        _help_body(messages, in_channel),
-        fallback_text=messages.t("help.title"),
-        language=messages.language,
-    )
+def build_help_card(messages: Messages, in_channel: bool, lead: str | None = None) -> Element:
+    """What the bot can do; in a channel it also says to @mention it first.
 
-
-def build_not_understood_card(messages: Messages, in_channel: bool) -> Element:
-    """The answer to anything that is not a command: say so, then the help."""
-    lead = messages.t("help.not_understood")
+    ``lead`` is a first line such as ``help.not_understood``: answering
+    anything that is not a command with the help itself shows the way out.
+    """
+    body = _help_body(messages, in_channel)
+    if lead:
+        body.insert(0, text_block(lead, "help-lead", weight="bolder"))
     return adaptive_card(
-        [text_block(lead, "not-understood", weight="bolder"), *_help_body(messages, in_channel)],
-        fallback_text=lead,
+        body,
+        fallback_text=lead or messages.t("help.title"),
         language=messages.language,
     )
 

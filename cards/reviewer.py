@@ -32,7 +32,7 @@ from cards.text import safe
 
 
 @dataclass(frozen=True, slots=True)
-class Detail:
+class _Detail:
     """How much of a request fits on one card.
 
     Requests can gather hundreds of requesters and apps can ask for hundreds
@@ -45,13 +45,15 @@ class Detail:
     scopes: int | None = None
 
 
-DETAIL_LEVELS = (
-    Detail(requesters=10),
-    Detail(requesters=3),
-    Detail(requesters=3, scope_descriptions=False),
-    # Bounded whatever the input: one requester and 30 scopes without
-    # descriptions, every text capped by cards.text.
-    Detail(requesters=1, scope_descriptions=False, scopes=30),
+_DETAIL_LEVELS = (
+    _Detail(requesters=10),
+    _Detail(requesters=3),
+    _Detail(requesters=3, scope_descriptions=False),
+    _Detail(requesters=1, scope_descriptions=False, scopes=30),
+    _Detail(requesters=1, scope_descriptions=False, scopes=10),
+    # Fits whatever the input, as cards.text caps every text: the scopes are
+    # then only counted, and Entra shows them.
+    _Detail(requesters=1, scope_descriptions=False, scopes=0),
 )
 
 _BANNERS = {
@@ -67,9 +69,10 @@ _BANNERS = {
 def build_reviewer_card(view: ReviewerCardView, now: datetime, messages: Messages) -> Element:
     """The reviewer card for ``view`` as of ``now``, within Teams' size limit."""
     fallback = messages.t("reviewer.fallback", app=safe(view.app_display_name))
-    actions = [] if view.status is not RequestStatus.PENDING else [_open_in_entra(view, messages)]
+    pending = view.status is RequestStatus.PENDING
+    actions = [_open_in_entra(view, messages)] if pending else []
     card: Element = {}
-    for detail in DETAIL_LEVELS:
+    for detail in _DETAIL_LEVELS:
         card = adaptive_card(
             _body(view, now, messages, detail),
             fallback_text=fallback,
@@ -82,7 +85,7 @@ def build_reviewer_card(view: ReviewerCardView, now: datetime, messages: Message
 
 
 def _body(
-    view: ReviewerCardView, now: datetime, messages: Messages, detail: Detail
+    view: ReviewerCardView, now: datetime, messages: Messages, detail: _Detail
 ) -> list[Element]:
     body = [*_status_banner(view.status, messages)]
     body.append(text_block(messages.t("reviewer.kicker"), "kicker", isSubtle=True))

@@ -23,7 +23,6 @@ Bare domains are left alone: an address shown as it is disguises nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 NAME_LIMIT = 120
 """App, publisher, user and channel names; Entra allows 256 but no card needs it."""
@@ -35,11 +34,13 @@ REASON_LIMIT = 500
 ELLIPSIS = "…"
 WORD_JOINER = "\u2060"
 
-# Invisible characters an attacker can use to hide or reorder text: bidi
-# embeddings, overrides, isolates and marks, zero-width space, word joiner
-# and BOM. ZWJ/ZWNJ (U+200C/U+200D) are kept: scripts and emoji need them.
-_INVISIBLE = frozenset(
-    "\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+# Dropped outright (after whitespace became spaces): control characters,
+# lone surrogates (they cannot be encoded), and invisible characters that can
+# hide or reorder text: bidi marks, embeddings, overrides and isolates,
+# zero-width space, word joiner, BOM. ZWJ and ZWNJ (U+200C/U+200D) stay:
+# scripts and emoji sequences need them.
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 )
 _WHITESPACE = re.compile(r"\s+")
 
@@ -56,21 +57,17 @@ _LOOKALIKES = str.maketrans(
 EDGE_UNDERSCORE = "\uff3f"
 """FULLWIDTH LOW LINE, for an underscore that could open or close emphasis."""
 
-# Pairs that only mean something together get a WORD JOINER between them:
+# Pairs that only mean something together get a WORD JOINER between them
+# (the pattern matches the empty gap):
 # "](" "][" "]:" links and references (also with the one space lenient
 # parsers accept), "//" bare URLs, "{{" card template functions such as
 # {{DATE(...)}}, and "&" before an entity like "&lt;".
-_PAIRS = re.compile(r"\](?=\s?[(\[:])|/(?=/)|\{(?=\{)|&(?=[#A-Za-z])")
+_PAIRS = re.compile(r"(?<=\])(?=\s?[(\[:])|(?<=/)(?=/)|(?<=\{)(?=\{)|(?<=&)(?=[#A-Za-z])")
 # Underscore emphasis needs an underscore at a word edge; inside a word
 # ("first_last@contoso.com") it is kept so UPNs stay searchable.
 _EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 # Block syntax only counts at the start of a line, and the text is one line.
 _BLOCK_START = re.compile(r"^(?:[#=+\-|]|\d+[.)])")
-
-
-def _is_visible(char: str) -> bool:
-    # Cc: control characters; Cs: lone surrogates, which cannot be encoded.
-    return char not in _INVISIBLE and unicodedata.category(char) not in {"Cc", "Cs"}
 
 
 def clean(text: str | None, limit: int = NAME_LIMIT) -> str:
@@ -83,8 +80,8 @@ def clean(text: str | None, limit: int = NAME_LIMIT) -> str:
     """
     if not text:
         return ""
-    kept = "".join(char for char in text if char.isspace() or _is_visible(char))
-    line = _WHITESPACE.sub(" ", kept).strip()
+    spaced = _WHITESPACE.sub(" ", text)  # first: _INVISIBLE also matches \n and \t
+    line = _WHITESPACE.sub(" ", _INVISIBLE.sub("", spaced)).strip()
     if len(line) > limit:
         line = line[: max(limit - 1, 0)].rstrip() + ELLIPSIS
     return line
@@ -94,7 +91,7 @@ def escape_markdown(line: str) -> str:
     """Neutralise markdown, tags and template syntax in an already cleaned line."""
     escaped = line.translate(_LOOKALIKES)
     escaped = _EDGE_UNDERSCORE.sub(EDGE_UNDERSCORE, escaped)
-    escaped = _PAIRS.sub(r"\g<0>" + WORD_JOINER, escaped)
+    escaped = _PAIRS.sub(WORD_JOINER, escaped)
     if _BLOCK_START.match(escaped):
         escaped = WORD_JOINER + escaped
     return escaped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -117,7 +118,7 @@ async def test_outbox_rows_are_unique_by_key_and_claimed_once(engine: AsyncEngin
     async with sessions() as session:
         dest, _ = await destinations.register_destination(session, SPEC, None, NOW)
         await requests.insert_request(session, _request(), NOW)
-        common = {
+        common: dict[str, Any] = {
             "kind": OutboxKind.POST_CARD,
             "destination_id": dest.id,
             "request_id": "req-1",

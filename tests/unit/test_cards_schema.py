@@ -21,7 +21,6 @@ from bot.i18n import Messages
 from cards import (
     build_destination_registered_card,
     build_help_card,
-    build_not_understood_card,
     build_reviewer_card,
 )
 
@@ -167,7 +166,8 @@ def test_reviewer_cards_validate(variant: str, language: str) -> None:
 @pytest.mark.parametrize("in_channel", [True, False])
 def test_help_cards_validate(in_channel: bool, language: str) -> None:
     validate_card(build_help_card(Messages(language), in_channel=in_channel))
-    validate_card(build_not_understood_card(Messages(language), in_channel=in_channel))
+    lead = Messages(language).t("help.not_understood")
+    validate_card(build_help_card(Messages(language), in_channel=in_channel, lead=lead))
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "ja"])

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.domain import ScopeDetail
 from bot.i18n import Messages
 from cards import build_reviewer_card
 from cards.elements import CARD_BUDGET, card_size
-from tests.unit.test_cards_schema import EN, NOW, by_id, make_view, requester, validate_card
+from tests.unit.test_cards_schema import (
+    CALENDAR_SCOPES,
+    EN,
+    NOW,
+    by_id,
+    make_view,
+    requester,
+    validate_card,
+)
 
 LIMIT = 80_000
 
@@ -20,12 +30,19 @@ def test_five_hundred_requesters_fit_and_the_rest_are_counted() -> None:
     assert len(json.dumps(card)) < LIMIT
     assert card_size(card) <= CARD_BUDGET <= LIMIT
     validate_card(card)
-    shown = [e for e in by_id(card, "requesters")["items"] if e.get("id", "").startswith("requester-")]
+    shown = [
+        e for e in by_id(card, "requesters")["items"] if e.get("id", "").startswith("requester-")
+    ]
     assert shown, "at least the newest requester is shown"
     assert "Megan Bowen 499" in json.dumps(shown[0])  # newest first
     more = by_id(card, "requesters-more")["text"]
     assert more == f"and {500 - len(shown)} more requesters"
     assert by_id(card, "requesters-heading")["text"] == "Requested by (500)"
+    # Requesters give way first: every scope keeps its description.
+    scopes = json.dumps(by_id(card, "scopes"), ensure_ascii=False)
+    for scope in CALENDAR_SCOPES:
+        assert scope.value in scopes
+        assert str(scope.description) in scopes
 
 
 def test_one_more_requester_is_singular() -> None:
@@ -40,10 +57,10 @@ def test_small_requests_lose_nothing() -> None:
     assert "scopes-more" not in json.dumps(card)
 
 
-def test_worst_case_text_still_fits() -> None:
-    # Japanese text costs six bytes a character once JSON-escaped, and link
-    # syntax gains a joiner per bracket: the most expensive input there is.
-    heavy = "権限](x)" * 200
+@pytest.mark.parametrize("heavy", ["権限](x)" * 200, "😀" * 600, "](" * 400])
+def test_worst_case_text_still_fits(heavy: str) -> None:
+    # Non-ASCII text costs six (astral: twelve) bytes a character once
+    # JSON-escaped, and link syntax gains a joiner per bracket.
     scopes = tuple(ScopeDetail(f"{heavy}{i}", heavy, True, heavy) for i in range(400))
     people = tuple(
         requester(i, display_name=heavy, user_principal_name=heavy, reason=heavy)

@@ -1,0 +1,224 @@
+"""The sandbox tenant: all state behind one object, with the operations demos need.
+
+Graph routes and the control surface both work through this object, and tests
+may call it directly (``tenant.create_request(...)``) instead of going through
+HTTP. Everything time-related reads ``clock``, which a test can replace with a
+fake it advances. ``checkpoint``/``reset`` let one long-running server serve
+many end-to-end tests from the same seeded starting point.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sandbox.clock import Clock, graph_time, system_clock
+from sandbox.faults import Faults
+from sandbox.ids import IdFactory
+from sandbox.state.apps import Apps
+from sandbox.state.calls import CallLog
+from sandbox.state.consent import ConsentBook
+from sandbox.state.directory import Directory, Users
+from sandbox.state.grants import Grants
+from sandbox.state.policies import Policies
+from sandbox.state.teams import Teams
+
+
+@dataclass
+class TenantState:
+    """Everything that changes while the sandbox runs (and that ``reset`` restores)."""
+
+    ids: IdFactory
+    directory: Directory
+    apps: Apps
+    permission_grants: Grants
+    policies: Policies
+    consent: ConsentBook
+    teams: Teams
+    faults: Faults
+    calls: CallLog
+
+
+class SandboxTenant:
+    def __init__(
+        self,
+        tenant_id: str,
+        *,
+        clock: Clock | None = None,
+        display_name: str = "Contoso",
+        default_domain: str = "example.com",
+        id_seed: int = 0,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.display_name = display_name
+        self.default_domain = default_domain
+        self.clock: Clock = clock or system_clock
+        ids = IdFactory(id_seed)
+        directory = Directory()
+        apps = Apps(ids, self.now)
+        grants = Grants(apps, directory)
+        policies = Policies(directory, tenant_id)
+        consent = ConsentBook(ids, self.now, directory, apps, grants, policies)
+        teams = Teams(self.now, tenant_id)
+        self._state = TenantState(
+            ids, directory, apps, grants, policies, consent, teams, Faults(), CallLog()
+        )
+        self._baseline: TenantState | None = None
+
+    def now(self) -> datetime:
+        """The tenant's current time; stores call this so a swapped clock takes effect."""
+        return self.clock()
+
+    # The stores, for routes and for tests that need more than the shortcuts below.
+    @property
+    def directory(self) -> Directory:
+        return self._state.directory
+
+    @property
+    def apps(self) -> Apps:
+        return self._state.apps
+
+    @property
+    def permission_grants(self) -> Grants:
+        return self._state.permission_grants
+
+    @property
+    def policies(self) -> Policies:
+        return self._state.policies
+
+    @property
+    def consent(self) -> ConsentBook:
+        return self._state.consent
+
+    @property
+    def teams(self) -> Teams:
+        return self._state.teams
+
+    @property
+    def faults(self) -> Faults:
+        return self._state.faults
+
+    @property
+    def calls(self) -> CallLog:
+        return self._state.calls
+
+    @property
+    def users(self) -> Users:
+        """Users by id; ``tenant.users["meganb@example.com"]`` also works."""
+        return self._state.directory.users
+
+    def checkpoint(self) -> None:
+        """Remember the current state as the one ``reset`` returns to."""
+        self._baseline = copy.deepcopy(self._state, memo={id(self): self})
+
+    def reset(self) -> None:
+        if self._baseline is None:
+            raise RuntimeError("reset() needs a checkpoint() first")
+        # The id stream keeps going: ids handed out before the reset are never reused,
+        # so a bot that remembers an old request id cannot mistake a new request for it.
+        memo: dict[int, Any] = {id(self): self, id(self._baseline.ids): self._state.ids}
+        self._state = copy.deepcopy(self._baseline, memo=memo)
+
+    def create_request(
+        self, app: str, user: str, reason: str, created: datetime | None = None
+    ) -> dict[str, str]:
+        """A user submits the "Approval required" form for an app (name or appId)."""
+        request, user_request = self.consent.create(app, user, reason, created)
+        return {"appConsentRequestId": request.id, "userConsentRequestId": user_request.id}
+
+    def complete_request(
+        self,
+        request_id: str,
+        approve: bool,
+        reviewer: str | None = None,
+        justification: str | None = None,
+    ) -> dict[str, Any]:
+        """A reviewer approves or denies in the Entra portal; approval really grants."""
+        result: dict[str, Any] = self.consent.decide(request_id, approve, reviewer, justification)
+        return result
+
+    def expire_request(self, request_id: str) -> dict[str, Any]:
+        expired = self.consent.expire(request_id)
+        return {"appConsentRequestId": request_id, "userConsentRequestIds": [u.id for u in expired]}
+
+    def grants(self) -> list[dict[str, Any]]:
+        """Every delegated grant, with names added so a person can read the list."""
+        result = []
+        for grant in self.permission_grants.items.values():
+            item = grant.to_json()
+            item["clientDisplayName"] = self.apps.sp(grant.client_id).app.display_name
+            item["resourceDisplayName"] = self.apps.sp(grant.resource_id).app.display_name
+            principal = self.users.get(grant.principal_id) if grant.principal_id else None
+            item["principalUserPrincipalName"] = principal.user_principal_name if principal else None
+            result.append(item)
+        return result
+
+    def set_consent_settings(
+        self,
+        user_consent: str | None = None,
+        requests_enabled: bool | None = None,
+        request_duration_days: int | None = None,
+    ) -> dict[str, Any]:
+        """Switch between the three situations a blocked user can be in."""
+        policies = self.policies
+        if user_consent is not None:
+            policies.set_user_consent(user_consent)
+        if requests_enabled is not None or request_duration_days is not None:
+            body: dict[str, Any] = {}
+            if requests_enabled is not None:
+                body["isEnabled"] = requests_enabled
+            if request_duration_days is not None:
+                body["requestDurationInDays"] = request_duration_days
+            policies.replace_request_policy(body)
+        return self.consent_settings()
+
+    def consent_settings(self) -> dict[str, Any]:
+        policy = self.policies.request_policy
+        return {
+            "user_consent": self.policies.user_consent,
+            "requests_enabled": policy.is_enabled,
+            "request_duration_days": policy.request_duration_days,
+            "policy_version": policy.version,
+        }
+
+    def set_faults(self, **changes: Any) -> dict[str, Any]:
+        return self.faults.configure(**changes).to_json()
+
+    def set_bot_blocked(self, user: str, blocked: bool = True) -> None:
+        """Simulate a user who blocked (or unblocked) the bot in Teams."""
+        user_id = self.directory.user(user).id
+        if blocked:
+            self.teams.blocked_users.add(user_id)
+        else:
+            self.teams.blocked_users.discard(user_id)
+
+    def summary(self) -> dict[str, Any]:
+        requests = []
+        for request in self.consent.all():
+            requests.append({
+                "id": request.id,
+                "app": request.app_display_name,
+                "appId": request.app_id,
+                "pending": request.is_pending,
+                "pendingScopes": request.pending_scopes,
+                "userRequests": [
+                    {"id": u.id, "user": u.user.user_principal_name, "status": u.status,
+                     "reason": u.reason, "created": graph_time(u.created),
+                     "expires": graph_time(u.expires)}
+                    for u in request.user_requests
+                ],
+            })  # fmt: skip
+        return {
+            "tenantId": self.tenant_id,
+            "displayName": self.display_name,
+            "now": graph_time(self.now()),
+            "settings": self.consent_settings(),
+            "faults": self.faults.settings.to_json(),
+            "requests": requests,
+            "servicePrincipals": len(self.apps.service_principals),
+            "grants": len(self.permission_grants.items),
+            "blockedBotUsers": sorted(self.teams.blocked_users),
+            "graphCalls": self.calls.total,
+        }
