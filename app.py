@@ -8,6 +8,7 @@ own settings and clock.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from bot.clock import Clock, utc_now
 from bot.commands import ChatCommands
 from bot.connector import TeamsConnector
 from bot.delivery import DeliveryWorker
-from bot.graph import GraphGateway, build_graph_client
+from bot.graph import GraphConnection, GraphGateway
 from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
@@ -145,7 +146,7 @@ def create_app(
                     client_id=settings.client_id,
                     client_secret=settings.client_secret.get_secret_value(),
                 )
-            graph = GraphGateway(build_graph_client(graph_url, token_provider), clock=clock)
+            graph = GraphGateway(GraphConnection.open(graph_url, token_provider), clock=clock)
             stack.push_async_callback(graph.close)
 
             connector = TeamsConnector(
@@ -205,7 +206,10 @@ def create_app(
                 stack.callback(scheduler.shutdown, wait=False)
             yield
 
-    app["agent_configuration"] = connections.get_default_connection_configuration()
+    with warnings.catch_warnings():
+        # The Agents SDK's JWT check reads this exact string key; aiohttp prefers AppKeys.
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        app["agent_configuration"] = connections.get_default_connection_configuration()
     runtime = Runtime()
     endpoint = Endpoint()
     app[RUNTIME] = runtime
@@ -222,6 +226,8 @@ async def _run_intake(intake: Intake) -> None:
 
 
 def main() -> None:
+    # The Agents SDK keys the aiohttp request with a string (its contract); don't warn per request.
+    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
     settings = load_settings()
     configure_logging(settings)
     web.run_app(

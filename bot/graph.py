@@ -96,16 +96,31 @@ class ConsentRequestPolicy:
     request_duration_days: int | None
 
 
-def build_graph_client(
-    graph_base_url: str, token_provider: AccessTokenProvider
-) -> GraphServiceClient:
-    """A Graph client for any Graph-compatible host (public cloud, national cloud, sandbox)."""
-    http_client = httpx.AsyncClient(base_url=f"{graph_base_url}/v1.0", timeout=30)
-    http_client = GraphClientFactory.create_with_default_middleware(client=http_client)
-    adapter = GraphRequestAdapter(
-        BaseBearerTokenAuthenticationProvider(token_provider), http_client
-    )
-    return GraphServiceClient(request_adapter=adapter)
+@dataclass(frozen=True, slots=True)
+class GraphConnection:
+    """A Graph client plus the connection pool under it.
+
+    msgraph-core wraps the transport in one whose ``aclose`` does not close the
+    wrapped pool, so the pool is kept here and closed explicitly.
+    """
+
+    client: GraphServiceClient
+    transport: httpx.AsyncHTTPTransport
+
+    @classmethod
+    def open(cls, graph_base_url: str, token_provider: AccessTokenProvider) -> GraphConnection:
+        """Connect to any Graph-compatible host (public cloud, national cloud, sandbox)."""
+        transport = httpx.AsyncHTTPTransport()
+        http_client = httpx.AsyncClient(
+            base_url=f"{graph_base_url}/v1.0", timeout=30, transport=transport
+        )
+        http_client = GraphClientFactory.create_with_default_middleware(client=http_client)
+        auth = BaseBearerTokenAuthenticationProvider(token_provider)
+        adapter = GraphRequestAdapter(auth, http_client)
+        return cls(GraphServiceClient(request_adapter=adapter), transport)
+
+    async def close(self) -> None:
+        await self.transport.aclose()
 
 
 class GraphGateway:
@@ -113,21 +128,19 @@ class GraphGateway:
 
     def __init__(
         self,
-        client: GraphServiceClient,
+        connection: GraphConnection,
         *,
         clock: Callable[[], datetime],
         policy_ttl_seconds: float = 300,
         catalogue_ttl_seconds: float = 3600,
     ) -> None:
-        self._client = client
+        self._connection = connection
+        self._client = connection.client
         self._policy = TtlCache[ConsentRequestPolicy](policy_ttl_seconds, clock)
         self._catalogue = TtlCache[dict[str, ScopeDetail]](catalogue_ttl_seconds, clock)
 
     async def close(self) -> None:
-        adapter = self._client.request_adapter
-        http_client = getattr(adapter, "_http_client", None)
-        if isinstance(http_client, httpx.AsyncClient):
-            await http_client.aclose()
+        await self._connection.close()
 
     async def pending_requests(self) -> list[PendingRequest]:
         """Every app consent request with at least one user request in progress."""

@@ -21,7 +21,8 @@ class GraphTokenError(RuntimeError):
 
 
 def _allowed(graph_base_url: str) -> AllowedHostsValidator:
-    return AllowedHostsValidator([urlsplit(graph_base_url).netloc])
+    """Tokens go to the configured Graph host only (kiota compares host names, not ports)."""
+    return AllowedHostsValidator([urlsplit(graph_base_url).hostname or ""])
 
 
 class SandboxTokenProvider(AccessTokenProvider):

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from sandbox.ids import stable_id
-from sandbox.state.apps import MICROSOFT_TENANT_ID, AppDefinition, PermissionScope
+from sandbox.state.registry import MICROSOFT_TENANT_ID, AppDefinition, PermissionScope
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"

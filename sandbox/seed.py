@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sandbox.clock import Clock
 from sandbox.ids import stable_id
 from sandbox.seed_apps import seed_apps
-from sandbox.state.apps import AppDefinition
 from sandbox.state.directory import (
     APPLICATION_ADMINISTRATOR,
     CLOUD_APPLICATION_ADMINISTRATOR,
@@ -25,6 +24,7 @@ from sandbox.state.directory import (
     User,
 )
 from sandbox.state.policies import Reviewer
+from sandbox.state.registry import AppDefinition
 from sandbox.state.teams import CatalogApp
 from sandbox.tenant import SandboxTenant
 
@@ -55,25 +55,51 @@ _PEOPLE = (
     _Person(ALEX_ID, "Alex", "Wilber", "alexw@example.com", "IT Director", "en-US", "Redmond"),
     _Person(MEGAN_ID, "Megan", "Bowen", "meganb@example.com", "IT Apps Lead", "en-US", "Redmond"),
     _Person(ADELE_ID, "Adele", "Vance", "adelev@example.com", "Retail Manager", "en-US", "Seattle"),
-    _Person(ISAIAH_ID, "Isaiah", "Langer", "isaiah@example.com", "Security Engineer", "en-GB",
-            "London", mail="isaiahl@example.com"),
-    _Person(PATTI_ID, "Patti", "Fernandez", "pattif@example.com", "Sales Director", "ja-JP", "Tokyo"),
+    _Person(
+        ISAIAH_ID,
+        "Isaiah",
+        "Langer",
+        "isaiah@example.com",
+        "Security Engineer",
+        "en-GB",
+        "London",
+        mail="isaiahl@example.com",
+    ),
+    _Person(
+        PATTI_ID, "Patti", "Fernandez", "pattif@example.com", "Sales Director", "ja-JP", "Tokyo"
+    ),
     _Person(LYNNE_ID, "Lynne", "Robbins", "lynner@example.com", "Recruiter", "fr-FR", "Paris"),
-)  # fmt: skip
+)
 
-_ROLES = (
-    (GLOBAL_ADMINISTRATOR, "Global Administrator",
-     "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft "
-     "Entra identities.", [ALEX_ID]),
-    (CLOUD_APPLICATION_ADMINISTRATOR, "Cloud Application Administrator",
-     "Can create and manage all aspects of app registrations and enterprise apps except App "
-     "Proxy.", [MEGAN_ID]),
-    (PRIVILEGED_ROLE_ADMINISTRATOR, "Privileged Role Administrator",
-     "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity "
-     "Management.", []),
-    (APPLICATION_ADMINISTRATOR, "Application Administrator",
-     "Can create and manage all aspects of app registrations and enterprise apps.", []),
-)  # fmt: skip
+_ROLES: tuple[tuple[str, str, str, list[str]], ...] = (
+    (
+        GLOBAL_ADMINISTRATOR,
+        "Global Administrator",
+        "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft "
+        "Entra identities.",
+        [ALEX_ID],
+    ),
+    (
+        CLOUD_APPLICATION_ADMINISTRATOR,
+        "Cloud Application Administrator",
+        "Can create and manage all aspects of app registrations and enterprise apps except App "
+        "Proxy.",
+        [MEGAN_ID],
+    ),
+    (
+        PRIVILEGED_ROLE_ADMINISTRATOR,
+        "Privileged Role Administrator",
+        "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity "
+        "Management.",
+        [],
+    ),
+    (
+        APPLICATION_ADMINISTRATOR,
+        "Application Administrator",
+        "Can create and manage all aspects of app registrations and enterprise apps.",
+        [],
+    ),
+)
 
 
 def _seed_directory(tenant: SandboxTenant) -> None:
@@ -81,12 +107,18 @@ def _seed_directory(tenant: SandboxTenant) -> None:
     for p in _PEOPLE:
         directory.users.add(
             User(
-                id=p.id, display_name=f"{p.given} {p.surname}", given_name=p.given,
-                surname=p.surname, user_principal_name=p.upn, mail=p.mail or p.upn,
-                job_title=p.title, preferred_language=p.language, office_location=p.office,
+                id=p.id,
+                display_name=f"{p.given} {p.surname}",
+                given_name=p.given,
+                surname=p.surname,
+                user_principal_name=p.upn,
+                mail=p.mail or p.upn,
+                job_title=p.title,
+                preferred_language=p.language,
+                office_location=p.office,
                 business_phones=["+1 425 555 0100"],
             )
-        )  # fmt: skip
+        )
     directory.groups[CONSENT_REVIEWERS_GROUP_ID] = Group(
         CONSENT_REVIEWERS_GROUP_ID,
         "Consent Reviewers",
@@ -128,11 +160,17 @@ def seeded_tenant(clock: Clock | None = None) -> SandboxTenant:
     _seed_policies(tenant)
     seed_apps(tenant, _bot_app())
     tenant.teams.add_catalog_app(
-        CatalogApp(TEAMS_CATALOG_APP_ID, TEAMS_APP_EXTERNAL_ID, "Consent Desk", bot_app_id=BOT_APP_ID)
+        CatalogApp(
+            TEAMS_CATALOG_APP_ID, TEAMS_APP_EXTERNAL_ID, "Consent Desk", bot_app_id=BOT_APP_ID
+        )
     )
     tenant.teams.add_catalog_app(
-        CatalogApp(stable_id("teams-catalog", "planner"), "com.microsoft.teamspace.tab.planner",
-                   "Planner", distribution_method="store")
-    )  # fmt: skip
+        CatalogApp(
+            stable_id("teams-catalog", "planner"),
+            "com.microsoft.teamspace.tab.planner",
+            "Planner",
+            distribution_method="store",
+        )
+    )
     tenant.checkpoint()
     return tenant

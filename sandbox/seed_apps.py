@@ -20,13 +20,8 @@ from sandbox.scopes_catalog import (
     SHAREPOINT_APP_ID,
     microsoft_apis,
 )
-from sandbox.state.apps import (
-    AppDefinition,
-    Classification,
-    RequiredScope,
-    ServicePrincipal,
-    VerifiedPublisher,
-)
+from sandbox.state.apps import Classification, ServicePrincipal
+from sandbox.state.registry import AppDefinition, RequiredScope, VerifiedPublisher
 
 if TYPE_CHECKING:
     from sandbox.tenant import SandboxTenant
@@ -48,9 +43,14 @@ def _graph(*values: str) -> tuple[RequiredScope, ...]:
 
 
 def _vendor(
-    app_id: str, name: str, publisher: str, site: str, scopes: tuple[RequiredScope, ...],
-    verified: tuple[str, datetime] | None, description: str,
-) -> AppDefinition:  # fmt: skip
+    app_id: str,
+    name: str,
+    publisher: str,
+    site: str,
+    scopes: tuple[RequiredScope, ...],
+    verified: tuple[str, datetime] | None,
+    description: str,
+) -> AppDefinition:
     return AppDefinition(
         app_id=app_id,
         display_name=name,
@@ -75,50 +75,113 @@ def third_party_apps(now: datetime) -> list[AppDefinition]:
         return now - timedelta(days=days)
 
     return [
-        _vendor(ONECAL_APP_ID, "OneCal", "OneCal", "https://www.onecal.io",
-                _graph("Calendars.ReadWrite", "User.Read", "offline_access"),
-                ("6214789", ago(420)), "Sync calendars across Google, Outlook and iCloud."),
-        _vendor(ZELIQ_APP_ID, "Zeliq", "Zeliq", "https://www.zeliq.com",
-                _graph("Mail.Send", "Mail.ReadWrite", "Calendars.ReadWrite", "Contacts.Read",
-                       "User.Read", "offline_access"),
-                ("6390214", ago(300)), "Sales engagement: sequences, e-mail and meetings."),
+        _vendor(
+            ONECAL_APP_ID,
+            "OneCal",
+            "OneCal",
+            "https://www.onecal.io",
+            _graph("Calendars.ReadWrite", "User.Read", "offline_access"),
+            ("6214789", ago(420)),
+            "Sync calendars across Google, Outlook and iCloud.",
+        ),
+        _vendor(
+            ZELIQ_APP_ID,
+            "Zeliq",
+            "Zeliq",
+            "https://www.zeliq.com",
+            _graph(
+                "Mail.Send",
+                "Mail.ReadWrite",
+                "Calendars.ReadWrite",
+                "Contacts.Read",
+                "User.Read",
+                "offline_access",
+            ),
+            ("6390214", ago(300)),
+            "Sales engagement: sequences, e-mail and meetings.",
+        ),
         # Users consented to an earlier version asking only User-type scopes; the vendor
         # has since added User.Read.All, which needs an admin.
-        _vendor(PIPELINE_APP_ID, "Pipeline CRM Sidebar", "Sidebar Apps Ltd",
-                "https://sidebar-apps.example.net",
-                _graph("Mail.Read", "Contacts.ReadWrite", "User.Read.All", "offline_access"),
-                None, "Shows CRM deals and contacts next to your Outlook mail."),
-        _vendor(CARERIX_APP_ID, "Carerix", "Carerix", "https://www.carerix.com",
-                _graph("Calendars.ReadWrite.Shared", "User.ReadBasic.All", "offline_access"),
-                ("5981406", ago(700)), "Recruitment software: interviews in recruiters' calendars."),
-        _vendor(PDF_CONVERTER_APP_ID, "Quick PDF Converter Online", "QuickDocs Tools",
-                "https://quickdocs-tools.example.org",
-                _graph("Files.ReadWrite.All", "Mail.Read", "offline_access"),
-                None, "Converts attachments and OneDrive files to PDF."),
-        _vendor(EXPENSES_APP_ID, "Northwind Expenses", "Northwind Traders",
-                "https://expenses.northwindtraders.example.com",
-                _graph("User.Read", "Files.Read", "offline_access"),
-                ("6011275", ago(510)), "Expense reports with receipts from OneDrive."),
-        _vendor(SHAREPOINT_DOCS_APP_ID, "Fabrikam Docs for SharePoint", "Fabrikam, Inc.",
-                "https://docs.fabrikam.example.com",
-                (RequiredScope(SHAREPOINT_APP_ID, "AllSites.Read"),
-                 RequiredScope(SHAREPOINT_APP_ID, "MyFiles.Read"),
-                 *_graph("User.Read", "offline_access")),
-                ("6122093", ago(260)), "Document templates and approvals on SharePoint sites."),
-        _vendor(MEETING_NOTES_APP_ID, "Tailspin Meeting Notes", "Tailspin Toys",
-                "https://notes.tailspintoys.example.com",
-                _graph("User.Read", "Calendars.Read", "Meetings.Summarize", "offline_access"),
-                ("6288310", ago(90)), "AI meeting notes; asks for a scope no API defines."),
-        _vendor(COST_MONITOR_APP_ID, "Litware Cloud Cost Monitor", "Litware, Inc.",
-                "https://costs.litware.example.com",
-                (RequiredScope(AZURE_MANAGEMENT_APP_ID, "user_impersonation"),
-                 *_graph("User.Read", "offline_access")),
-                ("6077452", ago(150)), "Azure spend dashboards per subscription."),
-        _vendor(WHITEBOARD_APP_ID, "Wingtip Whiteboard", "Wingtip Toys",
-                "https://whiteboard.wingtiptoys.example.com",
-                _graph("User.Read", "openid", "profile", "offline_access"),
-                ("5890127", ago(800)), "Shared whiteboards for meetings."),
-    ]  # fmt: skip
+        _vendor(
+            PIPELINE_APP_ID,
+            "Pipeline CRM Sidebar",
+            "Sidebar Apps Ltd",
+            "https://sidebar-apps.example.net",
+            _graph("Mail.Read", "Contacts.ReadWrite", "User.Read.All", "offline_access"),
+            None,
+            "Shows CRM deals and contacts next to your Outlook mail.",
+        ),
+        _vendor(
+            CARERIX_APP_ID,
+            "Carerix",
+            "Carerix",
+            "https://www.carerix.com",
+            _graph("Calendars.ReadWrite.Shared", "User.ReadBasic.All", "offline_access"),
+            ("5981406", ago(700)),
+            "Recruitment software: interviews in recruiters' calendars.",
+        ),
+        _vendor(
+            PDF_CONVERTER_APP_ID,
+            "Quick PDF Converter Online",
+            "QuickDocs Tools",
+            "https://quickdocs-tools.example.org",
+            _graph("Files.ReadWrite.All", "Mail.Read", "offline_access"),
+            None,
+            "Converts attachments and OneDrive files to PDF.",
+        ),
+        _vendor(
+            EXPENSES_APP_ID,
+            "Northwind Expenses",
+            "Northwind Traders",
+            "https://expenses.northwindtraders.example.com",
+            _graph("User.Read", "Files.Read", "offline_access"),
+            ("6011275", ago(510)),
+            "Expense reports with receipts from OneDrive.",
+        ),
+        _vendor(
+            SHAREPOINT_DOCS_APP_ID,
+            "Fabrikam Docs for SharePoint",
+            "Fabrikam, Inc.",
+            "https://docs.fabrikam.example.com",
+            (
+                RequiredScope(SHAREPOINT_APP_ID, "AllSites.Read"),
+                RequiredScope(SHAREPOINT_APP_ID, "MyFiles.Read"),
+                *_graph("User.Read", "offline_access"),
+            ),
+            ("6122093", ago(260)),
+            "Document templates and approvals on SharePoint sites.",
+        ),
+        _vendor(
+            MEETING_NOTES_APP_ID,
+            "Tailspin Meeting Notes",
+            "Tailspin Toys",
+            "https://notes.tailspintoys.example.com",
+            _graph("User.Read", "Calendars.Read", "Meetings.Summarize", "offline_access"),
+            ("6288310", ago(90)),
+            "AI meeting notes; asks for a scope no API defines.",
+        ),
+        _vendor(
+            COST_MONITOR_APP_ID,
+            "Litware Cloud Cost Monitor",
+            "Litware, Inc.",
+            "https://costs.litware.example.com",
+            (
+                RequiredScope(AZURE_MANAGEMENT_APP_ID, "user_impersonation"),
+                *_graph("User.Read", "offline_access"),
+            ),
+            ("6077452", ago(150)),
+            "Azure spend dashboards per subscription.",
+        ),
+        _vendor(
+            WHITEBOARD_APP_ID,
+            "Wingtip Whiteboard",
+            "Wingtip Toys",
+            "https://whiteboard.wingtiptoys.example.com",
+            _graph("User.Read", "openid", "profile", "offline_access"),
+            ("5890127", ago(800)),
+            "Shared whiteboards for meetings.",
+        ),
+    ]
 
 
 def seed_apps(tenant: SandboxTenant, bot: AppDefinition) -> None:
@@ -135,8 +198,9 @@ def seed_apps(tenant: SandboxTenant, bot: AppDefinition) -> None:
     for app in [*third_party_apps(tenant.now()), bot]:
         apps.register(app)
 
-    def existing(app_id: str, **settings: bool) -> str:
-        sp = ServicePrincipal(stable_id("sp", app_id), apps.registry[app_id], **settings)
+    def existing(app_id: str, *, account_enabled: bool = True, assignment: bool = False) -> str:
+        sp = ServicePrincipal(stable_id("sp", app_id), apps.registry[app_id.casefold()])
+        sp.account_enabled, sp.app_role_assignment_required = account_enabled, assignment
         sp.tags = ["WindowsAzureActiveDirectoryIntegratedApp"]
         return apps.add_sp(sp).id
 
@@ -145,8 +209,10 @@ def seed_apps(tenant: SandboxTenant, bot: AppDefinition) -> None:
     pipeline = existing(PIPELINE_APP_ID)
     for upn in ("adelev@example.com", "pattif@example.com"):
         user = tenant.users[upn].id
-        grants.create(pipeline, "Principal", graph, "Mail.Read Contacts.ReadWrite offline_access", user)
+        grants.create(
+            pipeline, "Principal", graph, "Mail.Read Contacts.ReadWrite offline_access", user
+        )
     existing(PDF_CONVERTER_APP_ID, account_enabled=False)
-    existing(EXPENSES_APP_ID, app_role_assignment_required=True)
+    existing(EXPENSES_APP_ID, assignment=True)
     whiteboard = existing(WHITEBOARD_APP_ID)
     grants.create(whiteboard, "AllPrincipals", graph, "User.Read openid profile offline_access")

@@ -151,7 +151,9 @@ class SandboxTenant:
             item["clientDisplayName"] = self.apps.sp(grant.client_id).app.display_name
             item["resourceDisplayName"] = self.apps.sp(grant.resource_id).app.display_name
             principal = self.users.get(grant.principal_id) if grant.principal_id else None
-            item["principalUserPrincipalName"] = principal.user_principal_name if principal else None
+            item["principalUserPrincipalName"] = (
+                principal.user_principal_name if principal else None
+            )
             result.append(item)
         return result
 
@@ -197,19 +199,26 @@ class SandboxTenant:
     def summary(self) -> dict[str, Any]:
         requests = []
         for request in self.consent.all():
-            requests.append({
-                "id": request.id,
-                "app": request.app_display_name,
-                "appId": request.app_id,
-                "pending": request.is_pending,
-                "pendingScopes": request.pending_scopes,
-                "userRequests": [
-                    {"id": u.id, "user": u.user.user_principal_name, "status": u.status,
-                     "reason": u.reason, "created": graph_time(u.created),
-                     "expires": graph_time(u.expires)}
-                    for u in request.user_requests
-                ],
-            })  # fmt: skip
+            requests.append(
+                {
+                    "id": request.id,
+                    "app": request.app_display_name,
+                    "appId": request.app_id,
+                    "pending": request.is_pending,
+                    "pendingScopes": request.pending_scopes,
+                    "userRequests": [
+                        {
+                            "id": u.id,
+                            "user": u.user.user_principal_name,
+                            "status": u.status,
+                            "reason": u.reason,
+                            "created": graph_time(u.created),
+                            "expires": graph_time(u.expires),
+                        }
+                        for u in request.user_requests
+                    ],
+                }
+            )
         return {
             "tenantId": self.tenant_id,
             "displayName": self.display_name,

@@ -101,14 +101,18 @@ def register(router: Router) -> None:
         allow_options(req, "$select", "$top")
         sp = tenant.apps.sp(req.params["id"])
         items = [c.to_json() for c in sp.classifications]
-        return collection(req, items, f"servicePrincipals('{sp.id}')/delegatedPermissionClassifications")
+        return collection(
+            req, items, f"servicePrincipals('{sp.id}')/delegatedPermissionClassifications"
+        )
 
     @router.add("GET", "/servicePrincipals(appId='{appId}')/delegatedPermissionClassifications")
     def classifications_by_app_id(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
         allow_options(req, "$select", "$top")
         sp = _by_app_id(req, tenant)
         items = [c.to_json() for c in sp.classifications]
-        return collection(req, items, f"servicePrincipals('{sp.id}')/delegatedPermissionClassifications")
+        return collection(
+            req, items, f"servicePrincipals('{sp.id}')/delegatedPermissionClassifications"
+        )
 
     @router.add("GET", "/servicePrincipals/{id}/oauth2PermissionGrants")
     def grants_of(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:

@@ -11,7 +11,8 @@ from sandbox.errors import Unauthorized
 from sandbox.graph.odata import GraphRequest
 
 WWW_AUTHENTICATE = (
-    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+    'Bearer realm="", '
+    'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
     'client_id="00000003-0000-0000-c000-000000000000"'
 )
 

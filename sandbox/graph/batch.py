@@ -46,7 +46,9 @@ def _body(raw: Any) -> Any:
     try:
         return json.loads(base64.b64decode(raw, validate=True))
     except (binascii.Error, ValueError):
-        raise BadRequest("A batch request body must be a JSON object or base64-encoded JSON.") from None
+        raise BadRequest(
+            "A batch request body must be a JSON object or base64-encoded JSON."
+        ) from None
 
 
 def _inner(outer: GraphRequest, item: dict[str, Any]) -> GraphRequest:
@@ -54,7 +56,7 @@ def _inner(outer: GraphRequest, item: dict[str, Any]) -> GraphRequest:
     path = unquote(parts.path)
     version = outer.version
     if found := _VERSION.match(path):
-        version = found["version"].lower() if found["version"] != "v1.0" else "v1.0"
+        version = "beta" if found["version"].lower() == "beta" else "v1.0"
         path = path[found.end() :]
     return GraphRequest(
         method=str(item["method"]).upper(),
@@ -78,7 +80,9 @@ def _validate(body: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or not all(k in item for k in ("id", "method", "url")):
             raise BadRequest("Each batch request needs 'id', 'method' and 'url'.")
         if str(item["method"]).upper() not in _METHODS:
-            raise BadRequest(f"Unsupported method '{item['method']}' in batch request {item['id']}.")
+            raise BadRequest(
+                f"Unsupported method '{item['method']}' in batch request {item['id']}."
+            )
         if str(item["id"]) in seen:
             raise BadRequest(f"Batch request ids must be unique; '{item['id']}' repeats.")
         seen.add(str(item["id"]))
@@ -94,18 +98,31 @@ def register(router: Router) -> None:
             item_id = str(item["id"])
             depends = item.get("dependsOn") or item.get("depends_on") or []
             if any(statuses.get(str(d), 424) >= 400 for d in depends):
-                inner = GraphResponse(424, {"error": {"code": "FailedDependency",
-                                                      "message": "A request it depends on failed."}})  # fmt: skip
+                inner = GraphResponse(
+                    424,
+                    {
+                        "error": {
+                            "code": "FailedDependency",
+                            "message": "A request it depends on failed.",
+                        }
+                    },
+                )
             else:
                 request = _inner(req, item)
                 tenant.calls.record(router.template(request.method, request.path), batched=True)
                 if request.path.rstrip("/").lower() == "/$batch":
-                    inner = GraphResponse(400, {"error": {"code": "BadRequest",
-                                                          "message": "Batches cannot be nested."}})  # fmt: skip
+                    inner = GraphResponse(
+                        400,
+                        {"error": {"code": "BadRequest", "message": "Batches cannot be nested."}},
+                    )
                 else:
                     inner = router.dispatch(request, tenant)
             statuses[item_id] = inner.status
-            entry: dict[str, Any] = {"id": item_id, "status": inner.status, "headers": dict(inner.headers)}
+            entry: dict[str, Any] = {
+                "id": item_id,
+                "status": inner.status,
+                "headers": dict(inner.headers),
+            }
             if inner.body is not None:
                 entry["headers"]["Content-Type"] = "application/json"
                 entry["body"] = inner.body

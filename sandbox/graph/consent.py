@@ -15,7 +15,7 @@ from sandbox.errors import BadRequest, MethodNotAllowed
 from sandbox.graph.filters import FilterSpec, apply_filter
 from sandbox.graph.odata import GraphRequest, GraphResponse, allow_options, collection, entity
 from sandbox.graph.router import Router
-from sandbox.state.consent import AppConsentRequest, UserConsentRequest
+from sandbox.state.requests import AppConsentRequest, UserConsentRequest
 
 if TYPE_CHECKING:
     from sandbox.tenant import SandboxTenant
@@ -58,7 +58,9 @@ def register(router: Router) -> None:
     def get_request(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
         allow_options(req, "$select")
         found = tenant.consent.get(req.params["requestId"])
-        return entity(req, found.to_json(), "identityGovernance/appConsent/appConsentRequests/$entity")
+        return entity(
+            req, found.to_json(), "identityGovernance/appConsent/appConsentRequests/$entity"
+        )
 
     @router.add("GET", BASE + "/{requestId}/userConsentRequests")
     def list_user_requests(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
@@ -70,7 +72,9 @@ def register(router: Router) -> None:
             return user_request.to_json(key)
 
         found = apply_filter(req, USER_FILTER, request.user_requests, view)
-        fragment = f"identityGovernance/appConsent/appConsentRequests('{request.id}')/userConsentRequests"
+        fragment = (
+            f"identityGovernance/appConsent/appConsentRequests('{request.id}')/userConsentRequests"
+        )
         return collection(req, [u.to_json(key) for u in found], fragment)
 
     @router.add("GET", BASE + "/{requestId}/userConsentRequests/{userRequestId}")
@@ -94,10 +98,12 @@ def register(router: Router) -> None:
         found = tenant.consent.user_request(req.params["requestId"], req.params["userRequestId"])
         return collection(req, [found.stage.to_json()], f"approvals('{found.id}')/{key}")
 
-    @router.add("PATCH", BASE + "/{requestId}/userConsentRequests/{userRequestId}/approval/{steps}/{stageId}")
+    @router.add(
+        "PATCH",
+        BASE + "/{requestId}/userConsentRequests/{userRequestId}/approval/{steps}/{stageId}",
+    )
     def review_stage(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
         raise MethodNotAllowed(
             "Admin consent requests cannot be approved or denied through Microsoft Graph; grant "
             "consent or use the Entra admin consent page."
         )
-

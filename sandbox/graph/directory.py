@@ -29,9 +29,14 @@ if TYPE_CHECKING:
     from sandbox.tenant import SandboxTenant
 
 USER_FILTER = FilterSpec.of(
-    "user", "id eq", "userPrincipalName eq", "mail eq", "displayName eq", "displayName startswith",
+    "user",
+    "id eq",
+    "userPrincipalName eq",
+    "mail eq",
+    "displayName eq",
+    "displayName startswith",
     "userPrincipalName startswith",
-)  # fmt: skip
+)
 ASSIGNMENT_FILTER = FilterSpec.of("unifiedRoleAssignment", "roleDefinitionId eq", "principalId eq")
 
 
@@ -47,13 +52,15 @@ def _role_assignments(tenant: SandboxTenant) -> list[dict[str, Any]]:
     result = []
     for role in tenant.directory.roles.values():
         for member in role.member_ids:
-            result.append({
-                "id": stable_id("role-assignment", role.role_template_id, member),
-                "directoryScopeId": "/",
-                "appScopeId": None,
-                "principalId": member,
-                "roleDefinitionId": role.role_template_id,
-            })  # fmt: skip
+            result.append(
+                {
+                    "id": stable_id("role-assignment", role.role_template_id, member),
+                    "directoryScopeId": "/",
+                    "appScopeId": None,
+                    "principalId": member,
+                    "roleDefinitionId": role.role_template_id,
+                }
+            )
     return result
 
 
@@ -101,12 +108,18 @@ def register(router: Router) -> None:
         user = tenant.directory.user(req.params["id"])
         group_ids = req.json_body().get("groupIds")
         if not isinstance(group_ids, list) or not all(isinstance(g, str) for g in group_ids):
-            raise BadRequest("Property 'groupIds' must be a list of group ids.", code="Request_BadRequest")
+            raise BadRequest(
+                "Property 'groupIds' must be a list of group ids.", code="Request_BadRequest"
+            )
         if len(group_ids) > 20:
-            raise BadRequest("checkMemberGroups accepts at most 20 group ids.", code="Request_BadRequest")
+            raise BadRequest(
+                "checkMemberGroups accepts at most 20 group ids.", code="Request_BadRequest"
+            )
         mine = {g.id.lower() for g in tenant.directory.groups_of(user.id)}
         found = [g for g in group_ids if g.lower() in mine]
-        return GraphResponse(200, {"@odata.context": req.context("Collection(Edm.String)"), "value": found})
+        return GraphResponse(
+            200, {"@odata.context": req.context("Collection(Edm.String)"), "value": found}
+        )
 
     @router.add("GET", "/groups/{id}")
     def get_group(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
@@ -129,7 +142,9 @@ def register(router: Router) -> None:
     @router.add("GET", "/directoryRoles")
     def directory_roles(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
         allow_options(req, "$select", "$top")
-        return collection(req, [r.to_json() for r in tenant.directory.roles.values()], "directoryRoles")
+        return collection(
+            req, [r.to_json() for r in tenant.directory.roles.values()], "directoryRoles"
+        )
 
     @router.add("GET", "/roleManagement/directory/roleAssignments")
     def role_assignments(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
@@ -151,8 +166,13 @@ def register(router: Router) -> None:
             "displayName": tenant.display_name,
             "tenantType": "AAD",
             "verifiedDomains": [
-                {"name": tenant.default_domain, "isDefault": True, "isInitial": False,
-                 "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"},
+                {
+                    "name": tenant.default_domain,
+                    "isDefault": True,
+                    "isInitial": False,
+                    "type": "Managed",
+                    "capabilities": "Email, OfficeCommunicationsOnline",
+                },
             ],
-        }  # fmt: skip
+        }
         return collection(req, [org], "organization", paged=False)

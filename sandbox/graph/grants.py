@@ -19,9 +19,13 @@ if TYPE_CHECKING:
     from sandbox.tenant import SandboxTenant
 
 GRANT_FILTER = FilterSpec.of(
-    "oAuth2PermissionGrant", "clientId eq", "consentType eq", "resourceId eq", "principalId eq",
+    "oAuth2PermissionGrant",
+    "clientId eq",
+    "consentType eq",
+    "resourceId eq",
+    "principalId eq",
     "id eq",
-)  # fmt: skip
+)
 _FIELDS = {"clientId", "consentType", "principalId", "resourceId", "scope"}
 
 
@@ -34,7 +38,9 @@ def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str | No
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f"Property '{name}' is required and must be a string.", code="Request_BadRequest")
+        raise BadRequest(
+            f"Property '{name}' is required and must be a string.", code="Request_BadRequest"
+        )
     return value.strip()
 
 

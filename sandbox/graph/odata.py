@@ -67,12 +67,8 @@ def normalise_query(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """``$``-prefix system options (Graph accepts them bare) and keep the first value."""
     query: dict[str, str] = {}
     for key, value in pairs:
-        name = key.lower()
-        if name.lstrip("$") in _OPTIONS:
-            name = "$" + name.lstrip("$")
-        else:
-            name = key
-        query.setdefault(name, value)
+        bare = key.lower().lstrip("$")
+        query.setdefault("$" + bare if bare in _OPTIONS else key, value)
     return query
 
 
@@ -100,7 +96,9 @@ def error_response(
 def allow_options(req: GraphRequest, *allowed: str) -> None:
     for name in req.query:
         if name.startswith("$") and name not in allowed and name != "$skiptoken":
-            raise BadRequest(f"Query option '{name}' is not supported by the sandbox on this resource.")
+            raise BadRequest(
+                f"Query option '{name}' is not supported by the sandbox on this resource."
+            )
 
 
 def wants_count(req: GraphRequest) -> bool:

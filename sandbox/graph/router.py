@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 
 def _segment_pattern(segment: str) -> re.Pattern[str]:
     parts = re.split(r"(\{\w+\})", segment)
-    regex = "".join(
-        f"(?P<{p[1:-1]}>[^/]+?)" if p.startswith("{") else re.escape(p) for p in parts
-    )
+    regex = "".join(f"(?P<{p[1:-1]}>[^/]+?)" if p.startswith("{") else re.escape(p) for p in parts)
     return re.compile(regex + "$", re.IGNORECASE)
 
 
@@ -104,9 +102,12 @@ class Router:
         except Exception:  # a sandbox bug must not look like a network failure
             log.exception("sandbox Graph handler failed for %s %s", req.method, req.path)
             return error_response(
-                500, "InternalServerError", "The sandbox failed on this request; see its log.",
-                tenant.now(), req.headers,
-            )  # fmt: skip
+                500,
+                "InternalServerError",
+                "The sandbox failed on this request; see its log.",
+                tenant.now(),
+                req.headers,
+            )
 
     def _no_route(self, req: GraphRequest) -> SandboxError:
         segments = split_path(req.path)

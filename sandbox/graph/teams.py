@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 CATALOG_FILTER = FilterSpec.of(
     "teamsApp", "id eq", "externalId eq", "displayName eq", "distributionMethod eq"
 )
-INSTALLED_FILTER = FilterSpec.of("userScopeTeamsAppInstallation", "teamsApp/externalId eq", "teamsApp/id eq")
+INSTALLED_FILTER = FilterSpec.of(
+    "userScopeTeamsAppInstallation", "teamsApp/externalId eq", "teamsApp/id eq"
+)
 INSTALLED = "/users/{userId}/teamwork/installedApps"
 _BIND = re.compile(r"appCatalogs/teamsApps/(?P<id>[^/?#]+)$", re.IGNORECASE)
 

@@ -10,125 +10,46 @@ when approving, really grants consent, as Entra does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox.clock import Clock, as_utc, graph_time
+from sandbox.clock import Clock, as_utc
 from sandbox.errors import BadRequest, Conflict, NotFound, missing
 from sandbox.ids import IdFactory, grant_id
-from sandbox.state.apps import AppDefinition, Apps
+from sandbox.state.apps import Apps
 from sandbox.state.directory import GLOBAL_ADMINISTRATOR, Directory, User
 from sandbox.state.grants import Grants
 from sandbox.state.policies import Policies
-
-IN_PROGRESS, COMPLETED, EXPIRED = "InProgress", "Completed", "Expired"
-
-
-@dataclass
-class ApprovalStage:
-    id: str
-    status: str = IN_PROGRESS
-    review_result: str = "NotReviewed"
-    reviewed_by: User | None = None
-    reviewed: datetime | None = None
-    justification: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        by = self.reviewed_by
-        return {
-            "id": self.id,
-            "assignedToMe": None,
-            "displayName": None,
-            "justification": self.justification,
-            "reviewResult": self.review_result,
-            "reviewedBy": {"id": by.id, "displayName": by.display_name} if by else None,
-            "reviewedDateTime": graph_time(self.reviewed),
-            "status": self.status,
-        }
-
-
-@dataclass
-class UserConsentRequest:
-    id: str
-    user: User
-    reason: str
-    scopes: list[str]
-    created: datetime
-    expires: datetime
-    stage: ApprovalStage
-    status: str = IN_PROGRESS
-    completed: datetime | None = None
-
-    def to_json(self, steps_key: str = "stages") -> dict[str, Any]:
-        user = self.user
-        return {
-            "id": self.id,
-            "approvalId": self.id,
-            "completedDateTime": graph_time(self.completed),
-            "createdBy": {
-                "user": {
-                    "id": user.id,
-                    "displayName": user.display_name,
-                    "userPrincipalName": user.user_principal_name,
-                    "mail": user.mail,
-                }
-            },
-            "createdDateTime": graph_time(self.created),
-            "customData": None,
-            "reason": self.reason,
-            "status": self.status,
-            "approval": self.approval_json(steps_key),
-        }
-
-    def approval_json(self, steps_key: str = "stages") -> dict[str, Any]:
-        return {"id": self.id, steps_key: [self.stage.to_json()]}
-
-
-@dataclass
-class AppConsentRequest:
-    id: str
-    app_id: str
-    app_display_name: str
-    consent_type: str = "Static"
-    user_requests: list[UserConsentRequest] = field(default_factory=list)
-
-    def in_progress(self) -> list[UserConsentRequest]:
-        return [u for u in self.user_requests if u.status == IN_PROGRESS]
-
-    @property
-    def is_pending(self) -> bool:
-        return bool(self.in_progress())
-
-    @property
-    def pending_scopes(self) -> list[str]:
-        source = self.in_progress() or self.user_requests
-        return list(dict.fromkeys(s for u in source for s in u.scopes))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "appDisplayName": self.app_display_name,
-            "appId": self.app_id,
-            "consentType": self.consent_type,
-            "pendingScopes": [{"displayName": s} for s in self.pending_scopes],
-        }
+from sandbox.state.registry import AppDefinition
+from sandbox.state.requests import (
+    COMPLETED,
+    EXPIRED,
+    AppConsentRequest,
+    ApprovalStage,
+    UserConsentRequest,
+)
 
 
 class ConsentBook:
     def __init__(
-        self, ids: IdFactory, clock: Clock, directory: Directory, apps: Apps, grants: Grants,
+        self,
+        ids: IdFactory,
+        clock: Clock,
+        directory: Directory,
+        apps: Apps,
+        grants: Grants,
         policies: Policies,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._ids, self._clock = ids, clock
         self._directory, self._apps = directory, apps
         self._grants, self._policies = grants, policies
         self.requests: dict[str, AppConsentRequest] = {}
+        self._by_app: dict[str, str] = {}
 
-    def sweep(self) -> None:
+    def sweep(self, only: AppConsentRequest | None = None) -> None:
         """Expire user requests whose lifetime has run out on the tenant clock."""
         now = as_utc(self._clock())
-        for request in self.requests.values():
+        for request in [only] if only else self.requests.values():
             for user_request in request.in_progress():
                 if user_request.expires <= now:
                     self._close(user_request, EXPIRED)
@@ -155,8 +76,9 @@ class ConsentBook:
         """What happens when a user submits the "Approval required" form."""
         app = self._apps.find_app(app_key)
         if app is None or not app.required_scopes:
-            known = ", ".join(sorted(a.display_name for a in self._apps.registry.values()
-                                     if a.required_scopes))  # fmt: skip
+            known = ", ".join(
+                sorted(a.display_name for a in self._apps.registry.values() if a.required_scopes)
+            )
             raise NotFound(f"Unknown app '{app_key}'. Known apps: {known}.")
         user = self._directory.users.find(user_key)
         if user is None:
@@ -171,7 +93,9 @@ class ConsentBook:
             )
         sp = self._apps.sp_for_app(app.app_id)
         if sp is not None and not sp.account_enabled:
-            raise Conflict(f"'{app.display_name}' is disabled in this tenant; users cannot request it.")
+            raise Conflict(
+                f"'{app.display_name}' is disabled in this tenant; users cannot request it."
+            )
         scopes = self._ungranted(app)
         if not scopes:
             raise Conflict(
@@ -179,6 +103,7 @@ class ConsentBook:
                 "users can sign in without a request."
             )
         request = self._request_for(app)
+        self.sweep(request)
         for existing in request.in_progress():
             if existing.user.id == user.id:
                 raise Conflict(
@@ -187,20 +112,26 @@ class ConsentBook:
                 )
         when = as_utc(created) if created is not None else as_utc(self._clock())
         user_request = UserConsentRequest(
-            id=self._ids.new(), user=user, reason=reason.strip(), scopes=scopes, created=when,
+            id=self._ids.new(),
+            user=user,
+            reason=reason.strip(),
+            scopes=scopes,
+            created=when,
             expires=when + timedelta(days=policy.request_duration_days),
             stage=ApprovalStage(id=self._ids.new()),
-        )  # fmt: skip
+        )
         request.user_requests.append(user_request)
-        self.sweep()
+        self.sweep(request)
         return request, user_request
 
     def _request_for(self, app: AppDefinition) -> AppConsentRequest:
-        for request in self.requests.values():
-            if request.app_id == app.app_id:
-                return request
+        """Entra keeps one request per app; later askers join it."""
+        existing = self._by_app.get(app.app_id)
+        if existing is not None:
+            return self.requests[existing]
         request = AppConsentRequest(self._ids.new(), app.app_id, app.display_name)
         self.requests[request.id] = request
+        self._by_app[app.app_id] = request.id
         return request
 
     def _ungranted(self, app: AppDefinition) -> list[str]:
@@ -260,11 +191,15 @@ class ConsentBook:
         open_requests = request.in_progress()
         if not open_requests:
             states = sorted({u.status for u in request.user_requests})
-            raise Conflict(f"Request {request.id} has nothing in progress (status: {', '.join(states)}).")
+            raise Conflict(
+                f"Request {request.id} has nothing in progress (status: {', '.join(states)})."
+            )
         return open_requests
 
     @staticmethod
-    def _close(user_request: UserConsentRequest, status: str, completed: datetime | None = None) -> None:
+    def _close(
+        user_request: UserConsentRequest, status: str, completed: datetime | None = None
+    ) -> None:
         user_request.status = status
         user_request.completed = completed
         user_request.stage.status = COMPLETED

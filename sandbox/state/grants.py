@@ -14,8 +14,9 @@ from typing import Any
 
 from sandbox.errors import BadRequest, Conflict, missing
 from sandbox.ids import grant_id
-from sandbox.state.apps import AppDefinition, Apps, ServicePrincipal
+from sandbox.state.apps import Apps, ServicePrincipal
 from sandbox.state.directory import Directory
+from sandbox.state.registry import AppDefinition
 
 CONSENT_TYPES = ("AllPrincipals", "Principal")
 
@@ -148,10 +149,14 @@ class Grants:
                 unresolved.append(required.value)
                 continue
             by_resource.setdefault(resource.id, []).append(required.value)
-        granted = [self._merge(client, resource_id, values) for resource_id, values in by_resource.items()]
+        granted = [
+            self._merge(client, resource_id, values) for resource_id, values in by_resource.items()
+        ]
         return ConsentOutcome(granted, unresolved)
 
-    def _merge(self, client: ServicePrincipal, resource_id: str, values: list[str]) -> PermissionGrant:
+    def _merge(
+        self, client: ServicePrincipal, resource_id: str, values: list[str]
+    ) -> PermissionGrant:
         key = grant_id(client.id, resource_id)
         existing = self.items.get(key)
         if existing is None:

@@ -28,7 +28,9 @@ RSC_ENTRIES = (
 )
 _PREFIX = r"^/(?:v1\.0/|beta/)?"
 _USER_QUERY = re.compile(_PREFIX + r"users/(?P<id>[^/?]+)$")
-_GROUP_QUERY = re.compile(_PREFIX + r"groups/(?P<id>[^/?]+)/transitiveMembers/microsoft\.graph\.user$")
+_GROUP_QUERY = re.compile(
+    _PREFIX + r"groups/(?P<id>[^/?]+)/transitiveMembers/microsoft\.graph\.user$"
+)
 _ROLE_QUERY = re.compile(
     _PREFIX + r"roleManagement/directory/roleAssignments\?\$filter=roleDefinitionId eq '[^']+'$"
 )
@@ -154,7 +156,9 @@ class Policies:
     def permission_grant_policies(self) -> list[dict[str, Any]]:
         """The built-in policies every tenant has, with the conditions that define them."""
 
-        def condition(classification: str, verified_only: bool, tenants: list[str]) -> dict[str, Any]:
+        def condition(
+            classification: str, verified_only: bool, tenants: list[str]
+        ) -> dict[str, Any]:
             return {
                 "id": stable_id("grant-condition", classification, str(verified_only), *tenants),
                 "permissionClassification": classification,
@@ -168,23 +172,45 @@ class Policies:
                 "certifiedClientApplicationsOnly": False,
             }
 
-        def policy(pid: str, name: str, text: str, includes: list[dict[str, Any]]) -> dict[str, Any]:
-            return {"id": pid, "deletedDateTime": None, "displayName": name, "description": text,
-                    "includes": includes, "excludes": []}  # fmt: skip
+        def policy(
+            pid: str, name: str, text: str, includes: list[dict[str, Any]]
+        ) -> dict[str, Any]:
+            return {
+                "id": pid,
+                "deletedDateTime": None,
+                "displayName": name,
+                "description": text,
+                "includes": includes,
+                "excludes": [],
+            }
 
         return [
-            policy("microsoft-user-default-low", "Microsoft User Default Recommended Policy",
-                   "Includes delegated permissions classified as low, for apps from verified "
-                   "publishers or apps registered in this organization.",
-                   [condition("low", True, ["all"]), condition("low", False, [self._tenant_id])]),
-            policy("microsoft-user-default-legacy", "Microsoft User Default Legacy Policy",
-                   "Includes all delegated permissions that don't require admin consent, for all "
-                   "apps.", [condition("all", False, ["all"])]),
-            policy("microsoft-application-admin", "Microsoft Application Admin Policy",
-                   "Includes all application permissions and delegated permissions, for all APIs "
-                   "except Microsoft Graph and Azure AD Graph, for all client applications.",
-                   [condition("all", False, ["all"])]),
-            policy("microsoft-company-admin", "Microsoft Company Admin Policy",
-                   "Includes all application permissions and delegated permissions, for all APIs, "
-                   "for all client applications.", [condition("all", False, ["all"])]),
-        ]  # fmt: skip
+            policy(
+                "microsoft-user-default-low",
+                "Microsoft User Default Recommended Policy",
+                "Includes delegated permissions classified as low, for apps from verified "
+                "publishers or apps registered in this organization.",
+                [condition("low", True, ["all"]), condition("low", False, [self._tenant_id])],
+            ),
+            policy(
+                "microsoft-user-default-legacy",
+                "Microsoft User Default Legacy Policy",
+                "Includes all delegated permissions that don't require admin consent, for all "
+                "apps.",
+                [condition("all", False, ["all"])],
+            ),
+            policy(
+                "microsoft-application-admin",
+                "Microsoft Application Admin Policy",
+                "Includes all application permissions and delegated permissions, for all APIs "
+                "except Microsoft Graph and Azure AD Graph, for all client applications.",
+                [condition("all", False, ["all"])],
+            ),
+            policy(
+                "microsoft-company-admin",
+                "Microsoft Company Admin Policy",
+                "Includes all application permissions and delegated permissions, for all APIs, "
+                "for all client applications.",
+                [condition("all", False, ["all"])],
+            ),
+        ]

@@ -67,7 +67,9 @@ class Teams:
 
     def catalog_app(self, app_id: str) -> CatalogApp:
         if app_id not in self.catalog:
-            raise NotFound(f"Teams app '{app_id}' was not found in the app catalog.", code="NotFound")
+            raise NotFound(
+                f"Teams app '{app_id}' was not found in the app catalog.", code="NotFound"
+            )
         return self.catalog[app_id]
 
     def installed_for(self, user_id: str) -> list[Installation]:

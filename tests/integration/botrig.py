@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientResponse, ClientSession, web
+from aiohttp import ClientSession, web
 
 from app import RUNTIME, Services, create_app
 from config.settings import Settings
@@ -26,17 +26,24 @@ ALEX = "00000000-0000-0000-0000-0000000000020"
 _ids = itertools.count(1)
 
 
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    text: str
+
+
 @dataclass
 class BotRig:
     url: str
     services: Services
     http: ClientSession
 
-    async def post_activity(self, body: Any, *, raw: bytes | None = None) -> ClientResponse:
+    async def post_activity(self, body: Any, *, raw: bytes | None = None) -> Answer:
         data = raw if raw is not None else json.dumps(body).encode()
-        return await self.http.post(
+        async with self.http.post(
             f"{self.url}/api/messages", data=data, headers={"Content-Type": "application/json"}
-        )
+        ) as response:
+            return Answer(response.status, await response.text())
 
     async def tick(self) -> None:
         """One intake poll, then deliver everything it queued."""

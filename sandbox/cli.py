@@ -1,0 +1,239 @@
+"""Command line for the sandbox tenant: run it, or drive a running one over HTTP.
+
+``python -m sandbox serve`` starts the tenant; every other command talks to the
+control surface of a running sandbox (``--url``, default ``$SANDBOX_URL`` or
+http://127.0.0.1:3980), prints a readable result (or raw JSON with ``--json``)
+and exits non-zero with a one-line message when something goes wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from typing import Any
+
+DEFAULT_PORT = 3980
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+class CliError(Exception):
+    """A failure to report in one line, with the exit status to use."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def call(base_url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """One request to the control surface; errors become ``CliError`` with the server's text."""
+    if not base_url.startswith(("http://", "https://")):
+        raise CliError(f"the sandbox URL must start with http:// or https://, not {base_url!r}")
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        base_url.rstrip("/") + "/_sandbox" + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as failure:
+        try:
+            message = json.loads(failure.read()).get("error", failure.reason)
+        except ValueError:
+            message = failure.reason
+        raise CliError(f"{failure.code}: {message}") from None
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as failure:
+        reason = getattr(failure, "reason", failure)
+        raise CliError(
+            f"no sandbox running at {base_url} ({reason}); start one with: python -m sandbox serve",
+            status=2,
+        ) from None
+
+
+def _lines(mapping: dict[str, Any]) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in mapping.items())
+
+
+def _show_grants(result: Any) -> str:
+    rows = []
+    for g in result["grants"]:
+        who = g["principalUserPrincipalName"] or "everyone (AllPrincipals)"
+        rows.append(
+            f"{g['clientDisplayName']} -> {g['resourceDisplayName']} for {who}: {g['scope']}"
+        )
+    return "\n".join(rows) or "no grants"
+
+
+def _show_state(result: Any) -> str:
+    settings = result["settings"]
+    out = [
+        f"tenant {result['tenantId']} ({result['displayName']}) at {result['now']}",
+        f"user consent: {settings['user_consent']}; requests enabled: "
+        f"{settings['requests_enabled']}; lifetime {settings['request_duration_days']} days",
+        f"{result['servicePrincipals']} service principals, {result['grants']} grants, "
+        f"{result['graphCalls']} Graph calls",
+    ]
+    for request in result["requests"]:
+        state = "PENDING" if request["pending"] else "closed"
+        out.append(
+            f"{request['id']}  {request['app']}  [{state}]  {' '.join(request['pendingScopes'])}"
+        )
+        out += [
+            f"    {u['status']:<10} {u['user']}: {u['reason']}" for u in request["userRequests"]
+        ]
+    return "\n".join(out)
+
+
+def _show_decision(result: Any) -> str:
+    text = f"{result['decision']} by {result['reviewedBy']} for {result['appConsentRequestId']}"
+    grants = "\n".join(f"  granted {g['scope']} (grant {g['id']})" for g in result["grants"])
+    unresolved = result["unresolvedScopes"]
+    return "\n".join(
+        filter(None, [text, grants, f"  not granted: {' '.join(unresolved)}" if unresolved else ""])
+    )
+
+
+def _settings_body(args: argparse.Namespace) -> dict[str, Any] | None:
+    body: dict[str, Any] = {}
+    if args.user_consent:
+        body["user_consent"] = args.user_consent
+    if args.requests:
+        body["requests_enabled"] = args.requests == "on"
+    if args.duration is not None:
+        body["request_duration_days"] = args.duration
+    return body or None
+
+
+def _faults_body(args: argparse.Namespace) -> dict[str, Any] | None:
+    if args.off:
+        return {"latency_ms": 0, "throttle_ratio": 0.0, "unavailable_ratio": 0.0, "fail_next": []}
+    names = {
+        "latency_ms": args.latency_ms,
+        "throttle_ratio": args.throttle,
+        "unavailable_ratio": args.unavailable,
+        "retry_after_seconds": args.retry_after,
+        "seed": args.seed,
+    }
+    body: dict[str, Any] = {k: v for k, v in names.items() if v is not None}
+    if args.fail_next:
+        body["fail_next"] = [int(s) for s in args.fail_next.split(",")]
+    return body or None
+
+
+def _request(args: argparse.Namespace) -> tuple[Any, str]:
+    body = {"app": args.app, "user": args.user, "reason": args.reason}
+    if args.created:
+        body["created"] = args.created
+    result = call(args.url, "POST", "/requests", body)
+    return result, f"request created for {args.app} by {args.user}\n" + _lines(result)
+
+
+def _complete(args: argparse.Namespace) -> tuple[Any, str]:
+    decision = {"approve": not args.deny, "reviewer": args.reviewer}
+    decision["justification"] = args.justification
+    result = call(args.url, "POST", f"/requests/{args.id}/complete", decision)
+    return result, _show_decision(result)
+
+
+def _expire(args: argparse.Namespace) -> tuple[Any, str]:
+    result = call(args.url, "POST", f"/requests/{args.id}/expire", {})
+    return result, f"expired {len(result['userConsentRequestIds'])} user request(s) of {args.id}"
+
+
+def _knobs(args: argparse.Namespace) -> tuple[Any, str]:
+    body = _settings_body(args) if args.command == "settings" else _faults_body(args)
+    result = call(args.url, "POST" if body else "GET", f"/{args.command}", body)
+    return result, _lines(result)
+
+
+def _calls(args: argparse.Namespace) -> tuple[Any, str]:
+    result = call(args.url, "DELETE" if args.reset else "GET", "/calls")
+    return result, f"total: {result['total']}\n" + _lines(result["routes"])
+
+
+def _block(args: argparse.Namespace) -> tuple[Any, str]:
+    result = call(
+        args.url, "POST", f"/users/{args.user}/bot-blocked", {"blocked": not args.unblock}
+    )
+    return result, f"{args.user}: bot {'blocked' if result['blocked'] else 'unblocked'}"
+
+
+def _backlog(args: argparse.Namespace) -> tuple[Any, str]:
+    result = call(args.url, "POST", "/backlog", {"count": args.count, "seed": args.seed})
+    return result, f"created {len(result['created'])} user requests"
+
+
+def _state(args: argparse.Namespace) -> tuple[Any, str]:
+    result = call(args.url, "POST" if args.command == "reset" else "GET", f"/{args.command}")
+    return result, _show_state(result)
+
+
+def _grants(args: argparse.Namespace) -> tuple[Any, str]:
+    result = call(args.url, "GET", "/grants")
+    return result, _show_grants(result)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, str]]] = {
+    "request": _request,
+    "complete": _complete,
+    "expire": _expire,
+    "grants": _grants,
+    "settings": _knobs,
+    "faults": _knobs,
+    "calls": _calls,
+    "block": _block,
+    "backlog": _backlog,
+    "state": _state,
+    "reset": _state,
+}
+
+
+def run_command(args: argparse.Namespace) -> str:
+    """Perform a control command and return what to print."""
+    result, text = COMMANDS[args.command](args)
+    return json.dumps(result, indent=2) if args.json else text
+
+
+async def serve(host: str, port: int) -> None:
+    from sandbox.server import start_sandbox
+
+    handle = await start_sandbox(host, port)
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    print(f"sandbox tenant {handle.tenant.tenant_id} listening on {handle.url}")
+    print(f"  Graph:   {handle.url}/v1.0  (and /beta)")
+    print(f"  Control: {handle.url}/_sandbox/state", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await handle.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from sandbox.cli_args import build_parser
+
+    args = build_parser(os.environ.get("SANDBOX_URL") or DEFAULT_URL, DEFAULT_PORT).parse_args(argv)
+    try:
+        if args.command == "serve":
+            asyncio.run(serve(args.host, args.port))
+            return 0
+        print(run_command(args))
+        return 0
+    except CliError as failure:
+        print(f"sandbox: {failure}", file=sys.stderr)
+        return failure.status
+    except OSError as failure:
+        print(
+            f"sandbox: cannot serve on {args.host}:{args.port}: {failure.strerror}", file=sys.stderr
+        )
+        return 2

@@ -1,0 +1,66 @@
+"""Argument definitions for ``python -m sandbox``, apart from what the commands do."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--url", default=default_url, help=f"sandbox base URL (default {default_url})"
+    )
+    common.add_argument("--json", action="store_true", help="print the raw JSON answer")
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox", description="Run or drive the sandbox Entra/Graph tenant."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the sandbox tenant")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=default_port)
+
+    request = sub.add_parser("request", parents=[common], help="a user requests admin consent")
+    request.add_argument("--app", required=True, help="app display name or appId")
+    request.add_argument("--user", required=True, help="user principal name or object id")
+    request.add_argument("--reason", required=True, help="the user's justification")
+    request.add_argument("--created", help="ISO 8601 creation time (default: now)")
+
+    complete = sub.add_parser("complete", parents=[common], help="decide a request in the portal")
+    complete.add_argument("id", help="appConsentRequest id")
+    complete.add_argument("--deny", action="store_true", help="deny instead of approving")
+    complete.add_argument("--reviewer", help="reviewer UPN (default: a Global Administrator)")
+    complete.add_argument("--justification")
+
+    expire = sub.add_parser("expire", parents=[common], help="expire a request now")
+    expire.add_argument("id", help="appConsentRequest id")
+
+    sub.add_parser("grants", parents=[common], help="list delegated permission grants")
+    sub.add_parser("state", parents=[common], help="summarise the tenant")
+    sub.add_parser("reset", parents=[common], help="return to the seeded state")
+
+    settings = sub.add_parser("settings", parents=[common], help="show or change consent settings")
+    settings.add_argument("--user-consent", choices=["off", "low", "legacy"])
+    settings.add_argument("--requests", choices=["on", "off"], help="the admin consent workflow")
+    settings.add_argument("--duration", type=int, help="request lifetime in days (1-30)")
+
+    faults = sub.add_parser("faults", parents=[common], help="show or change Graph fault knobs")
+    faults.add_argument("--latency-ms", type=int)
+    faults.add_argument("--throttle", type=float, help="share of calls answered 429")
+    faults.add_argument("--unavailable", type=float, help="share of calls answered 503")
+    faults.add_argument("--retry-after", type=int, help="Retry-After seconds on 429")
+    faults.add_argument("--seed", type=int)
+    faults.add_argument("--fail-next", help="statuses for the next calls, e.g. 429,503")
+    faults.add_argument("--off", action="store_true", help="turn every fault off")
+
+    calls = sub.add_parser("calls", parents=[common], help="Graph calls by route")
+    calls.add_argument("--reset", action="store_true")
+
+    block = sub.add_parser("block", parents=[common], help="a user blocks the bot in Teams")
+    block.add_argument("user")
+    block.add_argument("--unblock", action="store_true")
+
+    backlog = sub.add_parser("backlog", parents=[common], help="add many pending requests")
+    backlog.add_argument("count", type=int)
+    backlog.add_argument("--seed", type=int, default=0)
+    return parser

@@ -1,0 +1,177 @@
+"""The control surface (``/_sandbox/...``): what tests and demos use to drive the tenant.
+
+It plays the parts Graph cannot: a user submitting a consent request, a
+reviewer deciding in the Entra portal, time passing, an outage. Bodies are
+validated into typed models; bad input is a 4xx with a readable message, never
+a 500. Faults never apply here, so the knobs stay reachable during an outage.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sandbox.backlog import add_backlog
+from sandbox.errors import BadRequest, SandboxError
+
+if TYPE_CHECKING:
+    from sandbox.tenant import SandboxTenant
+
+PREFIX = "/_sandbox"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+M = TypeVar("M", bound=_Body)
+
+
+class NewRequest(_Body):
+    app: str
+    user: str
+    reason: str
+    created: datetime | None = None
+
+
+class Decision(_Body):
+    approve: bool
+    reviewer: str | None = None
+    justification: str | None = None
+
+
+class Settings(_Body):
+    user_consent: Literal["off", "low", "legacy"] | None = None
+    requests_enabled: bool | None = None
+    request_duration_days: Annotated[int, Field(ge=1, le=30)] | None = None
+
+
+class FaultKnobs(_Body):
+    latency_ms: Annotated[int, Field(ge=0, le=60_000)] | None = None
+    throttle_ratio: Annotated[float, Field(ge=0, le=1)] | None = None
+    unavailable_ratio: Annotated[float, Field(ge=0, le=1)] | None = None
+    retry_after_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
+    seed: int | None = None
+    fail_next: list[Literal[429, 503, 504]] | None = None
+
+
+class BotBlock(_Body):
+    blocked: bool = True
+
+
+class Backlog(_Body):
+    count: Annotated[int, Field(ge=1, le=5000)]
+    seed: int = 0
+    spread_days: Annotated[int, Field(ge=0, le=29)] = 20
+
+
+async def _parse(request: web.Request, model: type[M]) -> M:
+    text = await request.text() if request.can_read_body else ""
+    try:
+        return model.model_validate_json(text or "{}")
+    except ValidationError as invalid:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in invalid.errors()
+        )
+        raise BadRequest(f"Invalid request body: {problems}") from None
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+@web.middleware
+async def control_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn refusals and unknown control paths into ``{"error": ...}`` JSON."""
+    if not request.path.startswith(PREFIX):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except SandboxError as refusal:
+        return _json({"error": refusal.message}, refusal.status)
+    except web.HTTPException as http_error:
+        if http_error.status < 400:
+            raise
+        message = f"{http_error.reason}: {request.method} {request.path}"
+        return _json({"error": message}, http_error.status)
+
+
+def add_control_routes(app: web.Application, tenant: SandboxTenant) -> Middleware:
+    """Serve the control surface on ``app``; returns its error middleware."""
+    routes = web.RouteTableDef()
+
+    @routes.post(PREFIX + "/requests")
+    async def create_request(request: web.Request) -> web.Response:
+        body = await _parse(request, NewRequest)
+        return _json(tenant.create_request(body.app, body.user, body.reason, body.created), 201)
+
+    @routes.post(PREFIX + "/requests/{id}/complete")
+    async def complete(request: web.Request) -> web.Response:
+        body = await _parse(request, Decision)
+        request_id = request.match_info["id"]
+        return _json(
+            tenant.complete_request(request_id, body.approve, body.reviewer, body.justification)
+        )
+
+    @routes.post(PREFIX + "/requests/{id}/expire")
+    async def expire(request: web.Request) -> web.Response:
+        return _json(tenant.expire_request(request.match_info["id"]))
+
+    @routes.get(PREFIX + "/grants")
+    async def grants(request: web.Request) -> web.Response:
+        return _json({"grants": tenant.grants()})
+
+    @routes.get(PREFIX + "/state")
+    async def state(request: web.Request) -> web.Response:
+        return _json(tenant.summary())
+
+    @routes.get(PREFIX + "/settings")
+    async def read_settings(request: web.Request) -> web.Response:
+        return _json(tenant.consent_settings())
+
+    @routes.post(PREFIX + "/settings")
+    async def write_settings(request: web.Request) -> web.Response:
+        body = await _parse(request, Settings)
+        return _json(tenant.set_consent_settings(**body.model_dump(exclude_none=True)))
+
+    @routes.get(PREFIX + "/faults")
+    async def read_faults(request: web.Request) -> web.Response:
+        return _json(tenant.faults.settings.to_json())
+
+    @routes.post(PREFIX + "/faults")
+    async def write_faults(request: web.Request) -> web.Response:
+        body = await _parse(request, FaultKnobs)
+        return _json(tenant.set_faults(**body.model_dump(exclude_unset=True)))
+
+    @routes.get(PREFIX + "/calls")
+    async def calls(request: web.Request) -> web.Response:
+        return _json(tenant.calls.snapshot())
+
+    @routes.delete(PREFIX + "/calls")
+    async def reset_calls(request: web.Request) -> web.Response:
+        tenant.calls.reset()
+        return _json(tenant.calls.snapshot())
+
+    @routes.post(PREFIX + "/users/{user}/bot-blocked")
+    async def block_bot(request: web.Request) -> web.Response:
+        body = await _parse(request, BotBlock)
+        tenant.set_bot_blocked(request.match_info["user"], body.blocked)
+        return _json({"user": request.match_info["user"], "blocked": body.blocked})
+
+    @routes.post(PREFIX + "/backlog")
+    async def backlog(request: web.Request) -> web.Response:
+        body = await _parse(request, Backlog)
+        created = add_backlog(tenant, body.count, seed=body.seed, spread_days=body.spread_days)
+        return _json({"created": created}, 201)
+
+    @routes.post(PREFIX + "/reset")
+    async def reset(request: web.Request) -> web.Response:
+        tenant.reset()
+        return _json(tenant.summary())
+
+    app.add_routes(routes)
+    return control_errors

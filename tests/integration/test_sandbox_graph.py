@@ -1,0 +1,507 @@
+"""The sandbox's Graph subset over real HTTP, as the bot's Graph client will call it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox.backlog import add_backlog
+from sandbox.seed import (
+    ADELE_ID,
+    ALEX_ID,
+    CONSENT_REVIEWERS_GROUP_ID,
+    ISAIAH_ID,
+    MEGAN_ID,
+    TEAMS_APP_EXTERNAL_ID,
+)
+from sandbox.seed_apps import ONECAL_APP_ID
+from sandbox.server import SandboxHandle, start_sandbox
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+REQUESTS = "/v1.0/identityGovernance/appConsent/appConsentRequests"
+PENDING = {"$filter": "userConsentRequests/any(u:u/status eq 'InProgress')"}
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[SandboxHandle]:
+    handle = await start_sandbox()
+    yield handle
+    await handle.close()
+
+
+@pytest.fixture
+async def graph(sandbox: SandboxHandle) -> AsyncIterator[aiohttp.ClientSession]:
+    headers = {"Authorization": "Bearer sandbox-token"}
+    async with aiohttp.ClientSession(sandbox.url, headers=headers) as session:
+        yield session
+
+
+async def fetch(
+    session: aiohttp.ClientSession, method: str, url: str, **kwargs: Any
+) -> tuple[int, Any, aiohttp.ClientResponse]:
+    async with session.request(method, url, **kwargs) as response:
+        text = await response.text()
+        body = await response.json() if text else None
+        return response.status, body, response
+
+
+async def read_all(session: aiohttp.ClientSession, url: str, **kwargs: Any) -> list[list[Any]]:
+    """Follow @odata.nextLink until it is absent; returns the pages."""
+    pages = []
+    status, body, _ = await fetch(session, "GET", url, **kwargs)
+    while True:
+        assert status == 200, body
+        pages.append(body["value"])
+        if "@odata.nextLink" not in body:
+            return pages
+        status, body, _ = await fetch(session, "GET", body["@odata.nextLink"])
+
+
+def assert_odata_error(status: int, body: Any, expected_status: int, code: str) -> None:
+    assert status == expected_status, body
+    error = body["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert set(error["innerError"]) >= {"date", "request-id", "client-request-id"}
+
+
+async def test_pending_list_filters_and_pages(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    add_backlog(sandbox.tenant, 25, seed=7)
+    closed = sandbox.tenant.create_request("OneCal", "meganb@example.com", "calendar sync")
+    sandbox.tenant.expire_request(closed["appConsentRequestId"])
+
+    pages = await read_all(graph, REQUESTS, params=PENDING)
+
+    assert [len(p) for p in pages] == [10, 10, 5]
+    ids = [item["id"] for page in pages for item in page]
+    assert len(set(ids)) == 25
+    assert closed["appConsentRequestId"] not in ids
+    first = pages[0][0]
+    assert set(first) == {"id", "appId", "appDisplayName", "consentType", "pendingScopes"}
+    assert {"displayName": "User.Read"} in first["pendingScopes"]
+    assert [len(p) for p in await read_all(graph, REQUESTS, params={**PENDING, "$top": "7"})] == [
+        7,
+        7,
+        7,
+        4,
+    ]
+    everything = await read_all(graph, REQUESTS, params={"$top": "999"})
+    assert len(everything[0]) == 26
+
+
+async def test_next_link_is_absolute_on_the_sandbox_host(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    add_backlog(sandbox.tenant, 3)
+    _, body, _ = await fetch(graph, "GET", REQUESTS, params={**PENDING, "$top": "2"})
+    assert body["@odata.context"].startswith(sandbox.url + "/v1.0/$metadata#")
+    assert body["@odata.nextLink"].startswith(sandbox.url + REQUESTS + "?")
+    assert "$skiptoken=" in body["@odata.nextLink"]
+    status, bad, _ = await fetch(graph, "GET", REQUESTS, params={"$skiptoken": "!!"})
+    assert_odata_error(status, bad, 400, "BadRequest")
+
+
+async def test_user_consent_requests_filter_and_shape(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    tenant = sandbox.tenant
+    long_ago = tenant.now() - timedelta(days=31)
+    tenant.create_request("OneCal", "meganb@example.com", "old request", created=long_ago)
+    ids = tenant.create_request("OneCal", "adelev@example.com", "Sync with my Google calendar")
+    url = f"{REQUESTS}/{ids['appConsentRequestId']}/userConsentRequests"
+
+    _, everyone, _ = await fetch(graph, "GET", url)
+    _, open_only, _ = await fetch(graph, "GET", url, params={"$filter": "status eq 'InProgress'"})
+
+    assert sorted(u["status"] for u in everyone["value"]) == ["Expired", "InProgress"]
+    [adele] = open_only["value"]
+    assert adele["id"] == ids["userConsentRequestId"]
+    assert adele["reason"] == "Sync with my Google calendar"
+    assert adele["completedDateTime"] is None
+    assert adele["createdBy"]["user"] == {
+        "id": ADELE_ID,
+        "displayName": "Adele Vance",
+        "userPrincipalName": "adelev@example.com",
+        "mail": "adelev@example.com",
+    }
+    assert adele["approval"]["stages"][0]["reviewResult"] == "NotReviewed"
+    _, approval, _ = await fetch(graph, "GET", f"{url}/{adele['id']}/approval")
+    assert approval["stages"][0]["status"] == "InProgress"
+    beta_url = url.replace("/v1.0/", "/beta/") + f"/{adele['id']}/approval"
+    _, beta, _ = await fetch(graph, "GET", beta_url)
+    assert "steps" in beta
+    assert "stages" not in beta
+
+
+async def test_second_user_joins_the_same_app_request(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    first = sandbox.tenant.create_request("Zeliq", "pattif@example.com", "sequences")
+    second = sandbox.tenant.create_request("zeliq", MEGAN_ID, "meetings")
+
+    assert first["appConsentRequestId"] == second["appConsentRequestId"]
+    _, pending, _ = await fetch(graph, "GET", REQUESTS, params=PENDING)
+    [request] = pending["value"]
+    assert request["appDisplayName"] == "Zeliq"
+    url = f"{REQUESTS}/{request['id']}/userConsentRequests"
+    _, users, _ = await fetch(graph, "GET", url)
+    assert len(users["value"]) == 2
+
+
+async def test_expired_and_completed_requests_leave_the_pending_list(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    tenant = sandbox.tenant
+    carerix = tenant.create_request("Carerix", "lynner@example.com", "entretiens")
+    onecal = tenant.create_request("OneCal", "meganb@example.com", "calendar sync")
+    tenant.expire_request(carerix["appConsentRequestId"])
+    tenant.complete_request(onecal["appConsentRequestId"], approve=True, reviewer=ALEX_ID)
+
+    _, pending, _ = await fetch(graph, "GET", REQUESTS, params=PENDING)
+    assert pending["value"] == []
+    url = f"{REQUESTS}/{onecal['appConsentRequestId']}/userConsentRequests"
+    _, users, _ = await fetch(graph, "GET", url)
+    [megan] = users["value"]
+    assert megan["status"] == "Completed"
+    assert megan["completedDateTime"] is not None
+    stage = megan["approval"]["stages"][0]
+    assert stage["reviewResult"] == "Approve"
+    assert stage["reviewedBy"] == {"id": ALEX_ID, "displayName": "Alex Wilber"}
+    status, missing, _ = await fetch(graph, "GET", f"{REQUESTS}/does-not-exist")
+    assert_odata_error(status, missing, 404, "Request_ResourceNotFound")
+
+
+async def test_service_principal_is_found_after_creation(graph: aiohttp.ClientSession) -> None:
+    by_app_id = f"/v1.0/servicePrincipals(appId='{ONECAL_APP_ID}')"
+    status, body, _ = await fetch(graph, "GET", by_app_id)
+    assert_odata_error(status, body, 404, "Request_ResourceNotFound")
+
+    status, created, _ = await fetch(
+        graph, "POST", "/v1.0/servicePrincipals", json={"appId": ONECAL_APP_ID}
+    )
+    assert status == 201, created
+    assert created["appId"] == ONECAL_APP_ID
+    assert created["verifiedPublisher"]["displayName"] == "OneCal"
+
+    encoded = f"/v1.0/servicePrincipals(appId=%27{ONECAL_APP_ID}%27)"
+    for url in (by_app_id, encoded, f"/v1.0/servicePrincipals/{created['id']}"):
+        status, found, _ = await fetch(graph, "GET", url)
+        assert status == 200
+        assert found["id"] == created["id"]
+    status, again, _ = await fetch(
+        graph, "POST", "/v1.0/servicePrincipals", json={"appId": ONECAL_APP_ID}
+    )
+    assert_odata_error(status, again, 409, "Request_MultipleObjectsWithSameKeyValue")
+    status, unknown, _ = await fetch(
+        graph,
+        "POST",
+        "/v1.0/servicePrincipals",
+        json={"appId": "11111111-2222-3333-4444-555555555555"},
+    )
+    assert_odata_error(status, unknown, 400, "Request_BadRequest")
+
+
+async def test_blocking_an_app_by_disabling_its_service_principal(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    body = {"appId": ONECAL_APP_ID, "accountEnabled": False}
+    status, created, _ = await fetch(graph, "POST", "/v1.0/servicePrincipals", json=body)
+    assert status == 201
+    assert created["accountEnabled"] is False
+    url = f"/v1.0/servicePrincipals/{created['id']}"
+    status, _, _ = await fetch(graph, "PATCH", url, json={"accountEnabled": True, "notes": "ok"})
+    assert status == 204
+    status, refused, _ = await fetch(graph, "PATCH", url, json={"appId": "x"})
+    assert_odata_error(status, refused, 400, "Request_BadRequest")
+    assert sandbox.tenant.apps.sp(created["id"]).account_enabled is True
+
+
+async def test_grant_create_conflict_and_patch(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    _, client, _ = await fetch(
+        graph, "POST", "/v1.0/servicePrincipals", json={"appId": ONECAL_APP_ID}
+    )
+    _, resource, _ = await fetch(graph, "GET", f"/v1.0/servicePrincipals(appId='{GRAPH_APP_ID}')")
+    grant = {
+        "clientId": client["id"],
+        "consentType": "AllPrincipals",
+        "resourceId": resource["id"],
+        "scope": "Calendars.ReadWrite User.Read",
+    }
+
+    status, wrong, _ = await fetch(
+        graph, "POST", "/v1.0/oauth2PermissionGrants", json={**grant, "clientId": ONECAL_APP_ID}
+    )
+    assert_odata_error(status, wrong, 400, "Request_BadRequest")
+    assert "appId" in wrong["error"]["message"]
+    status, created, _ = await fetch(graph, "POST", "/v1.0/oauth2PermissionGrants", json=grant)
+    assert status == 201, created
+    status, duplicate, _ = await fetch(graph, "POST", "/v1.0/oauth2PermissionGrants", json=grant)
+    assert_odata_error(status, duplicate, 409, "Request_MultipleObjectsWithSameKeyValue")
+
+    query = (
+        f"clientId eq '{client['id']}' and consentType eq 'AllPrincipals' "
+        f"and resourceId eq '{resource['id']}'"
+    )
+    _, found, _ = await fetch(
+        graph, "GET", "/v1.0/oauth2PermissionGrants", params={"$filter": query}
+    )
+    assert [g["id"] for g in found["value"]] == [created["id"]]
+    union = "Calendars.ReadWrite User.Read offline_access"
+    url = f"/v1.0/oauth2PermissionGrants/{created['id']}"
+    status, _, _ = await fetch(graph, "PATCH", url, json={"scope": union})
+    assert status == 204
+    _, patched, _ = await fetch(graph, "GET", url)
+    assert patched["scope"] == union
+    status, bad_scope, _ = await fetch(graph, "PATCH", url, json={"scope": "AllSites.Read"})
+    assert_odata_error(status, bad_scope, 400, "Request_BadRequest")
+    assert (await fetch(graph, "DELETE", url))[0] == 204
+    assert (await fetch(graph, "GET", url))[0] == 404
+
+
+async def test_per_user_and_tenant_wide_grant_listings(graph: aiohttp.ClientSession) -> None:
+    _, everything, _ = await fetch(graph, "GET", "/v1.0/oauth2PermissionGrants")
+    _, tenant_wide, _ = await fetch(
+        graph,
+        "GET",
+        "/v1.0/oauth2PermissionGrants",
+        params={"$filter": "consentType eq 'AllPrincipals'"},
+    )
+    _, adele, _ = await fetch(
+        graph,
+        "GET",
+        "/v1.0/oauth2PermissionGrants",
+        params={"$filter": f"principalId eq '{ADELE_ID}'"},
+    )
+    assert len(everything["value"]) == 3
+    assert [g["scope"] for g in tenant_wide["value"]] == ["User.Read openid profile offline_access"]
+    assert [g["consentType"] for g in adele["value"]] == ["Principal"]
+
+
+async def test_graph_requires_a_bearer_token(sandbox: SandboxHandle) -> None:
+    async with aiohttp.ClientSession(sandbox.url) as anonymous:
+        for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}):
+            status, body, response = await fetch(anonymous, "GET", "/v1.0/users", headers=headers)
+            assert_odata_error(status, body, 401, "InvalidAuthenticationToken")
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "code"),
+    [
+        (REQUESTS, {"$filter": "reason eq 'x'"}, "BadRequest"),
+        (REQUESTS, {"$filter": "userConsentRequests/any(u:u/status eq"}, "BadRequest"),
+        (REQUESTS, {"$orderby": "appDisplayName"}, "BadRequest"),
+        ("/v1.0/servicePrincipals", {"$filter": "tags/any(t:t eq 'x')"}, "BadRequest"),
+        ("/v1.0/servicePrincipals", {"$select": "noSuchProperty"}, "BadRequest"),
+        ("/v1.0/users", {"$top": "0"}, "BadRequest"),
+        ("/v1.0/no/such/thing", {}, "BadRequest"),
+    ],
+)
+async def test_unsupported_queries_are_odata_400s(
+    graph: aiohttp.ClientSession, url: str, params: dict[str, str], code: str
+) -> None:
+    status, body, _ = await fetch(graph, "GET", url, params=params)
+    assert_odata_error(status, body, 400, code)
+
+
+async def test_advanced_directory_query_needs_its_prerequisites(
+    graph: aiohttp.ClientSession,
+) -> None:
+    tenant_filter = {"$filter": "appOwnerOrganizationId ne f8cdef31-a31e-4b4a-93e4-5f571e91255a"}
+    status, refused, _ = await fetch(graph, "GET", "/v1.0/servicePrincipals", params=tenant_filter)
+    assert_odata_error(status, refused, 400, "Request_UnsupportedQuery")
+    status, body, _ = await fetch(
+        graph,
+        "GET",
+        "/v1.0/servicePrincipals",
+        params={**tenant_filter, "$count": "true", "$select": "displayName,publisherName"},
+        headers={"ConsistencyLevel": "eventual"},
+    )
+    assert status == 200
+    names = {sp["displayName"] for sp in body["value"]}
+    assert "Pipeline CRM Sidebar" in names
+    assert "Microsoft Graph" not in names
+    assert body["@odata.count"] == len(body["value"])
+    _, starts, _ = await fetch(
+        graph,
+        "GET",
+        "/v1.0/servicePrincipals",
+        params={"$filter": "startswith(displayName,'office 365')"},
+    )
+    assert len(starts["value"]) == 2
+
+
+async def test_batch_dispatches_and_counts_one_call(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    ids = [
+        sandbox.tenant.create_request(app, "isaiah@example.com", "needed")["appConsentRequestId"]
+        for app in ("OneCal", "Zeliq", "Carerix")
+    ]
+    sandbox.tenant.calls.reset()
+    requests = [
+        {
+            "id": str(n),
+            "method": "GET",
+            "url": f"/identityGovernance/appConsent/appConsentRequests/{i}/userConsentRequests",
+        }
+        for n, i in enumerate([*ids, "missing"])
+    ]
+    status, body, _ = await fetch(graph, "POST", "/v1.0/$batch", json={"requests": requests})
+
+    assert status == 200
+    by_id = {r["id"]: r for r in body["responses"]}
+    assert [by_id[str(n)]["status"] for n in range(4)] == [200, 200, 200, 404]
+    assert by_id["0"]["body"]["value"][0]["createdBy"]["user"]["id"] == ISAIAH_ID
+    calls = sandbox.tenant.calls.snapshot()
+    assert calls["total"] == 1
+    assert calls["routes"] == {"POST /$batch": 1}
+    assert sum(calls["batched"].values()) == 4
+    too_many = [{"id": str(n), "method": "GET", "url": "/users"} for n in range(21)]
+    status, refused, _ = await fetch(graph, "POST", "/v1.0/$batch", json={"requests": too_many})
+    assert_odata_error(status, refused, 400, "BadRequest")
+
+
+async def test_request_policy_put_works_and_patch_fails(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    url = "/v1.0/policies/adminConsentRequestPolicy"
+    _, before, _ = await fetch(graph, "GET", url)
+    assert before["isEnabled"] is True
+    assert len(before["reviewers"]) == 3
+
+    status, patched, _ = await fetch(graph, "PATCH", url, json={"isEnabled": False})
+    assert_odata_error(status, patched, 405, "Request_BadRequest")
+    new_policy = {**before, "isEnabled": False, "requestDurationInDays": 14}
+    new_policy.pop("@odata.context")
+    status, _, _ = await fetch(graph, "PUT", url, json=new_policy)
+    assert status == 204
+    _, after, _ = await fetch(graph, "GET", url)
+    assert (after["isEnabled"], after["requestDurationInDays"]) == (False, 14)
+    assert after["version"] == before["version"] + 1
+    bad = {**new_policy, "isEnabled": True, "reviewers": [{"query": "/users/nobody"}]}
+    status, refused, _ = await fetch(graph, "PUT", url, json=bad)
+    assert status == 404
+    assert refused["error"]["code"] == "Request_ResourceNotFound"
+
+
+async def test_authorization_policy_reflects_user_consent_setting(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    url = "/v1.0/policies/authorizationPolicy"
+
+    def self_consent(body: Any) -> list[str]:
+        assigned = body["defaultUserRolePermissions"]["permissionGrantPoliciesAssigned"]
+        return [p for p in assigned if p.lower().startswith("managepermissiongrantsforself.")]
+
+    _, off, _ = await fetch(graph, "GET", url)
+    assert off["defaultUserRolePermissions"]["permissionGrantPoliciesAssigned"]  # RSC entries
+    assert self_consent(off) == []
+    sandbox.tenant.set_consent_settings(user_consent="low")
+    _, low, _ = await fetch(graph, "GET", url)
+    assert self_consent(low) == ["ManagePermissionGrantsForSelf.microsoft-user-default-low"]
+    _, beta, _ = await fetch(graph, "GET", url.replace("v1.0", "beta"))
+    assert self_consent(beta["value"][0]) == self_consent(low)
+    _, policies, _ = await fetch(graph, "GET", "/v1.0/policies/permissionGrantPolicies")
+    assert "microsoft-user-default-legacy" in {p["id"] for p in policies["value"]}
+
+
+async def test_scope_catalogue_and_low_risk_classifications(graph: aiohttp.ClientSession) -> None:
+    url = f"/v1.0/servicePrincipals(appId='{GRAPH_APP_ID}')"
+    _, graph_sp, _ = await fetch(graph, "GET", url, params={"$select": "oauth2PermissionScopes"})
+    assert set(graph_sp) == {"@odata.context", "id", "oauth2PermissionScopes"}
+    scopes = {s["value"]: s for s in graph_sp["oauth2PermissionScopes"]}
+    assert len(scopes) >= 40
+    assert scopes["User.Read"]["id"] == "e1fe6dd8-ba31-4d61-89e7-88639da4683d"
+    assert scopes["User.Read.All"]["type"] == "Admin"
+    assert scopes["Calendars.ReadWrite"]["type"] == "User"
+    classified_url = f"/v1.0/servicePrincipals/{graph_sp['id']}/delegatedPermissionClassifications"
+    _, classified, _ = await fetch(graph, "GET", classified_url)
+    assert {c["permissionName"] for c in classified["value"]} == {
+        "User.Read",
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+    }
+
+
+async def test_roles_groups_and_reviewers(graph: aiohttp.ClientSession) -> None:
+    select = {"$select": "id,displayName,roleTemplateId"}
+
+    async def roles(user: str) -> set[str]:
+        url = f"/v1.0/users/{user}/transitiveMemberOf/microsoft.graph.directoryRole"
+        _, body, _ = await fetch(graph, "GET", url, params=select)
+        return {r["roleTemplateId"] for r in body["value"]}
+
+    assert await roles(ALEX_ID) == {"62e90394-69f5-4237-9190-012177145e10"}
+    assert await roles("meganb@example.com") == {"158c047a-c907-4556-b7ef-446551a6b5f7"}
+    assert await roles(ISAIAH_ID) == set()
+
+    check = {"groupIds": [CONSENT_REVIEWERS_GROUP_ID, "00000000-1111-2222-3333-444444444444"]}
+    _, isaiah, _ = await fetch(
+        graph, "POST", f"/v1.0/users/{ISAIAH_ID}/checkMemberGroups", json=check
+    )
+    _, adele, _ = await fetch(
+        graph, "POST", f"/v1.0/users/{ADELE_ID}/checkMemberGroups", json=check
+    )
+    assert isaiah["value"] == [CONSENT_REVIEWERS_GROUP_ID]
+    assert adele["value"] == []
+
+    members_url = (
+        f"/v1.0/groups/{CONSENT_REVIEWERS_GROUP_ID}/transitiveMembers/microsoft.graph.user"
+    )
+    _, members, _ = await fetch(graph, "GET", members_url)
+    assert [u["mail"] for u in members["value"]] == ["isaiahl@example.com"]
+    role_filter = {"$filter": "roleDefinitionId eq '158c047a-c907-4556-b7ef-446551a6b5f7'"}
+    _, assignments, _ = await fetch(
+        graph, "GET", "/v1.0/roleManagement/directory/roleAssignments", params=role_filter
+    )
+    assert [a["principalId"] for a in assignments["value"]] == [MEGAN_ID]
+    _, by_upn, _ = await fetch(
+        graph, "GET", "/v1.0/users", params={"$filter": "userPrincipalName eq 'lynner@example.com'"}
+    )
+    assert by_upn["value"][0]["preferredLanguage"] == "fr-FR"
+
+
+async def test_teams_installation_and_chat(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    _, catalog, _ = await fetch(
+        graph,
+        "GET",
+        "/v1.0/appCatalogs/teamsApps",
+        params={"$filter": f"externalId eq '{TEAMS_APP_EXTERNAL_ID}'"},
+    )
+    [app] = catalog["value"]
+    installed_url = f"/v1.0/users/{MEGAN_ID}/teamwork/installedApps"
+    query = {"$expand": "teamsApp", "$filter": f"teamsApp/externalId eq '{TEAMS_APP_EXTERNAL_ID}'"}
+    _, before, _ = await fetch(graph, "GET", installed_url, params=query)
+    assert before["value"] == []
+
+    bind = {
+        "teamsApp@odata.bind": f"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{app['id']}"
+    }
+    assert (await fetch(graph, "POST", installed_url, json=bind))[0] == 201
+    status, again, _ = await fetch(graph, "POST", installed_url, json=bind)
+    assert status == 409
+    assert again["error"]["code"] == "Conflict"
+    _, after, _ = await fetch(graph, "GET", installed_url, params=query)
+    [installation] = after["value"]
+    assert installation["teamsApp"]["externalId"] == TEAMS_APP_EXTERNAL_ID
+
+    chat_url = f"{installed_url}/{installation['id']}/chat"
+    _, chat, _ = await fetch(graph, "GET", chat_url)
+    assert chat["id"].startswith(f"19:{MEGAN_ID}_")
+    assert chat["id"].endswith("@unq.gbl.spaces")
+    sandbox.tenant.set_bot_blocked("meganb@example.com")
+    status, blocked, _ = await fetch(graph, "GET", chat_url)
+    assert_odata_error(status, blocked, 403, "MessageWritesBlocked")
