@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from sandbox.errors import BadRequest
+from sandbox.graph.odata import error_response
 
 if TYPE_CHECKING:
     from sandbox.tenant import SandboxTenant
@@ -96,7 +97,6 @@ class Faults:
 
 def fault_middleware(tenant: SandboxTenant) -> Middleware:
     """Apply the tenant's current fault settings before any Graph handler runs."""
-    from sandbox.graph.odata import error_response
 
     @web.middleware
     async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -151,6 +151,7 @@ def third_party_apps(now: datetime) -> list[AppDefinition]:
             ("6122093", ago(260)),
             "Document templates and approvals on SharePoint sites.",
         ),
+        # Meetings.Summarize exists on no resource: the "unknown scope" case.
         _vendor(
             MEETING_NOTES_APP_ID,
             "Tailspin Meeting Notes",
@@ -158,7 +159,7 @@ def third_party_apps(now: datetime) -> list[AppDefinition]:
             "https://notes.tailspintoys.example.com",
             _graph("User.Read", "Calendars.Read", "Meetings.Summarize", "offline_access"),
             ("6288310", ago(90)),
-            "AI meeting notes; asks for a scope no API defines.",
+            "Notes and summaries for your Teams meetings.",
         ),
         _vendor(
             COST_MONITOR_APP_ID,

@@ -3,8 +3,10 @@
 The pending list is ``appConsentRequests`` filtered on ``userConsentRequests/
 any(u:u/status eq 'InProgress')``; it does not expand the user requests, which
 cost one more call per app request. v1.0 calls approval steps ``stages``, beta
-calls them ``steps``. Deciding through Graph is refused: Entra does not support
-it, and the bot must not come to rely on it.
+calls them ``steps``. Each user request also carries its ``approval`` inline
+(Graph may leave it to a separate call, so readers should accept both).
+Deciding through Graph is refused: Entra does not support it, and the bot must
+not come to rely on it.
 """
 
 from __future__ import annotations

@@ -60,7 +60,16 @@ class Route:
 
 
 def split_path(path: str) -> list[str]:
-    return [s for s in path.strip("/").split("/") if s]
+    """Path segments, with type casts in the short ``graph.`` alias spelled in full.
+
+    Graph accepts ``graph.directoryRole`` as well as ``microsoft.graph.directoryRole``
+    (msgraph-sdk sends the short one), so routes are written once, in the long form.
+    """
+    return [
+        f"microsoft.{s}" if s.startswith("graph.") else s
+        for s in path.strip("/").split("/")
+        if s
+    ]
 
 
 class Router:

@@ -76,10 +76,11 @@ class ConsentBook:
         """What happens when a user submits the "Approval required" form."""
         app = self._apps.find_app(app_key)
         if app is None or not app.required_scopes:
-            known = ", ".join(
-                sorted(a.display_name for a in self._apps.registry.values() if a.required_scopes)
+            known = sorted(
+                a.display_name for a in self._apps.registry.values() if a.required_scopes
             )
-            raise NotFound(f"Unknown app '{app_key}'. Known apps: {known}.")
+            more = f" and {len(known) - 12} more" if len(known) > 12 else ""
+            raise NotFound(f"Unknown app '{app_key}'. Known apps: {', '.join(known[:12])}{more}.")
         user = self._directory.users.find(user_key)
         if user is None:
             raise NotFound(f"Unknown user '{user_key}'.")
@@ -152,11 +153,7 @@ class ConsentBook:
         """A reviewer's decision in the Entra portal: closes every open user request."""
         request = self.get(request_id)
         open_requests = self._open(request)
-        if reviewer is None:
-            admins = self._directory.role_by_template(GLOBAL_ADMINISTRATOR).member_ids
-            by = self._directory.user(admins[0])
-        else:
-            by = self._directory.users.find(reviewer) or _unknown_user(reviewer)
+        by = self._reviewer(reviewer)
         scopes = request.pending_scopes
         now = as_utc(self._clock())
         for user_request in open_requests:
@@ -178,6 +175,15 @@ class ConsentBook:
             result["grants"] = [g.to_json() for g in outcome.grants]
             result["unresolvedScopes"] = outcome.unresolved
         return result
+
+    def _reviewer(self, key: str | None) -> User:
+        """The named reviewer, or the first Global Administrator when none is named."""
+        if key is None:
+            key = self._directory.role_by_template(GLOBAL_ADMINISTRATOR).member_ids[0]
+        user = self._directory.users.find(key)
+        if user is None:
+            raise NotFound(f"Unknown reviewer '{key}'.")
+        return user
 
     def expire(self, request_id: str) -> list[UserConsentRequest]:
         request = self.get(request_id)
@@ -203,7 +209,3 @@ class ConsentBook:
         user_request.status = status
         user_request.completed = completed
         user_request.stage.status = COMPLETED
-
-
-def _unknown_user(key: str) -> User:
-    raise NotFound(f"Unknown reviewer '{key}'.")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession
-from sandbox.server import SandboxHandle
 
+from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import GENERAL_CHANNEL, channel_message, running_bot
@@ -147,3 +147,15 @@ async def test_malformed_requests_get_400_and_unknown_text_gets_help(
         assert response.status in {200, 202}
         help_card = connector.card_of(connector.posts()[-1])
         assert "review here" in _texts(help_card)
+
+
+async def test_graph_throttling_is_honoured_and_nothing_is_lost(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as bot:
+        await bot.post_activity(channel_message("review here", connector.url))
+        sandbox.tenant.create_request("OneCal", "adelev@example.com", "calendar")
+        sandbox.tenant.set_faults(retry_after_seconds=0, fail_next=[429, 429])
+        await bot.tick()
+        assert len(_card_posts(connector)) == 1
+        assert sandbox.tenant.faults.settings.fail_next == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -505,3 +507,34 @@ async def test_teams_installation_and_chat(
     sandbox.tenant.set_bot_blocked("meganb@example.com")
     status, blocked, _ = await fetch(graph, "GET", chat_url)
     assert_odata_error(status, blocked, 403, "MessageWritesBlocked")
+
+
+async def test_batch_accepts_the_python_batch_helper_format(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    """Absolute URLs, depends_on, list-valued headers and base64 bodies, as msgraph-core sends."""
+    grant_body = base64.b64encode(json.dumps({"groupIds": [CONSENT_REVIEWERS_GROUP_ID]}).encode())
+    requests = [
+        {
+            "id": "a",
+            "method": "GET",
+            "url": f"{sandbox.url}/v1.0/users/{ISAIAH_ID}?$select=displayName",
+            "headers": {"Accept": ["application/json"]},
+        },
+        {
+            "id": "b",
+            "method": "POST",
+            "url": f"/v1.0/users/{ISAIAH_ID}/checkMemberGroups",
+            "body": grant_body.decode(),
+            "headers": {"Content-Type": "application/json"},
+            "depends_on": ["a"],
+        },
+        {"id": "c", "method": "GET", "url": "/users/nobody"},
+        {"id": "d", "method": "GET", "url": "/users", "dependsOn": ["c"]},
+    ]
+    status, body, _ = await fetch(graph, "POST", "/v1.0/$batch", json={"requests": requests})
+    assert status == 200
+    by_id = {r["id"]: r for r in body["responses"]}
+    assert by_id["a"]["body"]["displayName"] == "Isaiah Langer"
+    assert by_id["b"]["body"]["value"] == [CONSENT_REVIEWERS_GROUP_ID]
+    assert (by_id["c"]["status"], by_id["d"]["status"]) == (404, 424)

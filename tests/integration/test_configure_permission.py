@@ -1,0 +1,48 @@
+"""Outside sandbox mode only holders of a consent-granting role may pick review destinations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.commands import ChatCommands
+from bot.graph import GraphConnection, GraphGateway
+from bot.graph_auth import SandboxTokenProvider
+from bot.reviewer_cards import EntraLinks, ReviewerCards
+from bot.store.database import create_engine, migrate, session_factory
+from sandbox.server import SandboxHandle
+from tests.conftest import ManualClock
+
+
+@pytest.mark.parametrize(
+    ("user_id", "allowed"),
+    [
+        ("00000000-0000-0000-0000-0000000000020", True),  # Alex: Global Administrator
+        ("00000000-0000-0000-0000-0000000000021", True),  # Megan: Cloud Application Administrator
+        ("00000000-0000-0000-0000-0000000000022", False),  # Adele: no role
+        ("00000000-0000-0000-0000-0000000000023", False),  # Isaiah: reviewer group, no role
+        ("no-such-user", False),
+        (None, False),
+    ],
+)
+async def test_only_consent_admins_may_configure_in_production(
+    sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path, user_id: str | None, allowed: bool
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    await migrate(engine)
+    graph = GraphGateway(
+        GraphConnection.open(sandbox.url, SandboxTokenProvider(sandbox.url)), clock=clock
+    )
+    try:
+        commands = ChatCommands(
+            session_factory(engine),
+            graph,
+            ReviewerCards(EntraLinks("https://login.microsoftonline.com", "tenant"), clock),
+            clock,
+            anyone_may_configure=False,
+        )
+        assert await commands.may_configure(user_id) is allowed
+    finally:
+        await graph.close()
+        await engine.dispose()
