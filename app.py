@@ -38,7 +38,6 @@ from config.settings import Mode, Settings, load_settings
 
 logger = logging.getLogger("consent_desk")
 
-SANDBOX_BOT_ID = "00000000-0000-0000-0000-00000000000011"
 BOT_FRAMEWORK_RESOURCE = "https://api.botframework.com"
 
 
@@ -150,7 +149,7 @@ def create_app(
             stack.push_async_callback(graph.close)
 
             connector = TeamsConnector(
-                bot_id=settings.client_id or SANDBOX_BOT_ID,
+                bot_id=settings.client_id or _sandbox_bot_id(),
                 bot_name=settings.bot_name,
                 token_source=connector_token_source(settings, connections),
             )
@@ -216,6 +215,12 @@ def create_app(
     app.router.add_routes(create_routes(endpoint))
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _sandbox_bot_id() -> str:
+    from sandbox.seed import BOT_APP_ID
+
+    return BOT_APP_ID
 
 
 async def _run_intake(intake: Intake) -> None:

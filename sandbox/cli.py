@@ -219,6 +219,19 @@ async def serve(host: str, port: int) -> None:
         await handle.close()
 
 
+def write_config(directory: str, bot_name: str) -> str:
+    """Give the Playground this tenant's id, people and the bot's identity."""
+    from pathlib import Path
+
+    from sandbox.playground_config import write_playground_config
+    from sandbox.seed import BOT_APP_ID, TENANT_ID
+
+    path = write_playground_config(
+        Path(directory), tenant_id=TENANT_ID, bot_id=BOT_APP_ID, bot_name=bot_name
+    )
+    return str(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from sandbox.cli_args import build_parser
 
@@ -226,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             asyncio.run(serve(args.host, args.port))
+            return 0
+        if args.command == "playground-config":
+            print(write_config(args.directory, args.bot_name))
             return 0
         print(run_command(args))
         return 0

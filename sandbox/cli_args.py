@@ -20,6 +20,12 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=default_port)
 
+    playground = sub.add_parser(
+        "playground-config", help="write the Agents Playground's config for this tenant"
+    )
+    playground.add_argument("--directory", default=".", help="where to write the file")
+    playground.add_argument("--bot-name", default="Consent Desk")
+
     request = sub.add_parser("request", parents=[common], help="a user requests admin consent")
     request.add_argument("--app", required=True, help="app display name or appId")
     request.add_argument("--user", required=True, help="user principal name or object id")

@@ -66,9 +66,7 @@ def split_path(path: str) -> list[str]:
     (msgraph-sdk sends the short one), so routes are written once, in the long form.
     """
     return [
-        f"microsoft.{s}" if s.startswith("graph.") else s
-        for s in path.strip("/").split("/")
-        if s
+        f"microsoft.{s}" if s.startswith("graph.") else s for s in path.strip("/").split("/") if s
     ]
 
 
