@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cards.help import build_destination_registered_card, build_help_card
 from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.hosting.core import (
     AgentApplication,
@@ -25,6 +24,7 @@ from microsoft_agents.hosting.core.authorization import Connections
 from bot.commands import ChatCommands, Command, parse_command
 from bot.i18n import Messages
 from bot.store.destinations import DestinationSpec
+from cards.help import build_destination_registered_card, build_help_card
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,10 @@ def destination_spec(activity: Activity) -> DestinationSpec | None:
     tenant = (data.get("tenant") or {}).get("id") or conversation.tenant_id
     if channel.get("id"):
         team_name = team.get("name")
-        channel_name = channel.get("name") or "General"
+        # Teams gives the General channel the team's id, and often sends no channel name.
+        channel_name = channel.get("name") or (
+            "General" if channel["id"] == team.get("id") else channel["id"]
+        )
         return DestinationSpec(
             kind="channel",
             conversation_id=channel["id"],

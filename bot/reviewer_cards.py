@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cards.reviewer import build_reviewer_card
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Publisher, Requester, RequestStatus, ReviewerCardView, ScopeDetail
@@ -21,6 +20,7 @@ from bot.i18n import Messages
 from bot.store import outbox, requests
 from bot.store.outbox import OutboxKind
 from bot.store.tables import ConsentRequestRow, DestinationRow
+from cards.reviewer import build_reviewer_card
 
 
 @dataclass(frozen=True, slots=True)

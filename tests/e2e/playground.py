@@ -14,6 +14,9 @@ Start-up facts this module relies on:
 - ``-p PORT`` chooses the port, but an occupied port silently falls back to a
   random one, so the real port is read from the ``Listening on N`` line it
   prints once the server is up.
+- A config file it rejects (schema 0.1.1) makes it print that line and exit
+  with status 1, so readiness also watches the process.
+- It listens on all interfaces; tests only ever talk to 127.0.0.1.
 - It starts without the bot being up: it waits for the bot's endpoint only
   when a page connects, so start the bot before opening the page.
 - When stdout is not a terminal its own log goes to
@@ -89,6 +92,13 @@ def free_port() -> int:
         return port
 
 
+def _fail_if_exited(process: subprocess.Popen[bytes], workdir: Path) -> None:
+    if process.poll() is not None:
+        raise PlaygroundError(
+            f"Playground exited with {process.returncode}:\n{_read_logs(workdir)}"
+        )
+
+
 async def _wait_for_port(process: subprocess.Popen[bytes], workdir: Path, timeout_s: float) -> int:
     output = workdir / OUTPUT_FILE
     deadline = time.monotonic() + timeout_s
@@ -96,18 +106,19 @@ async def _wait_for_port(process: subprocess.Popen[bytes], workdir: Path, timeou
         match = _LISTENING.search(output.read_text(errors="replace"))
         if match:
             return int(match.group(1))
-        if process.poll() is not None:
-            raise PlaygroundError(
-                f"Playground exited with {process.returncode}:\n{_read_logs(workdir)}"
-            )
+        _fail_if_exited(process, workdir)
         await asyncio.sleep(_POLL_SECONDS)
     raise PlaygroundError(f"Playground did not listen within {timeout_s}s:\n{_read_logs(workdir)}")
 
 
-async def _wait_for_page(url: str, workdir: Path, timeout_s: float) -> None:
+async def _wait_for_page(
+    process: subprocess.Popen[bytes], url: str, workdir: Path, timeout_s: float
+) -> None:
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
         while time.monotonic() < deadline:
+            # A config file it rejects makes it exit right after "Listening on".
+            _fail_if_exited(process, workdir)
             try:
                 async with http.get(url) as response:
                     if response.status == 200:
@@ -187,7 +198,7 @@ async def run_playground(
     try:
         actual_port = await _wait_for_port(process, workdir, start_timeout_s)
         running = RunningPlayground(port=actual_port, workdir=workdir, process=process)
-        await _wait_for_page(running.url, workdir, start_timeout_s)
+        await _wait_for_page(process, running.url, workdir, start_timeout_s)
         yield running
     finally:
         await _stop(process)

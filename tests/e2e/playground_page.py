@@ -52,6 +52,8 @@ class PlaygroundPage:
         await self.page.get_by_role("treeitem", name="Personal Chat").wait_for(
             timeout=_ms(timeout_s)
         )
+        # The panel starts open but may render after the chat list; hiding it too early is lost.
+        await self.page.get_by_role("button", name="Clear logs").wait_for(timeout=_ms(timeout_s))
         await self._set_log_panel(visible=False)
 
     async def open_personal_chat(self) -> None:
@@ -81,7 +83,9 @@ class PlaygroundPage:
         group = self._new_post_group()
         await group.get_by_role("textbox").click()
         await self.page.keyboard.type("@" + self.bot_name.split()[0])
-        await self.page.get_by_role("menuitem", name=self.bot_name, exact=True).click()
+        # The item's accessible name repeats the name (avatar + label), so match its text.
+        exact_name = re.compile(rf"^\s*{re.escape(self.bot_name)}\s*$")
+        await self.page.get_by_role("menuitem").filter(has_text=exact_name).click()
         await self.page.keyboard.type(" " + text)
         await group.get_by_role("button", name="Post", exact=True).click()
         return await self.wait_for_thread_containing(f"{self.bot_name} {text}")
@@ -120,9 +124,25 @@ class PlaygroundPage:
         return thread
 
     async def click_card_button(self, title: str, *, card: Locator | None = None) -> None:
-        """Click a card action by its title; without ``card`` exactly one card may have it."""
+        """Click a card action by its title; without ``card`` exactly one card may have it.
+
+        ``Action.OpenUrl`` opens a new tab, whose outside address the browser
+        blocks (and records in ``BrowserSession.blocked_urls``, without the
+        ``#fragment``); ``card_link_url`` reads the full address without clicking.
+        """
+        await self._card_action(title, card).click()
+
+    async def card_link_url(self, title: str, *, card: Locator | None = None) -> str | None:
+        """Where an ``Action.OpenUrl`` button goes (the renderer puts the URL in its title)."""
         scope = card if card is not None else self.page.locator(_CARD)
-        await scope.get_by_role("button", name=title, exact=True).click()
+        return await scope.get_by_role("link", name=title, exact=True).get_attribute("title")
+
+    def _card_action(self, title: str, card: Locator | None) -> Locator:
+        # Action.Execute/Submit render as buttons, Action.OpenUrl as a button with role "link".
+        scope = card if card is not None else self.page.locator(_CARD)
+        return scope.get_by_role("button", name=title, exact=True).or_(
+            scope.get_by_role("link", name=title, exact=True)
+        )
 
     async def screenshot(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,10 +165,9 @@ class PlaygroundPage:
             await self._set_log_panel(visible=False)
 
     async def _set_log_panel(self, *, visible: bool) -> None:
-        shown = await self.page.get_by_role("button", name="Clear logs").is_visible()
-        if shown != visible:
+        clear = self.page.get_by_role("button", name="Clear logs")
+        if await clear.is_visible() != visible:
             await self.page.get_by_role("button", name="Toggle Log Panel").click()
-            clear = self.page.get_by_role("button", name="Clear logs")
             await clear.wait_for(state="visible" if visible else "hidden")
 
     def _compose_box(self) -> Locator:

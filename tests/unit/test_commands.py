@@ -45,7 +45,7 @@ def test_channel_destination_uses_the_channel_not_the_thread() -> None:
         "19:c@thread.tacv2",
         "19:c@thread.tacv2",
     )
-    assert spec.name == "My Team / General"
+    assert spec.name == "My Team / 19:c@thread.tacv2"  # no name given: the id, never a guess
     assert spec.tenant_id == "tenant-1"
 
 
@@ -79,3 +79,20 @@ def test_personal_and_group_chats() -> None:
 def test_activity_without_service_url_has_no_destination() -> None:
     activity = Activity.model_validate({"type": "message", "conversation": {"id": "x"}})
     assert destination_spec(activity) is None
+
+
+def test_general_channel_is_recognised_by_the_team_id() -> None:
+    activity = Activity.model_validate(
+        {
+            "type": "message",
+            "serviceUrl": "http://127.0.0.1:1/",
+            "conversation": {"id": "19:t@thread.tacv2;messageid=1", "conversationType": "channel"},
+            "channelData": {
+                "channel": {"id": "19:t@thread.tacv2"},
+                "team": {"id": "19:t@thread.tacv2"},
+            },
+        }
+    )
+    spec = destination_spec(activity)
+    assert spec is not None
+    assert spec.name == "General"
