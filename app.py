@@ -114,10 +114,10 @@ def create_app(
             graph_url = settings.graph_base_url
             tenant_id = settings.tenant_id or ""
             if settings.runs_embedded_sandbox:
-                from sandbox.seed import TENANT_ID
+                from sandbox.seed import TENANT_ID, fresh_tenant
                 from sandbox.server import start_sandbox
 
-                sandbox = await start_sandbox(port=settings.sandbox_port)
+                sandbox = await start_sandbox(port=settings.sandbox_port, tenant=fresh_tenant())
                 stack.push_async_callback(sandbox.close)
                 graph_url, tenant_id = sandbox.url, TENANT_ID
             elif settings.mode is Mode.SANDBOX:

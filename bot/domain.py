@@ -15,7 +15,9 @@ class RequestStatus(StrEnum):
     """Where a consent request stands from the bot's point of view."""
 
     PENDING = "pending"
-    COMPLETED_ELSEWHERE = "completed_elsewhere"
+    APPROVED_IN_ENTRA = "approved_in_entra"
+    DENIED_IN_ENTRA = "denied_in_entra"
+    CLOSED_IN_ENTRA = "closed_in_entra"  # gone from Entra with no outcome we can read
     EXPIRED = "expired"
 
 

@@ -68,10 +68,15 @@ class PendingRequest:
     scopes: tuple[str, ...]
 
 
+class NotInGraph(LookupError):
+    """Graph answered 404: the object does not exist (any more)."""
+
+
 @dataclass(frozen=True, slots=True)
 class UserRequest:
     id: str
     status: str
+    review_result: str | None
     reason: str | None
     created_at: datetime
     user_id: str
@@ -173,7 +178,12 @@ class GraphGateway:
                 filter=IN_PROGRESS_FILTER if in_progress_only else None
             )
         )
-        page = await builder.get(RequestConfiguration(query_parameters=query))
+        try:
+            page = await builder.get(RequestConfiguration(query_parameters=query))
+        except ODataError as error:
+            if error.response_status_code == 404:
+                raise NotInGraph(f"consent request {request_id}") from error
+            raise
         found: list[UserRequest] = []
         while page is not None:
             found.extend(_user_request(item) for item in page.value or [])
@@ -194,13 +204,15 @@ class GraphGateway:
         if sp is None:
             return None
         verified = sp.verified_publisher
-        verified_name = verified.display_name if verified else None
         is_verified = bool(verified and verified.verified_publisher_id)
+        # The SDK's v1.0 model lacks publisherName; Graph still returns it when selected.
+        publisher_name = (sp.additional_data or {}).get("publisherName")
         return AppProfile(
             service_principal_id=_required(sp.id, "servicePrincipal.id"),
             display_name=sp.display_name,
             publisher=Publisher(
-                display_name=verified_name if is_verified else sp.publisher_name,
+                display_name=(verified.display_name if verified and is_verified else None)
+                or publisher_name,
                 verified=is_verified,
             ),
             homepage_url=sp.homepage,
@@ -262,9 +274,12 @@ def _user_request(item: Any) -> UserRequest:
     user = item.created_by.user if item.created_by else None
     extra: dict[str, Any] = dict(user.additional_data or {}) if user else {}
     created = item.created_date_time or datetime.now(UTC)
+    stages = item.approval.stages if item.approval and item.approval.stages else []
+    results = [stage.review_result for stage in stages if stage.review_result]
     return UserRequest(
         id=_required(item.id, "userConsentRequest.id"),
         status=item.status or "",
+        review_result=results[-1] if results else None,
         reason=item.reason,
         created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
         user_id=(user.id if user else None) or "",

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import RequestStatus, ScopeDetail
-from bot.graph import GraphGateway, PendingRequest
+from bot.graph import GraphGateway, NotInGraph, PendingRequest, UserRequest
 from bot.reviewer_cards import ReviewerCards, snapshot_of
 from bot.store import destinations, requests
 from bot.store.requests import NewRequest, NewRequester
@@ -35,6 +35,23 @@ class IntakeReport:
     closed: dict[str, RequestStatus] = field(default_factory=dict)
     rescoped: list[str] = field(default_factory=list)
     queued_messages: int = 0
+
+
+def outcome_in_entra(users: list[UserRequest]) -> RequestStatus:
+    """How a request that left the pending list ended, read from its users' requests.
+
+    ``reviewResult`` is seen both as Approve/Deny and Approved/Denied, so only
+    the prefix is compared. An approval anywhere means the app was granted.
+    """
+    results = {(u.review_result or "").lower()[:4] for u in users}
+    if "appr" in results:
+        return RequestStatus.APPROVED_IN_ENTRA
+    if "deny" in results or "deni" in results:
+        return RequestStatus.DENIED_IN_ENTRA
+    statuses = {u.status.lower() for u in users}
+    if statuses and statuses <= {"expired"}:
+        return RequestStatus.EXPIRED
+    return RequestStatus.CLOSED_IN_ENTRA
 
 
 class Intake:
@@ -146,13 +163,11 @@ class Intake:
 
     async def _record_closed(self, request_id: str, report: IntakeReport) -> None:
         """A request left the pending list: decided in the portal, or expired."""
-        users = await self._graph.user_requests(request_id, in_progress_only=False)
-        statuses = {u.status.lower() for u in users}
-        status = (
-            RequestStatus.EXPIRED
-            if statuses and statuses <= {"expired"}
-            else RequestStatus.COMPLETED_ELSEWHERE
-        )
+        try:
+            users = await self._graph.user_requests(request_id, in_progress_only=False)
+        except NotInGraph:
+            users = []
+        status = outcome_in_entra(users)
         async with self._sessions() as session:
             if not await requests.close_request(session, request_id, status, self._clock()):
                 return

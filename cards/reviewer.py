@@ -57,10 +57,20 @@ _DETAIL_LEVELS = (
 )
 
 _BANNERS = {
-    RequestStatus.COMPLETED_ELSEWHERE: (
+    RequestStatus.APPROVED_IN_ENTRA: (
         "good",
         "reviewer.status_completed",
         "reviewer.status_completed_hint",
+    ),
+    RequestStatus.DENIED_IN_ENTRA: (
+        "attention",
+        "reviewer.status_denied_in_entra",
+        "reviewer.status_denied_in_entra_hint",
+    ),
+    RequestStatus.CLOSED_IN_ENTRA: (
+        "default",
+        "reviewer.status_closed_in_entra",
+        "reviewer.status_closed_in_entra_hint",
     ),
     RequestStatus.EXPIRED: ("warning", "reviewer.status_expired", "reviewer.status_expired_hint"),
 }

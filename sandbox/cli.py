@@ -204,9 +204,10 @@ def run_command(args: argparse.Namespace) -> str:
 
 
 async def serve(host: str, port: int) -> None:
+    from sandbox.seed import fresh_tenant
     from sandbox.server import start_sandbox
 
-    handle = await start_sandbox(host, port)
+    handle = await start_sandbox(host, port, tenant=fresh_tenant())
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)

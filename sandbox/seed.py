@@ -9,6 +9,7 @@ reviewers (a user, a group, a role). No consent request exists at start.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from sandbox.clock import Clock
@@ -153,9 +154,15 @@ def _bot_app() -> AppDefinition:
     )
 
 
-def seeded_tenant(clock: Clock | None = None) -> SandboxTenant:
-    """A fresh tenant in its seeded state, checkpointed so ``reset()`` returns here."""
-    tenant = SandboxTenant(TENANT_ID, clock=clock, display_name="Contoso")
+def seeded_tenant(clock: Clock | None = None, *, id_seed: int = 0) -> SandboxTenant:
+    """A fresh tenant in its seeded state, checkpointed so ``reset()`` returns here.
+
+    ``id_seed`` picks the ids of objects created while running. Tests keep the
+    default so ids repeat; a long-lived sandbox gets a fresh seed per start, so
+    a bot whose store outlives the sandbox never mistakes a new request for one
+    it saw in an earlier run.
+    """
+    tenant = SandboxTenant(TENANT_ID, clock=clock, display_name="Contoso", id_seed=id_seed)
     _seed_directory(tenant)
     _seed_policies(tenant)
     seed_apps(tenant, _bot_app())
@@ -174,3 +181,8 @@ def seeded_tenant(clock: Clock | None = None) -> SandboxTenant:
     )
     tenant.checkpoint()
     return tenant
+
+
+def fresh_tenant(clock: Clock | None = None) -> SandboxTenant:
+    """The seeded tenant with run-time ids that differ from any earlier run's."""
+    return seeded_tenant(clock, id_seed=secrets.randbits(64))

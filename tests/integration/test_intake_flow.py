@@ -159,3 +159,24 @@ async def test_graph_throttling_is_honoured_and_nothing_is_lost(
         await bot.tick()
         assert len(_card_posts(connector)) == 1
         assert sandbox.tenant.faults.settings.fail_next == []
+
+
+async def test_portal_denial_and_existing_unverified_app(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as bot:
+        await bot.post_activity(channel_message("review here", connector.url))
+        created = sandbox.tenant.create_request(
+            "Pipeline CRM Sidebar", "pattif@example.com", "CRM in Outlook"
+        )
+        await bot.tick()
+        [card] = _card_posts(connector)
+        text = _texts(card)
+        assert "Pipeline CRM Sidebar" in text
+        assert "Unverified publisher" in text
+        assert "User.Read.All" in text
+
+        sandbox.tenant.complete_request(created["appConsentRequestId"], approve=False)
+        await bot.tick()
+        [update] = connector.updates()
+        assert "Denied in the Entra portal" in _texts(connector.card_of(update))

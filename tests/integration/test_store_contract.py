@@ -92,7 +92,7 @@ async def test_closing_is_a_compare_and_set(engine: AsyncEngine) -> None:
         assert await requests.close_request(first, "req-1", RequestStatus.EXPIRED, NOW)
         await first.commit()
         assert not await requests.close_request(
-            second, "req-1", RequestStatus.COMPLETED_ELSEWHERE, NOW
+            second, "req-1", RequestStatus.APPROVED_IN_ENTRA, NOW
         )
         await second.commit()
     async with sessions() as session:

@@ -151,7 +151,9 @@ def test_unknown_and_passed_expiry() -> None:
 @pytest.mark.parametrize(
     ("status", "style", "title"),
     [
-        (RequestStatus.COMPLETED_ELSEWHERE, "good", "Approved in the Entra portal"),
+        (RequestStatus.APPROVED_IN_ENTRA, "good", "Approved in the Entra portal"),
+        (RequestStatus.DENIED_IN_ENTRA, "attention", "Denied in the Entra portal"),
+        (RequestStatus.CLOSED_IN_ENTRA, "default", "Closed in Entra"),
         (RequestStatus.EXPIRED, "warning", "Expired"),
     ],
 )

@@ -151,7 +151,7 @@ REVIEWER_VARIANTS = {
     "past-expiry": make_view(expires_at=NOW - timedelta(hours=2)),
     "many-requesters": make_view(requesters=tuple(requester(i) for i in range(500))),
     "no-scopes": make_view(scopes=()),
-    "completed-elsewhere": make_view(status=RequestStatus.COMPLETED_ELSEWHERE),
+    "completed-elsewhere": make_view(status=RequestStatus.APPROVED_IN_ENTRA),
     "expired": make_view(status=RequestStatus.EXPIRED),
 }
 
