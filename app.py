@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -191,15 +191,24 @@ def create_app(
                 delivery.start()
                 stack.push_async_callback(delivery.stop)
                 scheduler.add_job(
-                    _run_intake,
+                    _run_job,
                     "interval",
-                    args=[intake],
+                    args=["intake", intake.run_once],
                     seconds=settings.poll_interval_seconds,
                     next_run_time=clock(),
                     max_instances=1,
                     coalesce=True,
                     misfire_grace_time=int(timedelta(minutes=5).total_seconds()),
                     id="intake",
+                )
+                scheduler.add_job(
+                    _run_job,
+                    "interval",
+                    args=["requester refresh", intake.refresh_requesters],
+                    seconds=settings.requester_refresh_seconds,
+                    max_instances=1,
+                    coalesce=True,
+                    id="requesters",
                 )
                 scheduler.start()
                 stack.callback(scheduler.shutdown, wait=False)
@@ -223,11 +232,11 @@ def _sandbox_bot_id() -> str:
     return BOT_APP_ID
 
 
-async def _run_intake(intake: Intake) -> None:
+async def _run_job(name: str, job: Callable[[], Awaitable[object]]) -> None:
     try:
-        await intake.run_once()
+        await job()
     except Exception:
-        logger.exception("intake tick failed; the next tick will try again")
+        logger.exception("%s failed; the next run will try again", name)
 
 
 def main() -> None:

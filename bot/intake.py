@@ -34,7 +34,21 @@ class IntakeReport:
     new: list[str] = field(default_factory=list)
     closed: dict[str, RequestStatus] = field(default_factory=dict)
     rescoped: list[str] = field(default_factory=list)
+    joined: dict[str, list[str]] = field(default_factory=dict)
     queued_messages: int = 0
+
+
+def _requester(user: UserRequest) -> NewRequester:
+    return NewRequester(
+        id=user.id,
+        user_id=user.user_id,
+        display_name=user.display_name,
+        user_principal_name=user.user_principal_name,
+        mail=user.mail,
+        reason=user.reason,
+        requested_at=user.created_at,
+        status=user.status,
+    )
 
 
 def outcome_in_entra(users: list[UserRequest]) -> RequestStatus:
@@ -98,6 +112,34 @@ class Intake:
             )
         return report
 
+    async def refresh_requesters(self) -> IntakeReport:
+        """Find users who joined a pending request (Entra groups them under one request).
+
+        The pending list does not say who asked, so this costs one call per
+        pending request; it runs on its own, slower schedule.
+        """
+        report = IntakeReport()
+        async with self._sessions() as session:
+            open_ids = sorted(await requests.open_request_ids(session))
+        for request_id in open_ids:
+            try:
+                users = await self._graph.user_requests(request_id, in_progress_only=True)
+            except NotInGraph:
+                continue  # the next poll records how it closed
+            async with self._sessions() as session:
+                added = await requests.add_requesters(session, request_id, map(_requester, users))
+                row = await requests.get_request(session, request_id)
+                if not added or row is None or row.status != RequestStatus.PENDING:
+                    continue
+                report.queued_messages += await self._cards.queue_updates(session, row)
+                await session.commit()
+            report.joined[request_id] = added
+        if report.queued_messages:
+            self._on_queued()
+        if report.joined:
+            logger.info("intake: new requesters on %d pending requests", len(report.joined))
+        return report
+
     async def _record_new(self, item: PendingRequest, report: IntakeReport) -> None:
         new_request = await self._read_details(item)
         async with self._sessions() as session:
@@ -136,19 +178,7 @@ class Intake:
                 profile.homepage_url if profile else None,
                 scopes,
             ),
-            requesters=tuple(
-                NewRequester(
-                    id=u.id,
-                    user_id=u.user_id,
-                    display_name=u.display_name,
-                    user_principal_name=u.user_principal_name,
-                    mail=u.mail,
-                    reason=u.reason,
-                    requested_at=u.created_at,
-                    status=u.status,
-                )
-                for u in users
-            ),
+            requesters=tuple(map(_requester, users)),
         )
 
     async def _refresh_scopes(self, item: PendingRequest, report: IntakeReport) -> None:

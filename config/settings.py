@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy async URL; a SQLite file in DATA_DIR if unset."
     )
     poll_interval_seconds: float = Field(default=30, gt=0)
+    requester_refresh_seconds: float = Field(
+        default=300, gt=0, description="How often pending requests are checked for new requesters."
+    )
     delivery_interval_seconds: float = Field(default=1, gt=0)
     sandbox_port: int = Field(
         default=3980, ge=0, le=65535, description="Port of the in-process sandbox tenant."

@@ -78,20 +78,36 @@ async def insert_request(session: AsyncSession, request: NewRequest, now: dateti
         )
     )
     for requester in request.requesters:
-        session.add(
-            RequesterRow(
-                id=requester.id,
-                request_id=request.id,
-                user_id=requester.user_id,
-                display_name=requester.display_name,
-                user_principal_name=requester.user_principal_name,
-                mail=requester.mail,
-                reason=requester.reason,
-                requested_at=requester.requested_at,
-                status=requester.status,
-            )
-        )
+        session.add(_requester_row(request.id, requester))
     await session.flush()
+
+
+def _requester_row(request_id: str, requester: NewRequester) -> RequesterRow:
+    return RequesterRow(
+        id=requester.id,
+        request_id=request_id,
+        user_id=requester.user_id,
+        display_name=requester.display_name,
+        user_principal_name=requester.user_principal_name,
+        mail=requester.mail,
+        reason=requester.reason,
+        requested_at=requester.requested_at,
+        status=requester.status,
+    )
+
+
+async def add_requesters(
+    session: AsyncSession, request_id: str, requesters: Iterable[NewRequester]
+) -> list[str]:
+    """Record users who joined a known request; returns the ids that were new."""
+    known = set(
+        await session.scalars(select(RequesterRow.id).where(RequesterRow.request_id == request_id))
+    )
+    added = [r for r in requesters if r.id not in known]
+    for requester in added:
+        session.add(_requester_row(request_id, requester))
+    await session.flush()
+    return [r.id for r in added]
 
 
 async def get_request(session: AsyncSession, request_id: str) -> ConsentRequestRow | None:

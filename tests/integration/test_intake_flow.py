@@ -58,10 +58,14 @@ async def test_review_here_then_request_posts_one_card(
         post = next(c for c in connector.posts() if c.path == "/v3/conversations")
         assert post.body["channelData"]["channel"]["id"] == GENERAL_CHANNEL
 
-        # Nothing new: no second card, and the poll cost one Graph call.
+        # Two more requests; then nothing new: no more cards, and a poll costs one Graph call.
+        sandbox.tenant.create_request("Zeliq", "pattif@example.com", "sequences")
+        sandbox.tenant.create_request("Carerix", "lynner@example.com", "interviews")
+        await bot.tick()
+        assert len(_card_posts(connector)) == 3
         await _reset_calls(sandbox)
         await bot.tick()
-        assert len(_card_posts(connector)) == 1
+        assert len(_card_posts(connector)) == 3
         assert await _graph_calls(sandbox) == 1
 
 
@@ -180,3 +184,26 @@ async def test_portal_denial_and_existing_unverified_app(
         await bot.tick()
         [update] = connector.updates()
         assert "Denied in the Entra portal" in _texts(connector.card_of(update))
+
+
+async def test_a_second_requester_updates_every_copy(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as bot:
+        await bot.post_activity(channel_message("review here", connector.url))
+        sandbox.tenant.create_request("OneCal", "adelev@example.com", "calendar")
+        await bot.tick()
+        sandbox.tenant.create_request("OneCal", "lynner@example.com", "mon agenda")
+        await bot.tick()
+        assert connector.updates() == []  # the steady-state poll cannot see it
+        report = await bot.services.intake.refresh_requesters()
+        await bot.services.delivery.drain()
+        assert len(next(iter(report.joined.values()))) == 1
+        [update] = connector.updates()
+        text = _texts(connector.card_of(update))
+        assert "Adele Vance" in text
+        assert "Lynne Robbins" in text
+        assert len(_card_posts(connector)) == 1
+        await bot.services.intake.refresh_requesters()
+        await bot.services.delivery.drain()
+        assert len(connector.updates()) == 1
