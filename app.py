@@ -21,18 +21,25 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core.authorization import Connections
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.application import create_agent_application
 from bot.clock import Clock, utc_now
 from bot.commands import ChatCommands
-from bot.connector import TeamsConnector
+from bot.connector import Address, TeamsConnector
+from bot.decision_worker import DecisionWorker
+from bot.decisions import DecisionService
 from bot.delivery import DeliveryWorker
 from bot.graph import GraphConnection, GraphGateway
+from bot.graph.apps import AppWrites
+from bot.graph.teams import PersonalChats
 from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
 from bot.logging_setup import announce_mode, configure_logging
 from bot.reviewer_cards import EntraLinks, ReviewerCards
+from bot.reviewers import ReviewerCheck
+from bot.store import destinations
 from bot.store.database import create_engine, migrate, session_factory
 from config.settings import Mode, Settings, load_settings
 
@@ -47,10 +54,14 @@ class Services:
 
     settings: Settings
     graph_url: str
+    sessions: async_sessionmaker[AsyncSession]
     graph: GraphGateway
+    app_writes: AppWrites
     intake: Intake
     delivery: DeliveryWorker
     commands: ChatCommands
+    decisions: DecisionService
+    decision_worker: DecisionWorker
     scheduler: AsyncIOScheduler
 
 
@@ -145,8 +156,12 @@ def create_app(
                     client_id=settings.client_id,
                     client_secret=settings.client_secret.get_secret_value(),
                 )
-            graph = GraphGateway(GraphConnection.open(graph_url, token_provider), clock=clock)
+            connection = GraphConnection.open(graph_url, token_provider)
+            graph = GraphGateway(connection, clock=clock)
             stack.push_async_callback(graph.close)
+            chats = PersonalChats(
+                connection, graph_url, settings.teams_app_id or _sandbox_teams_app_id()
+            )
 
             connector = TeamsConnector(
                 bot_id=settings.client_id or _sandbox_bot_id(),
@@ -154,8 +169,26 @@ def create_app(
                 token_source=connector_token_source(settings, connections),
             )
             stack.push_async_callback(connector.close)
+
+            async def open_chat(user_id: str) -> Address | None:
+                chat_id = await chats.chat_id(user_id)
+                if chat_id is None:
+                    return None
+                service_url = settings.teams_service_url
+                if service_url is None:
+                    async with sessions() as session:
+                        known = await destinations.active_destinations(session)
+                    service_url = known[-1].service_url if known else None
+                if service_url is None:
+                    return None
+                return Address("personal", service_url, chat_id, None, tenant_id or None)
+
             delivery = DeliveryWorker(
-                sessions, connector, clock, interval_seconds=settings.delivery_interval_seconds
+                sessions,
+                connector,
+                clock,
+                interval_seconds=settings.delivery_interval_seconds,
+                open_chat=open_chat,
             )
             cards = ReviewerCards(EntraLinks(settings.authority_host, tenant_id), clock)
             intake = Intake(graph, sessions, cards, clock, on_queued=delivery.notify)
@@ -167,12 +200,32 @@ def create_app(
                 anyone_may_configure=settings.mode is Mode.SANDBOX,
                 on_queued=delivery.notify,
             )
+            app_writes = AppWrites(connection, clock)
+            worker = DecisionWorker(sessions, app_writes, cards, clock, on_queued=delivery.notify)
+            decisions = DecisionService(
+                sessions,
+                ReviewerCheck(graph),
+                cards,
+                clock,
+                on_queued=delivery.notify,
+                on_work=worker.notify,
+            )
             scheduler = AsyncIOScheduler(timezone="UTC")
             runtime.services = Services(
-                settings, graph_url, graph, intake, delivery, commands, scheduler
+                settings=settings,
+                graph_url=graph_url,
+                sessions=sessions,
+                graph=graph,
+                app_writes=app_writes,
+                intake=intake,
+                delivery=delivery,
+                commands=commands,
+                decisions=decisions,
+                decision_worker=worker,
+                scheduler=scheduler,
             )
 
-            agent = create_agent_application(commands, connections)
+            agent = create_agent_application(commands, decisions, connections)
             adapter = CloudAdapter(connection_manager=connections)
 
             async def readiness() -> dict[str, bool]:
@@ -190,6 +243,8 @@ def create_app(
             if start_jobs:
                 delivery.start()
                 stack.push_async_callback(delivery.stop)
+                worker.start()
+                stack.push_async_callback(worker.stop)
                 scheduler.add_job(
                     _run_job,
                     "interval",
@@ -224,6 +279,12 @@ def create_app(
     app.router.add_routes(create_routes(endpoint))
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _sandbox_teams_app_id() -> str:
+    from sandbox.seed import TEAMS_APP_EXTERNAL_ID
+
+    return TEAMS_APP_EXTERNAL_ID
 
 
 def _sandbox_bot_id() -> str:

@@ -8,9 +8,11 @@ without internals.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
-from microsoft_agents.activity import Activity, ActivityTypes
+from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse
 from microsoft_agents.hosting.core import (
     AgentApplication,
     CardFactory,
@@ -19,11 +21,16 @@ from microsoft_agents.hosting.core import (
     TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.app.adaptive_card.factory import (
+    adaptive_card as adaptive_card_response,
+)
 from microsoft_agents.hosting.core.authorization import Connections
 
 from bot.commands import ChatCommands, Command, parse_command
+from bot.decisions import Actor, DecisionService, UnknownRequest
 from bot.i18n import Messages
 from bot.store.destinations import DestinationSpec
+from cards import verbs
 from cards.help import build_destination_registered_card, build_help_card
 
 logger = logging.getLogger(__name__)
@@ -80,8 +87,22 @@ async def _reply_card(context: TurnContext, card: dict[str, Any]) -> None:
     await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
 
 
+def _actor(activity: Activity) -> Actor:
+    sender = activity.from_property
+    return Actor(
+        user_id=sender.aad_object_id if sender else None,
+        name=(sender.name if sender else None) or "someone",
+        locale=activity.locale,
+    )
+
+
+def _request_id(data: Any) -> str | None:
+    value = data.get(verbs.REQUEST_ID_KEY) if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def create_agent_application(
-    commands: ChatCommands, connection_manager: Connections
+    commands: ChatCommands, decisions: DecisionService, connection_manager: Connections
 ) -> AgentApplication[TurnState]:
     """Build the application and register every handler on it."""
     app = AgentApplication[TurnState](
@@ -91,9 +112,64 @@ def create_agent_application(
         remove_recipient_mention=True,
     )
 
+    async def _card_action(
+        context: TurnContext, data: Any, act: Callable[[str, Actor], Awaitable[dict[str, Any]]]
+    ) -> AdaptiveCardInvokeResponse:
+        request_id = _request_id(data)
+        if request_id is None:
+            return AdaptiveCardInvokeResponse(
+                status_code=HTTPStatus.BAD_REQUEST,
+                type="application/vnd.microsoft.error",
+                value={"code": "BadRequest", "message": "the card names no request"},
+            )
+        try:
+            card = await act(request_id, _actor(context.activity))
+        except UnknownRequest:
+            return AdaptiveCardInvokeResponse(
+                status_code=HTTPStatus.NOT_FOUND,
+                type="application/vnd.microsoft.error",
+                value={"code": "NotFound", "message": "this request is not known here"},
+            )
+        return adaptive_card_response(card)
+
+    @app.adaptive_card.action_execute(verbs.APPROVE)
+    async def on_approve(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        return await _card_action(context, data, decisions.approve)
+
+    @app.adaptive_card.action_execute(verbs.DENY)
+    async def on_deny(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        reason = data.get(verbs.REASON_INPUT_ID) if isinstance(data, dict) else None
+
+        async def deny(request_id: str, actor: Actor) -> dict[str, Any]:
+            return await decisions.deny(
+                request_id, actor, reason if isinstance(reason, str) else None
+            )
+
+        return await _card_action(context, data, deny)
+
+    @app.adaptive_card.action_execute(verbs.BLOCK)
+    async def on_block(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        return await _card_action(context, data, decisions.ask_block)
+
+    @app.adaptive_card.action_execute(verbs.BLOCK_CONFIRM)
+    async def on_block_confirm(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        return await _card_action(context, data, decisions.confirm_block)
+
+    async def current(request_id: str, _actor: Actor) -> dict[str, Any]:
+        return await decisions.current_card(request_id)
+
+    @app.adaptive_card.action_execute(verbs.BLOCK_CANCEL)
+    async def on_block_cancel(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        return await _card_action(context, data, current)
+
+    @app.adaptive_card.action_execute(verbs.REFRESH)
+    async def on_refresh(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        return await _card_action(context, data, current)
+
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         activity = context.activity
+        await _remember_personal_chat(activity)
         messages = Messages.for_locale(activity.locale)
         command = parse_command(activity.text)
         if command is Command.REVIEW_HERE:
@@ -124,6 +200,26 @@ def create_agent_application(
             build_destination_registered_card(
                 messages, registration.destination_name, registration.backlog_queued
             ),
+        )
+
+    async def _remember_personal_chat(activity: Activity) -> None:
+        """A user who writes to the bot 1:1 can be told outcomes there later."""
+        conversation = activity.conversation
+        sender = activity.from_property
+        if (
+            conversation is None
+            or conversation.conversation_type != "personal"
+            or sender is None
+            or not sender.aad_object_id
+            or not activity.service_url
+        ):
+            return
+        await commands.remember_chat(
+            user_id=sender.aad_object_id,
+            conversation_id=conversation.id,
+            service_url=activity.service_url,
+            tenant_id=conversation.tenant_id,
+            locale=activity.locale,
         )
 
     @app.conversation_update("membersAdded")

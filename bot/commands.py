@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph import GraphGateway
 from bot.reviewer_cards import ReviewerCards
-from bot.store import destinations, requests
+from bot.store import decisions, destinations, requests
 from bot.store.destinations import DestinationSpec
 
 # Directory roles that may grant tenant-wide consent (graph-contract section 9).
@@ -85,6 +85,27 @@ class ChatCommands:
             return False
         roles = await self._graph.directory_role_template_ids(user_id)
         return bool(roles & CONSENT_ADMIN_ROLE_TEMPLATE_IDS)
+
+    async def remember_chat(
+        self,
+        *,
+        user_id: str,
+        conversation_id: str,
+        service_url: str,
+        tenant_id: str | None,
+        locale: str | None,
+    ) -> None:
+        async with self._sessions() as session:
+            await decisions.remember_chat(
+                session,
+                user_id=user_id,
+                conversation_id=conversation_id,
+                service_url=service_url,
+                tenant_id=tenant_id,
+                locale=locale,
+                now=self._clock(),
+            )
+            await session.commit()
 
     async def register_destination(
         self, spec: DestinationSpec, user_id: str | None

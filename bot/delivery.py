@@ -14,14 +14,14 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.connector import Address, PostedMessage, TeamsConnector
-from bot.store import destinations, outbox
+from bot.store import decisions, destinations, outbox
 from bot.store.outbox import OutboxKind
 from bot.store.tables import OutboxRow
 
@@ -48,12 +48,14 @@ class DeliveryWorker:
         *,
         interval_seconds: float = 1.0,
         rng: random.Random | None = None,
+        open_chat: Callable[[str], Awaitable[Address | None]] | None = None,
     ) -> None:
         self._sessions = sessions
         self._connector = connector
         self._clock = clock
         self._interval = interval_seconds
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._open_chat_with = open_chat
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -114,7 +116,12 @@ class DeliveryWorker:
             await self._finish_retry(row, None, f"{type(error).__name__}: {error}")
             return
         async with self._sessions() as session:
-            if posted is not None and row.request_id is not None:
+            if (
+                posted is not None
+                and row.request_id is not None
+                and row.destination_id is not None
+                and row.kind == OutboxKind.POST_CARD
+            ):
                 await outbox.record_post(
                     session,
                     request_id=row.request_id,
@@ -127,6 +134,11 @@ class DeliveryWorker:
             await session.commit()
 
     async def _send(self, row: OutboxRow) -> PostedMessage | None:
+        if row.kind == OutboxKind.NOTIFY_USER:
+            await self._notify(row)
+            return None
+        if row.destination_id is None:
+            raise PermanentDeliveryError("no destination on a card row")
         async with self._sessions() as session:
             destination = await destinations.get_destination(session, row.destination_id)
             existing = (
@@ -162,6 +174,34 @@ class DeliveryWorker:
             await self._connector.update_card(destination.service_url, posted, card)
             return None
         raise PermanentDeliveryError(f"unknown outbox kind {row.kind!r}")
+
+    async def _open_chat(self, user_id: str) -> Address | None:
+        return await self._open_chat_with(user_id) if self._open_chat_with else None
+
+    async def _notify(self, row: OutboxRow) -> None:
+        """A 1:1 notice: to the chat the user has with the bot, found or opened for them."""
+        if not row.user_id:
+            raise PermanentDeliveryError("notice without a recipient")
+        async with self._sessions() as session:
+            chat = await decisions.chat_of(session, row.user_id)
+        if chat is not None and chat.blocked_at is not None:
+            raise PermanentDeliveryError("the user blocked the bot")
+        address = (
+            Address("personal", chat.service_url, chat.conversation_id, None, chat.tenant_id)
+            if chat is not None
+            else await self._open_chat(row.user_id)
+        )
+        if address is None:
+            raise PermanentDeliveryError("no chat with this user and none could be opened")
+        try:
+            await self._connector.post_card(address, row.payload["card"])
+        except aiohttp.ClientResponseError as error:
+            if error.status == 403:
+                async with self._sessions() as session:
+                    await decisions.mark_chat_blocked(session, row.user_id, self._clock())
+                    await session.commit()
+                raise PermanentDeliveryError("the user blocked the bot (403)") from error
+            raise
 
     def _backoff(self, attempts: int) -> float:
         base = min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 10))

@@ -15,6 +15,11 @@ class RequestStatus(StrEnum):
     """Where a consent request stands from the bot's point of view."""
 
     PENDING = "pending"
+    APPROVING = "approving"  # a reviewer approved; the grant is being made
+    APPROVED = "approved"
+    DENIED = "denied"
+    BLOCKING = "blocking"  # a reviewer confirmed the block; it is being applied
+    BLOCKED = "blocked"
     APPROVED_IN_ENTRA = "approved_in_entra"
     DENIED_IN_ENTRA = "denied_in_entra"
     CLOSED_IN_ENTRA = "closed_in_entra"  # gone from Entra with no outcome we can read
@@ -54,6 +59,29 @@ class Publisher:
     verified: bool
 
 
+class DecisionAction(StrEnum):
+    APPROVE = "approve"
+    DENY = "deny"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionView:
+    """Who decided what, shown on every copy of the card once a reviewer acted.
+
+    ``problem`` explains why an approval or block could not be completed here
+    (for example scopes no resource defines, listed in ``unresolved_scopes``);
+    the request is then pending again and the card offers the Entra hand-off.
+    """
+
+    action: DecisionAction
+    actor_name: str
+    decided_at: datetime
+    reason: str | None = None
+    problem: str | None = None
+    unresolved_scopes: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class ReviewerCardView:
     """Everything the reviewer card shows for one admin consent request.
@@ -72,5 +100,7 @@ class ReviewerCardView:
     expires_at: datetime | None
     entra_review_url: str
     status: RequestStatus = RequestStatus.PENDING
+    decision: DecisionView | None = None
+    entra_requests_url: str | None = None
     homepage_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)

@@ -15,12 +15,27 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Publisher, Requester, RequestStatus, ReviewerCardView, ScopeDetail
+from bot.domain import (
+    DecisionAction,
+    DecisionView,
+    Publisher,
+    Requester,
+    RequestStatus,
+    ReviewerCardView,
+    ScopeDetail,
+)
 from bot.i18n import Messages
-from bot.store import outbox, requests
+from bot.store import decisions, outbox, requests
 from bot.store.outbox import OutboxKind
-from bot.store.tables import ConsentRequestRow, DestinationRow
+from bot.store.tables import ConsentRequestRow, DecisionRow, DestinationRow
+from cards.notices import build_requester_notice
 from cards.reviewer import build_reviewer_card
+
+# Entra admin center: Enterprise applications > Admin consent requests.
+ENTRA_CONSENT_REQUESTS_URL = (
+    "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/"
+    "StartboardApplicationsMenuBlade/~/AccessRequests"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,19 @@ def snapshot_of(
     }
 
 
+def _decision_view(row: DecisionRow | None) -> DecisionView | None:
+    if row is None:
+        return None
+    return DecisionView(
+        action=DecisionAction(row.action),
+        actor_name=row.actor_name,
+        decided_at=row.decided_at,
+        reason=row.reason,
+        problem=row.problem if row.state == decisions.FAILED else None,
+        unresolved_scopes=tuple(row.unresolved_scopes),
+    )
+
+
 class ReviewerCards:
     """Renders reviewer cards and queues their posts and edits."""
 
@@ -80,6 +108,7 @@ class ReviewerCards:
             for value in row.scopes
         )
         requester_rows = await requests.requesters_of(session, row.id)
+        decision = await decisions.latest_decision(session, row.id)
         return ReviewerCardView(
             request_id=row.id,
             app_id=row.app_id,
@@ -100,6 +129,8 @@ class ReviewerCards:
             expires_at=row.expires_at,
             entra_review_url=self._links.review_url(row.app_id, row.id),
             status=RequestStatus(row.status),
+            decision=_decision_view(decision),
+            entra_requests_url=ENTRA_CONSENT_REQUESTS_URL,
             homepage_url=stored.get("homepage_url"),
         )
 
@@ -124,6 +155,35 @@ class ReviewerCards:
                 key=f"post:{row.id}:{destination.id}",
                 kind=OutboxKind.POST_CARD,
                 destination_id=destination.id,
+                request_id=row.id,
+                payload={"card": card},
+                now=self._clock(),
+            ):
+                queued += 1
+        return queued
+
+    async def queue_notices(
+        self,
+        session: AsyncSession,
+        row: ConsentRequestRow,
+        outcome: RequestStatus,
+        *,
+        reason: str | None = None,
+        reviewer: str | None = None,
+    ) -> int:
+        """Queue a 1:1 notice of the outcome to everyone who asked, in their language."""
+        queued = 0
+        for person in await requests.requesters_of(session, row.id):
+            language = await requests.preferred_locale(session, person.user_id)
+            card = build_requester_notice(
+                outcome, row.app_display_name, reason, reviewer, Messages.for_locale(language)
+            )
+            if await outbox.enqueue(
+                session,
+                key=f"notice:{row.id}:{person.user_id}:{outcome.value}",
+                kind=OutboxKind.NOTIFY_USER,
+                destination_id=None,
+                user_id=person.user_id,
                 request_id=row.id,
                 payload={"card": card},
                 now=self._clock(),

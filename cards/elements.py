@@ -9,7 +9,7 @@ Teams' size limit the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -91,24 +91,109 @@ def fact_set(facts: Iterable[tuple[str, str]], element_id: str | None = None) ->
     )
 
 
-def callout(style: str, element_id: str, title: str, detail: str) -> Element:
-    """A coloured box with a bold line and an explanation, for warnings and status.
+def callout(style: str, element_id: str, title: str, *details: str) -> Element:
+    """A coloured box with a bold line and its explanation, for warnings and status.
 
     The words carry the meaning too, so the colour is never the only signal.
     """
     return container(
         [
             text_block(title, weight="bolder", color=style),
-            text_block(detail, spacing="none"),
+            *(text_block(detail, spacing="none") for detail in details),
         ],
         element_id=element_id,
         style=style,
     )
 
 
+def text_input(
+    input_id: str,
+    *,
+    label: str,
+    placeholder: str,
+    error_message: str,
+    max_length: int,
+    multiline: bool = False,
+    required: bool = False,
+) -> Element:
+    """An ``Input.Text``; its value arrives in the action's data under ``input_id``.
+
+    A visible label (not only a placeholder) keeps the field named for screen
+    readers once something is typed; ``errorMessage`` is what clients show
+    when a required field is left empty.
+    """
+    return {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "placeholder": placeholder,
+        "isMultiline": multiline,
+        "isRequired": required,
+        "errorMessage": error_message,
+        "maxLength": max_length,
+    }
+
+
 def open_url(title: str, url: str, element_id: str, tooltip: str | None = None) -> Element:
-    """A link button; the only kind of action cards carry for now."""
+    """A link button."""
     action: Element = {"type": "Action.OpenUrl", "title": title, "url": url, "id": element_id}
+    if tooltip is not None:
+        action["tooltip"] = tooltip
+    return action
+
+
+def execute(
+    title: str,
+    verb: str,
+    data: Mapping[str, str],
+    element_id: str,
+    *,
+    style: str | None = None,
+    tooltip: str | None = None,
+    with_inputs: bool = True,
+) -> Element:
+    """A button that sends an ``adaptiveCard/action`` invoke to the bot.
+
+    The bot reads ``value.action.verb`` and ``value.action.data``; Teams merges
+    the values of the card's inputs into ``data``. ``with_inputs=False`` sends
+    ``data`` alone, so a button that needs no input is never held back by
+    another button's required field.
+    """
+    action: Element = {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb,
+        "data": dict(data),
+        "id": element_id,
+    }
+    if not with_inputs:
+        action["associatedInputs"] = "None"
+    if style is not None:
+        action["style"] = style
+    if tooltip is not None:
+        action["tooltip"] = tooltip
+    return action
+
+
+def show_card(
+    title: str,
+    body: Iterable[Element],
+    actions: Iterable[Element],
+    element_id: str,
+    *,
+    style: str | None = None,
+    tooltip: str | None = None,
+) -> Element:
+    """A button that unfolds a small card below the actions, for a step such as a form."""
+    action: Element = {
+        "type": "Action.ShowCard",
+        "title": title,
+        "id": element_id,
+        # Cards inside a ShowCard take their version from the card around them.
+        "card": {"type": "AdaptiveCard", "body": list(body), "actions": list(actions)},
+    }
+    if style is not None:
+        action["style"] = style
     if tooltip is not None:
         action["tooltip"] = tooltip
     return action

@@ -3,8 +3,9 @@
 It answers, top to bottom, what a busy reviewer asks: is this still open,
 which app and who publishes it, how long has it waited and when does it
 expire, what may it do, and who asked and why. Riskiest permissions come
-first. The one action opens the request in Entra; decision buttons are not
-part of this card yet.
+first. While the request is open the card offers the decision buttons and
+the Entra hand-off; once someone decided, a banner on every copy says who,
+when and what is left to do, and the buttons are gone.
 
 Every string that comes from outside goes through ``cards.text.safe``.
 """
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from bot.domain import Publisher, RequestStatus, ReviewerCardView
 from bot.i18n import Messages
+from cards.buttons import close_in_entra, decision_buttons, open_in_entra
 from cards.elements import (
     CARD_BUDGET,
     Element,
@@ -23,11 +25,11 @@ from cards.elements import (
     callout,
     card_size,
     fact_set,
-    open_url,
     text_block,
 )
 from cards.requesters import requester_section
 from cards.scopes import scope_section
+from cards.status import status_banner
 from cards.text import safe
 
 
@@ -56,35 +58,42 @@ _DETAIL_LEVELS = (
     _Detail(requesters=1, scope_descriptions=False, scopes=0),
 )
 
-_BANNERS = {
-    RequestStatus.APPROVED_IN_ENTRA: (
-        "good",
-        "reviewer.status_completed",
-        "reviewer.status_completed_hint",
-    ),
-    RequestStatus.DENIED_IN_ENTRA: (
-        "attention",
-        "reviewer.status_denied_in_entra",
-        "reviewer.status_denied_in_entra_hint",
-    ),
-    RequestStatus.CLOSED_IN_ENTRA: (
-        "default",
-        "reviewer.status_closed_in_entra",
-        "reviewer.status_closed_in_entra_hint",
-    ),
-    RequestStatus.EXPIRED: ("warning", "reviewer.status_expired", "reviewer.status_expired_hint"),
-}
-
 
 def build_reviewer_card(view: ReviewerCardView, now: datetime, messages: Messages) -> Element:
     """The reviewer card for ``view`` as of ``now``, within Teams' size limit."""
+    return _fitted(view, now, messages, lead=[])
+
+
+def build_refusal_card(
+    view: ReviewerCardView, now: datetime, messages: Messages, reason_key: str, **params: object
+) -> Element:
+    """The reviewer card as it stands, topped by why the clicker may not do that.
+
+    It answers only the person who clicked (the invoke response), so the
+    buttons stay for whoever may use them. ``reason_key`` is a ``refusal.*``
+    catalogue key; text ``params`` are escaped here like any outside text.
+    """
+    safe_params = {
+        key: safe(value) if isinstance(value, str) else value for key, value in params.items()
+    }
+    refusal = callout(
+        "attention",
+        "refusal",
+        messages.t("refusal.title"),
+        messages.t(reason_key, **safe_params),
+    )
+    return _fitted(view, now, messages, lead=[refusal])
+
+
+def _fitted(
+    view: ReviewerCardView, now: datetime, messages: Messages, lead: list[Element]
+) -> Element:
     fallback = messages.t("reviewer.fallback", app=safe(view.app_display_name))
-    pending = view.status is RequestStatus.PENDING
-    actions = [_open_in_entra(view, messages)] if pending else []
+    actions = _actions(view, messages)
     card: Element = {}
     for detail in _DETAIL_LEVELS:
         card = adaptive_card(
-            _body(view, now, messages, detail),
+            [*lead, *_body(view, now, messages, detail)],
             fallback_text=fallback,
             language=messages.language,
             actions=actions,
@@ -94,10 +103,21 @@ def build_reviewer_card(view: ReviewerCardView, now: datetime, messages: Message
     return card
 
 
+def _actions(view: ReviewerCardView, messages: Messages) -> list[Element]:
+    if view.status is RequestStatus.PENDING:
+        # A decision in flight hides the buttons; one that failed brings them back.
+        decidable = view.decision is None or bool(view.decision.problem)
+        buttons = decision_buttons(view, messages) if decidable else []
+        return [*buttons, open_in_entra(view, messages)]
+    if view.status is RequestStatus.DENIED and view.entra_requests_url:
+        return [close_in_entra(view.entra_requests_url, messages)]
+    return []
+
+
 def _body(
     view: ReviewerCardView, now: datetime, messages: Messages, detail: _Detail
 ) -> list[Element]:
-    body = [*_status_banner(view.status, messages)]
+    body = status_banner(view, messages)
     body.append(text_block(messages.t("reviewer.kicker"), "kicker", isSubtle=True))
     body.append(
         text_block(
@@ -109,21 +129,15 @@ def _body(
             style="heading",
         )
     )
-    body.append(_publisher(view.publisher, messages))
+    body.append(publisher_line(view.publisher, messages))
     body.append(_timing(view, now, messages))
     body += scope_section(view.scopes, messages, detail.scopes, detail.scope_descriptions)
     body += requester_section(view.requesters, messages, detail.requesters)
     return body
 
 
-def _status_banner(status: RequestStatus, messages: Messages) -> list[Element]:
-    if status not in _BANNERS:
-        return []
-    style, title, hint = _BANNERS[status]
-    return [callout(style, "status-banner", messages.t(title), messages.t(hint))]
-
-
-def _publisher(publisher: Publisher | None, messages: Messages) -> Element:
+def publisher_line(publisher: Publisher | None, messages: Messages) -> Element:
+    """Who publishes the app, a warning box unless Microsoft verified them."""
     if publisher is None:
         return callout(
             "warning",
@@ -143,19 +157,24 @@ def _publisher(publisher: Publisher | None, messages: Messages) -> Element:
     )
 
 
-def _timing(view: ReviewerCardView, now: datetime, messages: Messages) -> Element:
-    if view.status is not RequestStatus.PENDING:
-        # A closed request no longer waits; only when it started matters.
-        first = messages.date_time(view.first_requested_at)
-        return fact_set([(messages.t("reviewer.first_requested_label"), first)], "timing")
+def waiting_fact(view: ReviewerCardView, now: datetime, messages: Messages) -> tuple[str, str]:
+    """How long the request has waited, as a fact row."""
     waited = messages.t(
         "reviewer.waiting_value",
         duration=messages.duration(now - view.first_requested_at),
         date=messages.date(view.first_requested_at),
     )
+    return messages.t("reviewer.waiting_label"), waited
+
+
+def _timing(view: ReviewerCardView, now: datetime, messages: Messages) -> Element:
+    if view.status is not RequestStatus.PENDING:
+        # A closed request no longer waits; only when it started matters.
+        first = messages.date_time(view.first_requested_at)
+        return fact_set([(messages.t("reviewer.first_requested_label"), first)], "timing")
     return fact_set(
         [
-            (messages.t("reviewer.waiting_label"), waited),
+            waiting_fact(view, now, messages),
             (messages.t("reviewer.expires_label"), _expiry(view.expires_at, now, messages)),
         ],
         "timing",
@@ -172,13 +191,4 @@ def _expiry(expires_at: datetime | None, now: datetime, messages: Messages) -> s
         )
     return messages.t(
         "reviewer.expires_past", date=date, duration=messages.duration(now - expires_at)
-    )
-
-
-def _open_in_entra(view: ReviewerCardView, messages: Messages) -> Element:
-    return open_url(
-        messages.t("reviewer.open_entra"),
-        view.entra_review_url,
-        "open-entra",
-        tooltip=messages.t("reviewer.open_entra_tooltip"),
     )

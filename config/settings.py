@@ -54,6 +54,14 @@ class Settings(BaseSettings):
         default=3980, ge=0, le=65535, description="Port of the in-process sandbox tenant."
     )
     bot_name: str = "Consent Desk"
+    teams_app_id: str | None = Field(
+        default=None, description="The id in the Teams app manifest (to open 1:1 chats)."
+    )
+    teams_service_url: str | None = Field(
+        default=None,
+        description="Bot Connector URL for 1:1 notices to users the bot never talked to; "
+        "defaults to the review destination's.",
+    )
     log_level: str = "INFO"
 
     @field_validator("graph_base_url", "authority_host")

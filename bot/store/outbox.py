@@ -25,6 +25,7 @@ from bot.store.tables import CardPostRow, OutboxRow
 class OutboxKind(StrEnum):
     POST_CARD = "post_card"
     UPDATE_CARD = "update_card"
+    NOTIFY_USER = "notify_user"
 
 
 class OutboxStatus(StrEnum):
@@ -39,16 +40,18 @@ async def enqueue(
     *,
     key: str,
     kind: OutboxKind,
-    destination_id: int,
+    destination_id: int | None,
     request_id: str | None,
     payload: dict[str, Any],
     now: datetime,
+    user_id: str | None = None,
 ) -> bool:
     """Add a row unless one with the same key exists; returns whether it was added."""
     values = {
         "idempotency_key": key,
         "kind": kind.value,
         "destination_id": destination_id,
+        "user_id": user_id,
         "request_id": request_id,
         "payload": payload,
         "status": OutboxStatus.PENDING.value,
@@ -203,4 +206,4 @@ async def destinations_with_unsent_post(session: AsyncSession, request_id: str) 
             OutboxRow.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
     )
-    return set(rows)
+    return {row for row in rows if row is not None}

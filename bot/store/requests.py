@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import RequestStatus
 from bot.store.rowcount import rowcount as _rowcount
-from bot.store.tables import ConsentRequestRow, RequesterRow
+from bot.store.tables import ConsentRequestRow, RequesterRow, UserChatRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,12 @@ async def add_requesters(
         session.add(_requester_row(request_id, requester))
     await session.flush()
     return [r.id for r in added]
+
+
+async def preferred_locale(session: AsyncSession, user_id: str) -> str | None:
+    """The locale a user last wrote to the bot in, if they ever did."""
+    chat = await session.get(UserChatRow, user_id)
+    return chat.locale if chat is not None else None
 
 
 async def get_request(session: AsyncSession, request_id: str) -> ConsentRequestRow | None:

@@ -118,7 +118,8 @@ class OutboxRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(256), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
-    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"), index=True)
+    destination_id: Mapped[int | None] = mapped_column(ForeignKey("destinations.id"), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(64), doc="Recipient of a 1:1 notice.")
     request_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -144,3 +145,64 @@ class CardPostRow(Base):
     conversation_id: Mapped[str] = mapped_column(String(512))
     activity_id: Mapped[str] = mapped_column(String(512))
     posted_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    """A reviewer's decision and, for approve and block, the durable Graph work behind it.
+
+    ``state`` is ``queued`` until the worker finishes the Graph work, then
+    ``done`` or ``failed`` (with ``problem``); deny needs no Graph work and is
+    ``done`` at once. The lease columns let one worker at a time run it.
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("consent_requests.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(256))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    problem: Mapped[str | None] = mapped_column(Text)
+    unresolved_scopes: Mapped[list[str]]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """Every decision attempt, allowed or refused, and how the work behind it ended."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(256))
+    action: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    app_id: Mapped[str | None] = mapped_column(String(64))
+    app_name: Mapped[str | None] = mapped_column(String(512))
+    scopes: Mapped[list[str]]
+    reason: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class UserChatRow(Base):
+    """A user's 1:1 chat with the bot, so requesters can be told outcomes."""
+
+    __tablename__ = "user_chats"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    service_url: Mapped[str] = mapped_column(String(1024))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+    blocked_at: Mapped[datetime | None]

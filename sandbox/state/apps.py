@@ -171,6 +171,14 @@ class Apps:
 
     def patch_sp(self, sp_id: str, changes: dict[str, Any]) -> ServicePrincipal:
         sp = self.sp(sp_id)
+        # Graph accepts the entity's own type annotation in a body (SDKs send it).
+        if changes.get("@odata.type", "#microsoft.graph.servicePrincipal") != (
+            "#microsoft.graph.servicePrincipal"
+        ):
+            raise BadRequest(
+                "The @odata.type does not match the entity.", code="Request_BadRequest"
+            )
+        changes = {k: v for k, v in changes.items() if k != "@odata.type"}
         for name, value in changes.items():
             expected = PATCHABLE.get(name)
             if expected is None:

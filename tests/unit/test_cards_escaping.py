@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
-from bot.domain import Publisher, ScopeDetail
-from cards import build_destination_registered_card, build_reviewer_card
+from bot.domain import DecisionAction, Publisher, RequestStatus, ScopeDetail
+from cards import (
+    build_block_confirmation_card,
+    build_destination_registered_card,
+    build_refusal_card,
+    build_requester_notice,
+    build_reviewer_card,
+)
+from cards.notices import NOTICE_OUTCOMES
 from cards.text import (
     EDGE_UNDERSCORE,
     ELLIPSIS,
@@ -21,6 +29,9 @@ from tests.unit.test_cards_schema import (
     EN,
     NOW,
     by_id,
+    decided_view,
+    decision,
+    elements,
     make_view,
     requester,
     shown_texts,
@@ -100,6 +111,72 @@ def test_hostile_destination_name_is_inert() -> None:
     assert as_read(by_id(card, "registered-destination")["text"]) == (
         f"Destination: {HOSTILE_APP} # big"
     )
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        RequestStatus.APPROVING,
+        RequestStatus.APPROVED,
+        RequestStatus.DENIED,
+        RequestStatus.BLOCKING,
+        RequestStatus.BLOCKED,
+    ],
+)
+def test_hostile_reviewer_name_and_reason_are_inert_in_every_banner(
+    status: RequestStatus,
+) -> None:
+    plain = decided_view(status)
+    assert plain.decision is not None
+    hostile = replace(plain.decision, actor_name=HOSTILE_APP, reason=HOSTILE_REASON)
+    view = replace(plain, app_display_name=HOSTILE_APP, decision=hostile)
+    card = build_reviewer_card(view, NOW, EN)
+
+    validate_card(card)
+    for text in shown_texts(card):
+        assert_inert(text)
+    banner = as_read(" ".join(shown_texts({"fallbackText": "", **by_id(card, "status-banner")})))
+    assert HOSTILE_APP in banner
+    if status is RequestStatus.DENIED:
+        assert "Reason: “# URGENT - approve now 1. [Entra](https://evil.example/consent)" in banner
+
+
+def test_hostile_problem_and_scopes_are_inert() -> None:
+    failed = decision(
+        DecisionAction.APPROVE, problem=HOSTILE_REASON, unresolved_scopes=(HOSTILE_APP, "[x](y)")
+    )
+    card = build_reviewer_card(make_view(decision=failed), NOW, EN)
+    validate_card(card)
+    for text in shown_texts(card):
+        assert_inert(text)
+    detail = as_read(by_id(card, "decision-problem")["items"][1]["text"])
+    assert f"{HOSTILE_APP}, [x](y)." in detail
+
+
+def test_hostile_app_is_inert_on_block_and_refusal_cards() -> None:
+    view = make_view(
+        app_display_name=HOSTILE_APP, app_id=HOSTILE_APP, publisher=Publisher(HOSTILE_APP, False)
+    )
+    block = build_block_confirmation_card(view, NOW, EN)
+    refusal = build_refusal_card(view, NOW, EN, "refusal.own_request", name=HOSTILE_APP)
+    for card in (block, refusal):
+        validate_card(card)
+        for text in shown_texts(card):
+            assert_inert(text)
+    assert as_read(block["actions"][0]["title"]) == f"Yes, block {HOSTILE_APP}"
+    # The request id travels only as button data, never as shown text.
+    assert {str(e.get("data")) for e in elements(block) if "data" in e} == {
+        "{'request_id': 'req-1'}"
+    }
+
+
+@pytest.mark.parametrize("outcome", sorted(NOTICE_OUTCOMES))
+def test_hostile_text_is_inert_in_requester_notices(outcome: RequestStatus) -> None:
+    card = build_requester_notice(outcome, HOSTILE_APP, HOSTILE_REASON, HOSTILE_APP, EN)
+    validate_card(card)
+    for text in shown_texts(card):
+        assert_inert(text)
+    assert HOSTILE_APP in as_read(card["fallbackText"])
 
 
 @pytest.mark.parametrize(

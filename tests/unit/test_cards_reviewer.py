@@ -1,4 +1,4 @@
-"""What the reviewer card tells a reviewer, and that it offers no decision yet."""
+"""What the reviewer card tells a reviewer about a request."""
 
 from __future__ import annotations
 
@@ -57,17 +57,18 @@ def test_pending_card_shows_app_scopes_requesters_and_timing() -> None:
     }
 
 
-def test_the_only_action_opens_the_request_in_entra() -> None:
+def test_pending_card_offers_decisions_and_the_entra_hand_off() -> None:
     card = build_reviewer_card(make_view(), NOW, EN)
 
-    assert actions(card) == card["actions"]
-    [action] = card["actions"]
-    assert action["type"] == "Action.OpenUrl"
-    assert action["url"] == ENTRA_URL
-    assert action["title"] == "Review in Entra"
-    assert action["id"] == "open-entra"
-    kinds = {e.get("type") for e in elements(card)}
-    assert not kinds & {"Action.Execute", "Action.Submit", "Action.ShowCard", "ActionSet"}
+    top = card["actions"]
+    assert [action["id"] for action in top] == ["approve", "deny", "block", "open-entra"]
+    assert len(top) <= 6  # Teams hides the rest
+    entra = top[-1]
+    assert entra["type"] == "Action.OpenUrl"
+    assert entra["url"] == ENTRA_URL
+    assert entra["title"] == "Review in Entra"
+    # Buttons only: nothing in the body acts, and the card does not refresh itself.
+    assert actions({"body": card["body"]}) == []
     assert "refresh" not in card
 
 

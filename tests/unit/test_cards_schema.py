@@ -16,13 +16,25 @@ from typing import Any
 import pytest
 from jsonschema import Draft6Validator
 
-from bot.domain import Publisher, Requester, RequestStatus, ReviewerCardView, ScopeDetail
+from bot.domain import (
+    DecisionAction,
+    DecisionView,
+    Publisher,
+    Requester,
+    RequestStatus,
+    ReviewerCardView,
+    ScopeDetail,
+)
 from bot.i18n import Messages
 from cards import (
+    build_block_confirmation_card,
     build_destination_registered_card,
     build_help_card,
+    build_refusal_card,
+    build_requester_notice,
     build_reviewer_card,
 )
+from cards.notices import NOTICE_OUTCOMES
 
 SCHEMA_PATH = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas" / "adaptive-card-1.5.json"
@@ -31,7 +43,9 @@ NOW = datetime(2026, 3, 12, 15, 30, tzinfo=UTC)
 ENTRA_URL = (
     "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/ConsentRequestDetailsBlade/requestId/req-1"
 )
+ENTRA_REQUESTS_URL = "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AccessRequests"
 EN = Messages.for_locale("en-US")
+LANGUAGES = ["en", "fr", "ja"]
 
 CALENDAR_SCOPES = (
     ScopeDetail("Calendars.ReadWrite", "Read and write your calendars", True, "Microsoft Graph"),
@@ -68,6 +82,37 @@ def make_view(**overrides: Any) -> ReviewerCardView:
     }
     values.update(overrides)
     return ReviewerCardView(**values)
+
+
+def decision(action: DecisionAction, **overrides: Any) -> DecisionView:
+    """A decision by Adele Vance an hour before ``NOW``, changed by ``overrides``."""
+    values: dict[str, Any] = {
+        "action": action,
+        "actor_name": "Adele Vance",
+        "decided_at": NOW - timedelta(hours=1),
+    }
+    if action is DecisionAction.DENY:
+        values["reason"] = "We already use Fabrikam Calendar for this"
+    values.update(overrides)
+    return DecisionView(**values)
+
+
+def decided_view(status: RequestStatus, **overrides: Any) -> ReviewerCardView:
+    """A request in a decided ``status`` with the matching decision on record."""
+    action = {
+        RequestStatus.APPROVING: DecisionAction.APPROVE,
+        RequestStatus.APPROVED: DecisionAction.APPROVE,
+        RequestStatus.DENIED: DecisionAction.DENY,
+        RequestStatus.BLOCKING: DecisionAction.BLOCK,
+        RequestStatus.BLOCKED: DecisionAction.BLOCK,
+    }[status]
+    values: dict[str, Any] = {
+        "status": status,
+        "decision": decision(action),
+        "entra_requests_url": ENTRA_REQUESTS_URL,
+    }
+    values.update(overrides)
+    return make_view(**values)
 
 
 @cache
@@ -152,17 +197,72 @@ REVIEWER_VARIANTS = {
     "many-requesters": make_view(requesters=tuple(requester(i) for i in range(500))),
     "no-scopes": make_view(scopes=()),
     "completed-elsewhere": make_view(status=RequestStatus.APPROVED_IN_ENTRA),
+    "denied-elsewhere": make_view(status=RequestStatus.DENIED_IN_ENTRA),
+    "closed-elsewhere": make_view(status=RequestStatus.CLOSED_IN_ENTRA),
     "expired": make_view(status=RequestStatus.EXPIRED),
+    "approving": decided_view(RequestStatus.APPROVING),
+    "approved": decided_view(RequestStatus.APPROVED),
+    "denied": decided_view(RequestStatus.DENIED),
+    "denied-no-link": decided_view(RequestStatus.DENIED, entra_requests_url=None),
+    "blocking": decided_view(RequestStatus.BLOCKING),
+    "blocked": decided_view(RequestStatus.BLOCKED),
+    "decided-without-record": make_view(status=RequestStatus.APPROVED),
+    "approve-failed": make_view(
+        decision=decision(
+            DecisionAction.APPROVE,
+            problem="Some permissions could not be resolved",
+            unresolved_scopes=("Contoso.Secret", "Tasks.Mystery"),
+        )
+    ),
+    "block-failed": make_view(
+        decision=decision(DecisionAction.BLOCK, problem="Graph answered 403 Forbidden")
+    ),
 }
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "ja"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("variant", sorted(REVIEWER_VARIANTS))
 def test_reviewer_cards_validate(variant: str, language: str) -> None:
     validate_card(build_reviewer_card(REVIEWER_VARIANTS[variant], NOW, Messages(language)))
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "ja"])
+REFUSALS = [
+    "refusal.not_a_reviewer",
+    "refusal.own_request",
+    "refusal.needs_role",
+    "refusal.block_needs_role",
+    "refusal.reason_required",
+    "refusal.already_decided",
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("reason_key", REFUSALS)
+def test_refusal_cards_validate(reason_key: str, language: str) -> None:
+    messages = Messages(language)
+    validate_card(build_refusal_card(make_view(), NOW, messages, reason_key))
+    decided = REVIEWER_VARIANTS["denied"]
+    validate_card(build_refusal_card(decided, NOW, messages, reason_key))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("variant", ["verified", "unverified", "not-in-tenant"])
+def test_block_confirmation_cards_validate(variant: str, language: str) -> None:
+    view = REVIEWER_VARIANTS[variant]
+    validate_card(build_block_confirmation_card(view, NOW, Messages(language)))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("outcome", sorted(NOTICE_OUTCOMES))
+def test_requester_notices_validate(outcome: RequestStatus, language: str) -> None:
+    messages = Messages(language)
+    validate_card(
+        build_requester_notice(outcome, "Contoso Calendar Sync", "Not needed", "Adele", messages)
+    )
+    validate_card(build_requester_notice(outcome, "Contoso Calendar Sync", None, None, messages))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("in_channel", [True, False])
 def test_help_cards_validate(in_channel: bool, language: str) -> None:
     validate_card(build_help_card(Messages(language), in_channel=in_channel))
@@ -170,7 +270,7 @@ def test_help_cards_validate(in_channel: bool, language: str) -> None:
     validate_card(build_help_card(Messages(language), in_channel=in_channel, lead=lead))
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "ja"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("backlog", [0, 1, 7])
 def test_registered_cards_validate(backlog: int, language: str) -> None:
     card = build_destination_registered_card(Messages(language), "Consent reviews", backlog)
@@ -181,5 +281,16 @@ def test_the_schema_rejects_what_it_should() -> None:
     # Guards the guard: a validator that accepts anything proves nothing.
     card = build_help_card(EN, in_channel=True)
     card["body"][0]["colour"] = "red"
+    with pytest.raises(AssertionError, match="does not match"):
+        validate_card(card)
+
+
+def test_the_schema_checks_actions_and_inputs_too() -> None:
+    card = build_reviewer_card(make_view(), NOW, EN)
+    card["actions"][1]["card"]["body"][0]["multiline"] = True  # the key is isMultiline
+    with pytest.raises(AssertionError, match="does not match"):
+        validate_card(card)
+    card = build_reviewer_card(make_view(), NOW, EN)
+    card["actions"][0]["style"] = "danger"
     with pytest.raises(AssertionError, match="does not match"):
         validate_card(card)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from bot.domain import ScopeDetail
+from bot.domain import DecisionAction, RequestStatus, ScopeDetail
 from bot.i18n import Messages
-from cards import build_reviewer_card
+from cards import build_refusal_card, build_reviewer_card
 from cards.elements import CARD_BUDGET, card_size
 from tests.unit.test_cards_schema import (
     CALENDAR_SCOPES,
     EN,
     NOW,
     by_id,
+    decision,
     make_view,
     requester,
     validate_card,
@@ -73,3 +75,29 @@ def test_worst_case_text_still_fits(heavy: str) -> None:
         assert card_size(card) <= CARD_BUDGET
         assert by_id(card, "scopes-more")["type"] == "TextBlock"
         assert by_id(card, "scopes-heading")["text"].endswith("(400)")
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ja"])
+def test_refusals_and_failed_decisions_fit_too(language: str) -> None:
+    heavy = "😀" * 600
+    scopes = tuple(ScopeDetail(f"{heavy}{i}", heavy, True, heavy) for i in range(400))
+    people = tuple(requester(i, display_name=heavy, reason=heavy) for i in range(1000))
+    failed = decision(
+        DecisionAction.APPROVE,
+        actor_name=heavy,
+        problem=heavy,
+        unresolved_scopes=tuple(f"{heavy}{i}" for i in range(400)),
+    )
+    view = make_view(app_display_name=heavy, scopes=scopes, requesters=people, decision=failed)
+    messages = Messages(language)
+    for card in (
+        build_reviewer_card(view, NOW, messages),
+        build_refusal_card(view, NOW, messages, "refusal.needs_role"),
+        build_reviewer_card(
+            replace(view, status=RequestStatus.DENIED, decision=replace(failed, reason=heavy)),
+            NOW,
+            messages,
+        ),
+    ):
+        validate_card(card)
+        assert card_size(card) <= CARD_BUDGET

@@ -1,4 +1,4 @@
-"""The only module that talks to Microsoft Graph.
+"""Typed reads of admin consent requests, apps, roles and policies.
 
 It turns msgraph-sdk models into the small frozen types the rest of the bot
 uses, follows ``@odata.nextLink`` paging, and caches what rarely changes (the
@@ -13,13 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-from kiota_abstractions.authentication import (
-    AccessTokenProvider,
-    BaseBearerTokenAuthenticationProvider,
-)
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph import GraphServiceClient
 from msgraph.generated.identity_governance.app_consent.app_consent_requests.app_consent_requests_request_builder import (  # noqa: E501
     AppConsentRequestsRequestBuilder,
 )
@@ -30,13 +24,15 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
     ServicePrincipalsWithAppIdRequestBuilder,
 )
+from msgraph.generated.users.item.check_member_groups.check_member_groups_post_request_body import (
+    CheckMemberGroupsPostRequestBody,
+)
 from msgraph.generated.users.item.transitive_member_of.graph_directory_role.graph_directory_role_request_builder import (  # noqa: E501
     GraphDirectoryRoleRequestBuilder,
 )
-from msgraph.graph_request_adapter import GraphRequestAdapter
-from msgraph_core import GraphClientFactory
 
 from bot.domain import Publisher, ScopeDetail
+from bot.graph.connection import GraphConnection
 from bot.ttl_cache import TtlCache
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -99,33 +95,7 @@ class AppProfile:
 class ConsentRequestPolicy:
     is_enabled: bool
     request_duration_days: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class GraphConnection:
-    """A Graph client plus the connection pool under it.
-
-    msgraph-core wraps the transport in one whose ``aclose`` does not close the
-    wrapped pool, so the pool is kept here and closed explicitly.
-    """
-
-    client: GraphServiceClient
-    transport: httpx.AsyncHTTPTransport
-
-    @classmethod
-    def open(cls, graph_base_url: str, token_provider: AccessTokenProvider) -> GraphConnection:
-        """Connect to any Graph-compatible host (public cloud, national cloud, sandbox)."""
-        transport = httpx.AsyncHTTPTransport()
-        http_client = httpx.AsyncClient(
-            base_url=f"{graph_base_url}/v1.0", timeout=30, transport=transport
-        )
-        http_client = GraphClientFactory.create_with_default_middleware(client=http_client)
-        auth = BaseBearerTokenAuthenticationProvider(token_provider)
-        adapter = GraphRequestAdapter(auth, http_client)
-        return cls(GraphServiceClient(request_adapter=adapter), transport)
-
-    async def close(self) -> None:
-        await self.transport.aclose()
+    reviewer_queries: tuple[str, ...] = ()
 
 
 class GraphGateway:
@@ -257,6 +227,19 @@ class GraphGateway:
             page = await builder.with_url(next_link).get() if next_link else None
         return found
 
+    async def groups_among(self, user_id: str, group_ids: list[str]) -> set[str]:
+        """Which of ``group_ids`` the user belongs to, directly or not (checkMemberGroups)."""
+        if not group_ids:
+            return set()
+        body = CheckMemberGroupsPostRequestBody(group_ids=group_ids)
+        try:
+            answer = await self._client.users.by_user_id(user_id).check_member_groups.post(body)
+        except ODataError as error:
+            if error.response_status_code == 404:
+                return set()
+            raise
+        return set(answer.value or []) if answer else set()
+
     async def consent_request_policy(self) -> ConsentRequestPolicy:
         cached = self._policy.get()
         if cached is not None:
@@ -266,6 +249,9 @@ class GraphGateway:
             ConsentRequestPolicy(
                 is_enabled=bool(policy and policy.is_enabled),
                 request_duration_days=policy.request_duration_in_days if policy else None,
+                reviewer_queries=tuple(
+                    r.query for r in (policy.reviewers if policy else None) or [] if r.query
+                ),
             )
         )
 

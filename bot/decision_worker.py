@@ -1,0 +1,191 @@
+"""Runs the Graph work of approve and block decisions, durably.
+
+A decision is recorded (queued) before any Graph call, claimed with a lease,
+and finished in one transaction with the status change, the card edits and the
+requester notices. If the process dies midway the lease runs out and another
+run repeats the work; every Graph step is idempotent, so nothing is granted
+twice. Throttling and outages are retried with backoff; a refusal from Graph
+(or a scope that cannot be resolved) puts the request back to pending with the
+reason on the card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import httpx
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.consent_grant import approve_app, block_app
+from bot.domain import DecisionAction, RequestStatus
+from bot.graph.apps import AppWrites, GraphWriteError, TransientGraphError
+from bot.reviewer_cards import ReviewerCards
+from bot.store import decisions, requests
+from bot.store.decisions import AuditEntry
+from bot.store.tables import DecisionRow
+
+logger = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = 600.0
+
+
+class DecisionWorker:
+    """Claims queued decisions and completes them; wake it with ``notify``."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writes: AppWrites,
+        cards: ReviewerCards,
+        clock: Callable[[], datetime],
+        *,
+        on_queued: Callable[[], None] = lambda: None,
+        interval_seconds: float = 5.0,
+    ) -> None:
+        self._sessions = sessions
+        self._writes = writes
+        self._cards = cards
+        self._clock = clock
+        self._on_queued = on_queued
+        self._interval = interval_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._rng = random.Random()  # noqa: S311 - jitter
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="decision-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                logger.exception("decision worker pass failed; will retry")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()
+
+    async def run_due(self) -> int:
+        """Complete every decision that is due; returns how many were handled."""
+        handled = 0
+        while True:
+            async with self._sessions() as session:
+                claimed = await decisions.claim_queued(session, self._clock(), LEASE)
+                await session.commit()
+            if not claimed:
+                return handled
+            for decision in claimed:
+                await self._run(decision)
+                handled += 1
+
+    async def _run(self, decision: DecisionRow) -> None:
+        async with self._sessions() as session:
+            row = await requests.get_request(session, decision.request_id)
+        if row is None:
+            return
+        action = DecisionAction(decision.action)
+        try:
+            if action is DecisionAction.APPROVE:
+                outcome = await approve_app(self._writes, row.app_id, row.scopes)
+                problem = outcome.problem
+                unresolved = outcome.unresolved
+                if unresolved and problem is None:
+                    problem = "some permissions cannot be resolved to one API"
+            else:
+                await block_app(self._writes, row.app_id)
+                problem, unresolved = None, ()
+        except GraphWriteError as error:
+            problem, unresolved = str(error), ()
+        except (TransientGraphError, ODataError, httpx.HTTPError) as error:
+            await self._retry(decision, f"{type(error).__name__}: {error}")
+            return
+        if problem is None:
+            await self._succeed(decision, action)
+        else:
+            await self._fail(decision, action, problem, unresolved)
+
+    async def _succeed(self, decision: DecisionRow, action: DecisionAction) -> None:
+        working, done = (
+            (RequestStatus.APPROVING, RequestStatus.APPROVED)
+            if action is DecisionAction.APPROVE
+            else (RequestStatus.BLOCKING, RequestStatus.BLOCKED)
+        )
+        now = self._clock()
+        async with self._sessions() as session:
+            await decisions.finish_decision(session, decision.id, decisions.DONE, now)
+            moved = await decisions.move_status(session, decision.request_id, working, done, now)
+            row = await requests.get_request(session, decision.request_id)
+            if row is not None and moved:
+                await session.refresh(row)
+                entry = AuditEntry(
+                    decision.actor_id, decision.actor_name, action.value, "succeeded", row
+                )
+                await decisions.audit(session, entry, now)
+                await self._cards.queue_updates(session, row)
+                await self._cards.queue_notices(session, row, done, reviewer=decision.actor_name)
+            await session.commit()
+        self._on_queued()
+
+    async def _fail(
+        self,
+        decision: DecisionRow,
+        action: DecisionAction,
+        problem: str,
+        unresolved: tuple[str, ...],
+    ) -> None:
+        working = (
+            RequestStatus.APPROVING if action is DecisionAction.APPROVE else RequestStatus.BLOCKING
+        )
+        now = self._clock()
+        async with self._sessions() as session:
+            await decisions.finish_decision(
+                session, decision.id, decisions.FAILED, now, problem=problem, unresolved=unresolved
+            )
+            await decisions.move_status(
+                session, decision.request_id, working, RequestStatus.PENDING, now
+            )
+            row = await requests.get_request(session, decision.request_id)
+            if row is not None:
+                await session.refresh(row)
+                detail = problem + (f" ({', '.join(unresolved)})" if unresolved else "")
+                entry = AuditEntry(
+                    decision.actor_id,
+                    decision.actor_name,
+                    action.value,
+                    "failed",
+                    row,
+                    None,
+                    detail,
+                )
+                await decisions.audit(session, entry, now)
+                await self._cards.queue_updates(session, row)
+            await session.commit()
+        logger.warning("%s of request %s failed: %s", action.value, decision.request_id, problem)
+        self._on_queued()
+
+    async def _retry(self, decision: DecisionRow, error: str) -> None:
+        attempts = decision.attempts + 1
+        delay = min(MAX_BACKOFF, 2.0**attempts) * (0.5 + self._rng.random())
+        logger.warning("decision %s: %s; retrying in %.0fs", decision.id, error, delay)
+        async with self._sessions() as session:
+            await decisions.retry_decision(
+                session, decision.id, attempts, self._clock() + timedelta(seconds=delay), error
+            )
+            await session.commit()

@@ -1,0 +1,215 @@
+"""Approve, deny and block from the card: authorisation, one decision, fast answers.
+
+A click is checked (reviewer? not the requester? role?), then the request's
+status moves by compare-and-set, so two clicks make one decision and a click
+on a stale copy gets the decided card back. Everything is audited, allowed or
+refused. Deny is final at once; approve and block record a queued decision
+whose Graph work ``DecisionWorker`` performs durably, so the click is answered
+with an "approving..." card without waiting for Graph.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain import DecisionAction, RequestStatus
+from bot.i18n import Messages
+from bot.reviewer_cards import ReviewerCards
+from bot.reviewers import Refusal, ReviewerCheck
+from bot.store import decisions, requests
+from bot.store.decisions import AuditEntry
+from bot.store.tables import ConsentRequestRow
+from cards.block import build_block_confirmation_card
+from cards.reviewer import build_refusal_card
+
+logger = logging.getLogger(__name__)
+MAX_REASON = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who clicked, as the (signed, or sandbox) activity says."""
+
+    user_id: str | None
+    name: str
+    locale: str | None = None
+
+
+class UnknownRequest(LookupError):
+    """The card names a request the store does not know."""
+
+
+class DecisionService:
+    """Turns card clicks into decisions; returns the card to show the clicker."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        check: ReviewerCheck,
+        cards: ReviewerCards,
+        clock: Callable[[], datetime],
+        *,
+        on_queued: Callable[[], None] = lambda: None,
+        on_work: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._check = check
+        self._cards = cards
+        self._clock = clock
+        self._on_queued = on_queued
+        self._on_work = on_work
+
+    async def current_card(self, request_id: str) -> dict[str, Any]:
+        async with self._sessions() as session:
+            return await self._cards.render(session, await self._row(session, request_id))
+
+    async def approve(self, request_id: str, actor: Actor) -> dict[str, Any]:
+        return await self._start(request_id, actor, DecisionAction.APPROVE, RequestStatus.APPROVING)
+
+    async def confirm_block(self, request_id: str, actor: Actor) -> dict[str, Any]:
+        return await self._start(request_id, actor, DecisionAction.BLOCK, RequestStatus.BLOCKING)
+
+    async def ask_block(self, request_id: str, actor: Actor) -> dict[str, Any]:
+        """Blocking affects everyone: show a confirmation first (no state changes)."""
+        async with self._sessions() as session:
+            row = await self._row(session, request_id)
+            refused = await self._refused(session, row, actor, DecisionAction.BLOCK, "block")
+            if refused is not None:
+                return refused
+            view = await self._cards.view_of(session, row)
+        return build_block_confirmation_card(view, self._clock(), Messages.for_locale(actor.locale))
+
+    async def deny(self, request_id: str, actor: Actor, reason: str | None) -> dict[str, Any]:
+        text = " ".join((reason or "").split())[:MAX_REASON]
+        async with self._sessions() as session:
+            row = await self._row(session, request_id)
+            refused = await self._refused(session, row, actor, DecisionAction.DENY, "deny")
+            if refused is not None:
+                return refused
+            if not text:
+                await self._audit(session, row, actor, "deny", "refused", "reason missing")
+                await session.commit()
+                return await self._refusal(session, row, actor, "refusal.reason_required")
+            if not await self._move(session, row, RequestStatus.DENIED):
+                return await self._already_decided(session, row, actor, "deny")
+            await decisions.add_decision(
+                session,
+                request_id=row.id,
+                action=DecisionAction.DENY,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                reason=text,
+                now=self._clock(),
+                state=decisions.DONE,
+            )
+            await self._audit(session, row, actor, "deny", "succeeded", reason=text)
+            await self._cards.queue_updates(session, row)
+            await self._cards.queue_notices(
+                session, row, RequestStatus.DENIED, reason=text, reviewer=actor.name
+            )
+            card = await self._cards.render(session, row)
+            await session.commit()
+        self._on_queued()
+        return card
+
+    async def _start(
+        self, request_id: str, actor: Actor, action: DecisionAction, working: RequestStatus
+    ) -> dict[str, Any]:
+        async with self._sessions() as session:
+            row = await self._row(session, request_id)
+            refused = await self._refused(session, row, actor, action, action.value)
+            if refused is not None:
+                return refused
+            if not await self._move(session, row, working):
+                return await self._already_decided(session, row, actor, action.value)
+            await decisions.add_decision(
+                session,
+                request_id=row.id,
+                action=action,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                reason=None,
+                now=self._clock(),
+                state=decisions.QUEUED,
+            )
+            await self._audit(session, row, actor, action.value, "accepted")
+            await self._cards.queue_updates(session, row)
+            card = await self._cards.render(session, row)
+            await session.commit()
+        self._on_queued()
+        self._on_work()
+        return card
+
+    async def _row(self, session: AsyncSession, request_id: str) -> ConsentRequestRow:
+        row = await requests.get_request(session, request_id)
+        if row is None:
+            raise UnknownRequest(request_id)
+        return row
+
+    async def _move(
+        self, session: AsyncSession, row: ConsentRequestRow, new: RequestStatus
+    ) -> bool:
+        moved = await decisions.move_status(
+            session, row.id, RequestStatus.PENDING, new, self._clock()
+        )
+        await session.refresh(row)
+        return moved
+
+    async def _refused(
+        self,
+        session: AsyncSession,
+        row: ConsentRequestRow,
+        actor: Actor,
+        action: DecisionAction,
+        audit_action: str,
+    ) -> dict[str, Any] | None:
+        """The card to answer with when this click may not decide, after auditing it."""
+        if row.status != RequestStatus.PENDING:
+            return await self._already_decided(session, row, actor, audit_action)
+        requester_ids = {r.user_id for r in await requests.requesters_of(session, row.id)}
+        refusal = await self._check.refusal(actor.user_id, action, requester_ids)
+        if refusal is None:
+            return None
+        await self._audit(session, row, actor, audit_action, "refused", refusal.name.lower())
+        await session.commit()
+        key = refusal.value
+        if refusal is Refusal.NEEDS_ROLE and action is DecisionAction.BLOCK:
+            key = "refusal.block_needs_role"
+        return await self._refusal(session, row, actor, key)
+
+    async def _already_decided(
+        self, session: AsyncSession, row: ConsentRequestRow, actor: Actor, action: str
+    ) -> dict[str, Any]:
+        await session.refresh(row)
+        await self._audit(session, row, actor, action, "refused", "already decided")
+        await session.commit()
+        return await self._cards.render(session, row)
+
+    async def _refusal(
+        self, session: AsyncSession, row: ConsentRequestRow, actor: Actor, key: str
+    ) -> dict[str, Any]:
+        view = await self._cards.view_of(session, row)
+        return build_refusal_card(view, self._clock(), Messages.for_locale(actor.locale), key)
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        row: ConsentRequestRow,
+        actor: Actor,
+        action: str,
+        result: str,
+        detail: str | None = None,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        entry = AuditEntry(actor.user_id, actor.name, action, result, row, reason, detail)
+        await decisions.audit(session, entry, self._clock())
+
+
+__all__ = ["Actor", "DecisionService", "Refusal", "UnknownRequest"]

@@ -1,0 +1,202 @@
+"""Writes that decide a request: service principals and tenant-wide delegated grants.
+
+Graph has no call that approves an admin consent request. Approving means
+granting tenant-wide admin consent ourselves: the client app's service
+principal must exist, every scope is granted on its resource's service
+principal (object ids, never appIds), and an existing ``AllPrincipals`` grant
+is merged rather than duplicated, because PATCH replaces the scope string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.service_principal import ServicePrincipal
+from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (
+    Oauth2PermissionGrantsRequestBuilder,
+)
+from msgraph.generated.service_principals.service_principals_request_builder import (
+    ServicePrincipalsRequestBuilder,
+)
+from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
+    ServicePrincipalsWithAppIdRequestBuilder,
+)
+
+from bot.graph.connection import GraphConnection
+from bot.ttl_cache import TtlCache
+
+_GrantsQuery = (
+    Oauth2PermissionGrantsRequestBuilder.Oauth2PermissionGrantsRequestBuilderGetQueryParameters
+)
+_SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
+_SpQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters  # noqa: E501
+MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+
+class GraphWriteError(RuntimeError):
+    """Graph refused a write for a reason retrying will not fix (e.g. 403)."""
+
+    def __init__(self, status: int | None, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientGraphError(RuntimeError):
+    """Graph is throttling or unavailable; the durable step retries later."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientPrincipal:
+    id: str
+    account_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """An API that defines delegated scopes (Microsoft Graph, Exchange, SharePoint...)."""
+
+    service_principal_id: str
+    app_id: str
+    display_name: str
+    scopes: frozenset[str]  # lower-cased values
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    id: str
+    scopes: tuple[str, ...]
+
+
+class AppWrites:
+    """Service principals and AllPrincipals grants, as the decision worker needs them."""
+
+    def __init__(
+        self, connection: GraphConnection, clock: Callable[[], datetime], *, ttl: float = 3600
+    ) -> None:
+        self._client = connection.client
+        self._resources = TtlCache[tuple[Resource, ...]](ttl, clock)
+
+    async def client_principal(self, app_id: str) -> ClientPrincipal | None:
+        query = _SpQuery(select=["id", "appId", "accountEnabled"])
+        try:
+            sp = await self._client.service_principals_with_app_id(app_id).get(
+                RequestConfiguration(query_parameters=query)
+            )
+        except ODataError as error:
+            if error.response_status_code == 404:
+                return None
+            raise
+        if sp is None or not sp.id:
+            return None
+        return ClientPrincipal(sp.id, sp.account_enabled is not False)
+
+    async def create_principal(self, app_id: str, *, enabled: bool) -> ClientPrincipal:
+        """Add the app to the tenant; a concurrent creation is read back, not an error."""
+        try:
+            created = await self._client.service_principals.post(
+                ServicePrincipal(app_id=app_id, account_enabled=enabled)
+            )
+        except ODataError as error:
+            existing = await self.client_principal(app_id)
+            if existing is not None:
+                return existing
+            raise _write_error(error, f"could not add app {app_id} to the tenant") from error
+        if created is None or not created.id:
+            raise GraphWriteError(None, "Graph created no service principal")
+        return ClientPrincipal(created.id, created.account_enabled is not False)
+
+    async def disable_principal(self, principal_id: str) -> None:
+        try:
+            await self._client.service_principals.by_service_principal_id(principal_id).patch(
+                ServicePrincipal(account_enabled=False)
+            )
+        except ODataError as error:
+            raise _write_error(error, "could not disable the app") from error
+
+    async def resources(self) -> tuple[Resource, ...]:
+        """Every service principal that defines delegated scopes (cached; Graph first)."""
+        cached = self._resources.get()
+        if cached is not None:
+            return cached
+        query = _SpListQuery(
+            select=["id", "appId", "displayName", "oauth2PermissionScopes"], top=999
+        )
+        builder = self._client.service_principals
+        page = await builder.get(RequestConfiguration(query_parameters=query))
+        found: list[Resource] = []
+        while page is not None:
+            for sp in page.value or []:
+                values = [s.value for s in sp.oauth2_permission_scopes or [] if s.value]
+                if sp.id and sp.app_id and values:
+                    found.append(
+                        Resource(
+                            sp.id,
+                            sp.app_id,
+                            sp.display_name or sp.app_id,
+                            frozenset(v.lower() for v in values),
+                        )
+                    )
+            page = (
+                await builder.with_url(page.odata_next_link).get() if page.odata_next_link else None
+            )
+        found.sort(key=lambda r: r.app_id != MICROSOFT_GRAPH_APP_ID)
+        return self._resources.put(tuple(found))
+
+    async def tenant_wide_grant(self, client_id: str, resource_id: str) -> Grant | None:
+        query = _GrantsQuery(
+            filter=(
+                f"clientId eq '{client_id}' and consentType eq 'AllPrincipals'"
+                f" and resourceId eq '{resource_id}'"
+            )
+        )
+        page = await self._client.oauth2_permission_grants.get(
+            RequestConfiguration(query_parameters=query)
+        )
+        for grant in (page.value if page else None) or []:
+            if grant.id:
+                return Grant(grant.id, tuple((grant.scope or "").split()))
+        return None
+
+    async def grant(self, client_id: str, resource_id: str, scopes: list[str]) -> Grant:
+        """Make the tenant-wide grant hold at least ``scopes``: create, or merge into it."""
+        existing = await self.tenant_wide_grant(client_id, resource_id)
+        if existing is None:
+            try:
+                await self._client.oauth2_permission_grants.post(
+                    OAuth2PermissionGrant(
+                        client_id=client_id,
+                        consent_type="AllPrincipals",
+                        resource_id=resource_id,
+                        scope=" ".join(scopes),
+                    )
+                )
+            except ODataError as error:
+                if error.response_status_code != 409:
+                    raise _write_error(error, "could not grant consent") from error
+            existing = await self.tenant_wide_grant(client_id, resource_id)
+            if existing is None:
+                raise GraphWriteError(None, "the grant did not read back")
+        have = {s.lower() for s in existing.scopes}
+        missing = [s for s in scopes if s.lower() not in have]
+        if missing:
+            union = " ".join([*existing.scopes, *missing])
+            try:
+                await self._client.oauth2_permission_grants.by_o_auth2_permission_grant_id(
+                    existing.id
+                ).patch(OAuth2PermissionGrant(scope=union))
+            except ODataError as error:
+                raise _write_error(error, "could not extend the existing grant") from error
+        return existing
+
+
+def _write_error(error: ODataError, what: str) -> Exception:
+    status = error.response_status_code
+    if status in {429, 500, 502, 503, 504}:
+        return TransientGraphError(f"{what}: HTTP {status}")
+    detail = error.error.message if error.error and error.error.message else str(status)
+    return GraphWriteError(status, f"{what}: {detail}")

@@ -1,0 +1,216 @@
+"""Queries over decisions, the audit log and users' 1:1 chats with the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import RequestStatus
+from bot.store.rowcount import rowcount
+from bot.store.tables import AuditRow, ConsentRequestRow, DecisionRow, UserChatRow
+
+QUEUED, DONE, FAILED = "queued", "done", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor_id: str | None
+    actor_name: str
+    action: str
+    result: str
+    request: ConsentRequestRow | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+
+async def move_status(
+    session: AsyncSession,
+    request_id: str,
+    expected: RequestStatus,
+    new: RequestStatus,
+    now: datetime,
+) -> bool:
+    """Compare-and-set on the request's status: of two racing clicks exactly one wins."""
+    closed = new not in {RequestStatus.PENDING, RequestStatus.APPROVING, RequestStatus.BLOCKING}
+    result = await session.execute(
+        update(ConsentRequestRow)
+        .where(ConsentRequestRow.id == request_id, ConsentRequestRow.status == expected)
+        .values(status=new, last_seen_at=now, closed_at=now if closed else None)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+async def add_decision(
+    session: AsyncSession,
+    *,
+    request_id: str,
+    action: str,
+    actor_id: str | None,
+    actor_name: str,
+    reason: str | None,
+    now: datetime,
+    state: str,
+) -> DecisionRow:
+    row = DecisionRow(
+        request_id=request_id,
+        action=action,
+        state=state,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        reason=reason,
+        decided_at=now,
+        completed_at=now if state == DONE else None,
+        problem=None,
+        unresolved_scopes=[],
+        attempts=0,
+        next_attempt_at=now,
+        lease_until=None,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def latest_decision(session: AsyncSession, request_id: str) -> DecisionRow | None:
+    return await session.scalar(
+        select(DecisionRow)
+        .where(DecisionRow.request_id == request_id)
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    )
+
+
+async def claim_queued(
+    session: AsyncSession, now: datetime, lease: timedelta, limit: int = 10
+) -> list[DecisionRow]:
+    """Queued decisions whose retry time has come and that no live worker holds."""
+    candidates = await session.scalars(
+        select(DecisionRow.id)
+        .where(DecisionRow.state == QUEUED, DecisionRow.next_attempt_at <= now)
+        .where((DecisionRow.lease_until.is_(None)) | (DecisionRow.lease_until < now))
+        .order_by(DecisionRow.id)
+        .limit(limit)
+    )
+    claimed: list[DecisionRow] = []
+    for row_id in candidates.all():
+        result = await session.execute(
+            update(DecisionRow)
+            .where(DecisionRow.id == row_id, DecisionRow.state == QUEUED)
+            .where((DecisionRow.lease_until.is_(None)) | (DecisionRow.lease_until < now))
+            .values(lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) == 1:
+            row = await session.get(DecisionRow, row_id, populate_existing=True)
+            if row is not None:
+                claimed.append(row)
+    return claimed
+
+
+async def finish_decision(
+    session: AsyncSession,
+    decision_id: int,
+    state: str,
+    now: datetime,
+    *,
+    problem: str | None = None,
+    unresolved: Sequence[str] = (),
+) -> None:
+    await session.execute(
+        update(DecisionRow)
+        .where(DecisionRow.id == decision_id)
+        .values(
+            state=state,
+            completed_at=now,
+            lease_until=None,
+            problem=problem,
+            unresolved_scopes=list(unresolved),
+        )
+    )
+
+
+async def retry_decision(
+    session: AsyncSession, decision_id: int, attempts: int, at: datetime, problem: str
+) -> None:
+    await session.execute(
+        update(DecisionRow)
+        .where(DecisionRow.id == decision_id)
+        .values(attempts=attempts, next_attempt_at=at, lease_until=None, problem=problem)
+    )
+
+
+async def audit(session: AsyncSession, entry: AuditEntry, now: datetime) -> None:
+    request = entry.request
+    session.add(
+        AuditRow(
+            at=now,
+            actor_id=entry.actor_id,
+            actor_name=entry.actor_name,
+            action=entry.action,
+            request_id=request.id if request else None,
+            app_id=request.app_id if request else None,
+            app_name=request.app_display_name if request else None,
+            scopes=list(request.scopes) if request else [],
+            reason=entry.reason,
+            result=entry.result,
+            detail=entry.detail,
+        )
+    )
+    await session.flush()
+
+
+async def audit_log(session: AsyncSession, request_id: str | None = None) -> Sequence[AuditRow]:
+    query = select(AuditRow).order_by(AuditRow.id)
+    if request_id is not None:
+        query = query.where(AuditRow.request_id == request_id)
+    return (await session.scalars(query)).all()
+
+
+async def remember_chat(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    conversation_id: str,
+    service_url: str,
+    tenant_id: str | None,
+    locale: str | None,
+    now: datetime,
+) -> None:
+    row = await session.get(UserChatRow, user_id)
+    if row is None:
+        session.add(
+            UserChatRow(
+                user_id=user_id,
+                conversation_id=conversation_id,
+                service_url=service_url,
+                tenant_id=tenant_id,
+                locale=locale,
+                updated_at=now,
+                blocked_at=None,
+            )
+        )
+    else:
+        row.conversation_id, row.service_url, row.tenant_id = (
+            conversation_id,
+            service_url,
+            tenant_id,
+        )
+        row.locale = locale or row.locale
+        row.updated_at, row.blocked_at = now, None
+    await session.flush()
+
+
+async def mark_chat_blocked(session: AsyncSession, user_id: str, now: datetime) -> None:
+    """The user blocked or removed the bot: stop messaging them until they write again."""
+    await session.execute(
+        update(UserChatRow).where(UserChatRow.user_id == user_id).values(blocked_at=now)
+    )
+
+
+async def chat_of(session: AsyncSession, user_id: str) -> UserChatRow | None:
+    return await session.get(UserChatRow, user_id)

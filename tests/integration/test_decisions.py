@@ -1,0 +1,256 @@
+"""Decisions from the card over real HTTP: bot + sandbox tenant + recording connector.
+
+Clicks are ``adaptiveCard/action`` invokes as Teams sends them; the grant is
+read back from the sandbox tenant, the card edits and requester notices from
+the recording connector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.consent_grant import approve_app
+from bot.decision_worker import LEASE
+from bot.store import decisions
+from sandbox.server import SandboxHandle
+from tests.conftest import ManualClock
+from tests.fakes.connector import RecordingConnector
+from tests.integration.botrig import GENERAL_CHANNEL, BotRig, channel_message, running_bot
+
+ALEX = ("00000000-0000-0000-0000-0000000000020", "Alex Wilber")  # Global Administrator
+MEGAN = ("00000000-0000-0000-0000-0000000000021", "Megan Bowen")  # Cloud App Administrator
+ADELE = ("00000000-0000-0000-0000-0000000000022", "Adele Vance")  # ordinary user
+ISAIAH = ("00000000-0000-0000-0000-0000000000023", "Isaiah Langer")  # reviewer group, no role
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
+
+
+def click(
+    verb: str, request_id: str, who: tuple[str, str], service_url: str, **inputs: str
+) -> dict[str, Any]:
+    return {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "id": f"invoke-{verb}-{who[0][-2:]}",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": f"29:{who[0]}", "name": who[1], "aadObjectId": who[0]},
+        "recipient": {"id": "28:bot", "name": "Consent Desk"},
+        "conversation": {"id": f"{GENERAL_CHANNEL};messageid=1", "conversationType": "channel"},
+        "channelData": {"channel": {"id": GENERAL_CHANNEL}, "team": {"id": GENERAL_CHANNEL}},
+        "value": {
+            "action": {
+                "type": "Action.Execute",
+                "verb": verb,
+                "data": {"request_id": request_id, **inputs},
+            }
+        },
+        "locale": "en-US",
+    }
+
+
+async def press(bot: BotRig, body: dict[str, Any]) -> str:
+    """Send the invoke; return the card the clicker sees, as text."""
+    answer = await bot.post_activity(body)
+    assert answer.status == 200, answer.text
+    return answer.text
+
+
+def texts(card: dict[str, Any]) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+@pytest.fixture
+async def bot(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[BotRig]:
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as rig:
+        await rig.post_activity(channel_message("review here", connector.url))
+        yield rig
+
+
+async def settle(bot: BotRig) -> None:
+    """Run the Graph work of queued decisions and deliver everything it queued."""
+    await bot.services.delivery.drain()
+    await bot.services.decision_worker.run_due()
+    await bot.services.delivery.drain()
+
+
+async def ask(bot: BotRig, sandbox: SandboxHandle, app: str, user: str, reason: str) -> str:
+    created = sandbox.tenant.create_request(app, user, reason)
+    await bot.tick()
+    return str(created["appConsentRequestId"])
+
+
+def tenant_wide(sandbox: SandboxHandle, app_name: str) -> list[dict[str, Any]]:
+    return [
+        g
+        for g in sandbox.tenant.grants()
+        if g["consentType"] == "AllPrincipals" and g["clientDisplayName"] == app_name
+    ]
+
+
+def notices(connector: RecordingConnector) -> list[dict[str, Any]]:
+    return [
+        connector.card_of(c)
+        for c in connector.posts()
+        if "/activities" in c.path and GENERAL_CHANNEL not in c.path
+    ]
+
+
+async def test_approve_grants_exactly_the_scopes_edits_every_copy_and_tells_the_requester(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
+    seen = await press(bot, click("approve", request_id, ALEX, connector.url))
+    assert "Approving" in seen
+
+    await settle(bot)
+
+    [grant] = tenant_wide(sandbox, "OneCal")
+    assert sorted(grant["scope"].split()) == ["Calendars.ReadWrite", "User.Read", "offline_access"]
+    assert grant["resourceDisplayName"] == "Microsoft Graph"
+    edits = [texts(connector.card_of(u)) for u in connector.updates()]
+    assert any("Approved by Alex Wilber, " in e for e in edits)
+    assert '"Action.Execute"' not in edits[-1]
+    [notice] = notices(connector)
+    assert "OneCal" in texts(notice)
+    async with bot.services.sessions() as session:  # the audit trail
+        log = [(a.action, a.result) for a in await decisions.audit_log(session, request_id)]
+    assert log == [("approve", "accepted"), ("approve", "succeeded")]
+
+
+async def test_two_concurrent_approvals_make_one_grant(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "Zeliq", "pattif@example.com", "sequences")
+    first, second = await asyncio.gather(
+        press(bot, click("approve", request_id, ALEX, connector.url)),
+        press(bot, click("approve", request_id, MEGAN, connector.url)),
+    )
+    await settle(bot)
+    await settle(bot)
+    assert len(tenant_wide(sandbox, "Zeliq")) == 1
+    assert sum("Approving" in seen for seen in (first, second)) >= 1
+    # A stale copy clicked later gets the decided card back, not a second decision.
+    late = await press(bot, click("approve", request_id, MEGAN, connector.url))
+    assert "Approved by" in late
+    assert "Approving" not in late
+    assert len(tenant_wide(sandbox, "Zeliq")) == 1
+
+
+async def test_requester_cannot_approve_their_own_request(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "Carerix", "meganb@example.com", "interviews")
+    seen = await press(bot, click("approve", request_id, MEGAN, connector.url))
+    assert "You asked for this app yourself" in seen
+    await settle(bot)
+    assert tenant_wide(sandbox, "Carerix") == []
+
+
+async def test_reviewer_without_role_may_deny_but_not_approve(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "Carerix", "lynner@example.com", "entretiens")
+    refused = await press(bot, click("approve", request_id, ISAIAH, connector.url))
+    assert "Administrator" in refused
+    missing = await press(bot, click("deny", request_id, ISAIAH, connector.url, reason="  "))
+    assert "reason" in missing.lower()
+    denied = await press(
+        bot, click("deny", request_id, ISAIAH, connector.url, reason="Use the approved ATS")
+    )
+    assert "Denied by Isaiah Langer" in denied
+    assert "Use the approved ATS" in denied
+    await settle(bot)
+    assert tenant_wide(sandbox, "Carerix") == []
+    [notice] = notices(connector)
+    assert "Use the approved ATS" in texts(notice)
+
+
+async def test_outsider_cannot_decide(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "OneCal", "lynner@example.com", "agenda")
+    seen = await press(bot, click("deny", request_id, ADELE, connector.url, reason="no"))
+    assert "reviewer" in seen.lower()
+    async with bot.services.sessions() as session:
+        [entry] = await decisions.audit_log(session, request_id)
+    assert (entry.actor_name, entry.result) == ("Adele Vance", "refused")
+
+
+async def test_block_asks_first_then_disables_the_app(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "Pipeline CRM Sidebar", "pattif@example.com", "crm")
+    prompt = await press(bot, click("block", request_id, ALEX, connector.url))
+    assert "block_confirm" in prompt
+    assert sandbox.tenant.apps.sp_for_app(_app_id(sandbox, "Pipeline CRM Sidebar")) is not None
+    await press(bot, click("block_confirm", request_id, ALEX, connector.url))
+    await settle(bot)
+    sp = sandbox.tenant.apps.sp_for_app(_app_id(sandbox, "Pipeline CRM Sidebar"))
+    assert sp is not None
+    assert sp.account_enabled is False
+    assert any("Blocked by Alex Wilber" in texts(connector.card_of(u)) for u in connector.updates())
+    assert notices(connector)
+
+
+async def test_unknown_scope_is_never_guessed(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "Tailspin Meeting Notes", "adelev@example.com", "notes")
+    await press(bot, click("approve", request_id, ALEX, connector.url))
+    await settle(bot)
+    assert tenant_wide(sandbox, "Tailspin Meeting Notes") == []
+    last = texts(connector.card_of(connector.updates()[-1]))
+    assert "Meetings.Summarize" in last
+    assert '"verb": "approve"' in last  # pending again, buttons back, hand-off offered
+    assert "adminconsent" in last
+
+
+async def test_scope_of_another_api_is_granted_on_that_api(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(
+        bot, sandbox, "Fabrikam Docs for SharePoint", "adelev@example.com", "docs"
+    )
+    await press(bot, click("approve", request_id, MEGAN, connector.url))
+    await settle(bot)
+    grants = tenant_wide(sandbox, "Fabrikam Docs for SharePoint")
+    by_resource = {g["resourceDisplayName"]: set(g["scope"].split()) for g in grants}
+    assert any("SharePoint" in name for name in by_resource)
+    assert all(scopes for scopes in by_resource.values())
+
+
+async def test_crash_after_the_grant_resumes_once(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
+    await press(bot, click("approve", request_id, ALEX, connector.url))
+    # A worker claims the decision, grants, and dies before recording anything.
+    async with bot.services.sessions() as session:
+        [claimed] = await decisions.claim_queued(session, clock(), LEASE)
+        await session.commit()
+    assert claimed.request_id == request_id
+    await approve_app(bot.services.app_writes, _app_id(sandbox, "OneCal"), ["User.Read"])
+    assert await bot.services.decision_worker.run_due() == 0  # still leased
+    clock.advance(minutes=3)
+    await settle(bot)
+    assert len(tenant_wide(sandbox, "OneCal")) == 1
+    approved = [
+        u for u in connector.updates() if "Approved by Alex Wilber, " in texts(connector.card_of(u))
+    ]
+    assert len(approved) == 1
+    assert len(notices(connector)) == 1
+
+
+def _app_id(sandbox: SandboxHandle, name: str) -> str:
+    app = sandbox.tenant.apps.find_app(name)
+    assert app is not None
+    return str(app.app_id)
