@@ -204,5 +204,7 @@ class Intake:
             row = await requests.get_request(session, request_id)
             assert row is not None
             report.queued_messages += await self._cards.queue_updates(session, row)
+            if status is not RequestStatus.CLOSED_IN_ENTRA:
+                report.queued_messages += await self._cards.queue_notices(session, row, status)
             await session.commit()
         report.closed[request_id] = status

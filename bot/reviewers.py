@@ -4,6 +4,7 @@ for approving or blocking with the bot's own app permissions, a consent-granting
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,18 +63,18 @@ class ReviewerCheck:
     ) -> Refusal | None:
         if not user_id:
             return Refusal.NOT_A_REVIEWER
-        roles = {r.lower() for r in await self._graph.directory_role_template_ids(user_id)}
-        if not await self._is_reviewer(user_id, roles):
+        policy = await self._graph.consent_request_policy()
+        scopes = ReviewerScopes.parse(policy.reviewer_queries)
+        # Both reads at once: the click is answered only after them.
+        held, groups = await asyncio.gather(
+            self._graph.directory_role_template_ids(user_id),
+            self._graph.groups_among(user_id, list(scopes.groups)),
+        )
+        roles = {r.lower() for r in held}
+        if not (user_id.lower() in scopes.users or roles & scopes.roles or groups):
             return Refusal.NOT_A_REVIEWER
         if user_id.lower() in {r.lower() for r in requester_ids}:
             return Refusal.OWN_REQUEST
         if action is not DecisionAction.DENY and not roles & CONSENT_ADMIN_ROLE_TEMPLATE_IDS:
             return Refusal.NEEDS_ROLE
         return None
-
-    async def _is_reviewer(self, user_id: str, roles: set[str]) -> bool:
-        policy = await self._graph.consent_request_policy()
-        scopes = ReviewerScopes.parse(policy.reviewer_queries)
-        if user_id.lower() in scopes.users or roles & scopes.roles:
-            return True
-        return bool(await self._graph.groups_among(user_id, list(scopes.groups)))

@@ -124,6 +124,15 @@ async def test_portal_decision_and_expiry_edit_every_copy(
         assert any("Zeliq" in t and "xpired" in t for t in edited)
         # Edits address the posted activities, never new posts.
         assert len(_card_posts(connector)) == 2
+        # Each requester is told in a 1:1 chat opened for them through Graph.
+        notices = [
+            _texts(connector.card_of(c))
+            for c in connector.posts()
+            if c.path.startswith("/v3/conversations/") and GENERAL_CHANNEL not in c.path
+        ]
+        assert len(notices) == 2
+        assert any("OneCal" in n and "approved" in n for n in notices)
+        assert any("Zeliq" in n and "expired" in n for n in notices)
         await bot.tick()
         assert len(connector.updates()) == 2
 
