@@ -41,6 +41,13 @@ _ALIASES = {
     "review in here": Command.REVIEW_HERE,
     "help": Command.HELP,
     "?": Command.HELP,
+    # A greeting is a fine way to start: answer with what the bot does, not "not understood".
+    "hi": Command.HELP,
+    "hello": Command.HELP,
+    "hey": Command.HELP,
+    "bonjour": Command.HELP,
+    "salut": Command.HELP,
+    "こんにちは": Command.HELP,
 }
 
 

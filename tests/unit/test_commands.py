@@ -16,6 +16,7 @@ from bot.commands import Command, parse_command
         ("  Review   HERE. ", Command.REVIEW_HERE),
         ("help", Command.HELP),
         ("?", Command.HELP),
+        ("Hello!", Command.HELP),
         ("", Command.UNKNOWN),
         (None, Command.UNKNOWN),
         ("review there", Command.UNKNOWN),
