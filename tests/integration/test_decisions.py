@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession
 
 from bot.consent_grant import approve_app
 from bot.decision_worker import LEASE
@@ -254,3 +255,51 @@ def _app_id(sandbox: SandboxHandle, name: str) -> str:
     app = sandbox.tenant.apps.find_app(name)
     assert app is not None
     return str(app.app_id)
+
+
+async def test_an_existing_tenant_wide_grant_is_merged_not_duplicated(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    app_id = _app_id(sandbox, "Zeliq")
+    headers = {"Authorization": "Bearer local"}
+    async with ClientSession(base_url=f"{sandbox.url}/v1.0/", headers=headers) as graph:
+        async with graph.post("servicePrincipals", json={"appId": app_id}) as created:
+            client = (await created.json())["id"]
+        path = f"servicePrincipals(appId='{GRAPH_APP_ID}')"
+        async with graph.get(path) as found:
+            resource = (await found.json())["id"]
+        earlier = {
+            "clientId": client,
+            "consentType": "AllPrincipals",
+            "resourceId": resource,
+            "scope": "User.Read Contacts.Read",
+        }
+        async with graph.post("oauth2PermissionGrants", json=earlier) as granted:
+            assert granted.status == 201
+    request_id = await ask(bot, sandbox, "Zeliq", "pattif@example.com", "sequences")
+    await press(bot, click("approve", request_id, ALEX, connector.url))
+    await settle(bot)
+    [grant] = tenant_wide(sandbox, "Zeliq")
+    assert sorted(grant["scope"].split()) == sorted(
+        [
+            "User.Read",
+            "Contacts.Read",
+            "Mail.Send",
+            "Mail.ReadWrite",
+            "Calendars.ReadWrite",
+            "offline_access",
+        ]
+    )
+
+
+async def test_the_click_is_answered_before_the_graph_work(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
+    sandbox.tenant.set_faults(latency_ms=200)
+    seen = await press(bot, click("approve", request_id, ALEX, connector.url))
+    assert "granting consent in your tenant" in seen
+    assert tenant_wide(sandbox, "OneCal") == []  # nothing granted while the click was answered
+    await settle(bot)
+    assert len(tenant_wide(sandbox, "OneCal")) == 1
+    assert "Approved by Alex Wilber, " in texts(connector.card_of(connector.updates()[-1]))
