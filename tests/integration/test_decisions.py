@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.consent_grant import approve_app
 from bot.decision_worker import LEASE
 from bot.store import decisions
+from bot.store.tables import OutboxRow
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
@@ -229,26 +232,76 @@ async def test_scope_of_another_api_is_granted_on_that_api(
     assert all(scopes for scopes in by_resource.values())
 
 
-async def test_crash_after_the_grant_resumes_once(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+async def test_crash_after_the_grant_resumes_once_after_a_restart(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
 ) -> None:
-    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
-    await press(bot, click("approve", request_id, ALEX, connector.url))
-    # A worker claims the decision, grants, and dies before recording anything.
-    async with bot.services.sessions() as session:
-        [claimed] = await decisions.claim_queued(session, clock(), LEASE)
-        await session.commit()
-    assert claimed.request_id == request_id
-    await approve_app(bot.services.app_writes, _app_id(sandbox, "OneCal"), ["User.Read"])
-    assert await bot.services.decision_worker.run_due() == 0  # still leased
-    clock.advance(minutes=3)
-    await settle(bot)
-    assert len(tenant_wide(sandbox, "OneCal")) == 1
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as first:
+        await first.post_activity(channel_message("review here", connector.url))
+        request_id = await ask(first, sandbox, "OneCal", "adelev@example.com", "calendar")
+        await press(first, click("approve", request_id, ALEX, connector.url))
+        await first.services.delivery.drain()
+        # The worker claims the decision and grants, then the process dies.
+        async with first.services.sessions() as session:
+            [claimed] = await decisions.claim_queued(session, clock(), LEASE)
+            await session.commit()
+        assert claimed.request_id == request_id
+        await approve_app(first.services.app_writes, _app_id(sandbox, "OneCal"), ["User.Read"])
+    clock.advance(minutes=3)  # the dead worker's lease runs out
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as second:
+        await settle(second)
+        await settle(second)
+    [grant] = tenant_wide(sandbox, "OneCal")
+    assert sorted(grant["scope"].split()) == ["Calendars.ReadWrite", "User.Read", "offline_access"]
     approved = [
         u for u in connector.updates() if "Approved by Alex Wilber, " in texts(connector.card_of(u))
     ]
     assert len(approved) == 1
     assert len(notices(connector)) == 1
+
+
+async def test_ambiguous_scope_is_never_guessed(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    request_id = await ask(
+        bot, sandbox, "Litware Cloud Cost Monitor", "adelev@example.com", "costs"
+    )
+    await press(bot, click("approve", request_id, ALEX, connector.url))
+    await settle(bot)
+    assert tenant_wide(sandbox, "Litware Cloud Cost Monitor") == []
+    assert "user_impersonation" in texts(connector.card_of(connector.updates()[-1]))
+
+
+async def test_app_already_in_the_tenant_keeps_its_service_principal(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    app_id = _app_id(sandbox, "Pipeline CRM Sidebar")
+    existing = sandbox.tenant.apps.sp_for_app(app_id)
+    assert existing is not None
+    request_id = await ask(bot, sandbox, "Pipeline CRM Sidebar", "pattif@example.com", "crm")
+    await press(bot, click("approve", request_id, MEGAN, connector.url))
+    await settle(bot)
+    [grant] = tenant_wide(sandbox, "Pipeline CRM Sidebar")
+    assert grant["clientId"] == existing.id  # the service principal's object id, not the appId
+    assert "User.Read.All" in grant["scope"].split()
+
+
+async def test_requester_who_blocked_the_bot_is_recorded_not_retried(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    sandbox.tenant.set_bot_blocked("adelev@example.com")
+    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
+    await press(bot, click("deny", request_id, ALEX, connector.url, reason="Not needed"))
+    await settle(bot)
+    assert notices(connector) == []
+    async with bot.services.sessions() as session:
+        rows = await outbox_rows(session)
+    [notice] = [r for r in rows if r.kind == "notify_user"]
+    assert notice.status == "failed"
+    assert notice.last_error
+
+
+async def outbox_rows(session: AsyncSession) -> list[OutboxRow]:
+    return list((await session.scalars(select(OutboxRow))).all())
 
 
 def _app_id(sandbox: SandboxHandle, name: str) -> str:
