@@ -201,7 +201,14 @@ def create_app(
                 on_queued=delivery.notify,
             )
             app_writes = AppWrites(connection, clock)
-            worker = DecisionWorker(sessions, app_writes, cards, clock, on_queued=delivery.notify)
+            worker = DecisionWorker(
+                sessions,
+                app_writes,
+                cards,
+                clock,
+                on_queued=delivery.notify,
+                app_profile=graph.app_profile,
+            )
             decisions = DecisionService(
                 sessions,
                 ReviewerCheck(graph),

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import httpx
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.consent_grant import approve_app, block_app
 from bot.domain import DecisionAction, RequestStatus
+from bot.graph import AppProfile
 from bot.graph.apps import AppWrites, GraphWriteError, TransientGraphError
 from bot.reviewer_cards import ReviewerCards
 from bot.store import decisions, requests
@@ -47,7 +48,9 @@ class DecisionWorker:
         *,
         on_queued: Callable[[], None] = lambda: None,
         interval_seconds: float = 5.0,
+        app_profile: Callable[[str], Awaitable[AppProfile | None]] | None = None,
     ) -> None:
+        self._app_profile = app_profile
         self._sessions = sessions
         self._writes = writes
         self._cards = cards
@@ -117,9 +120,33 @@ class DecisionWorker:
             await self._retry(decision, f"{type(error).__name__}: {error}")
             return
         if problem is None:
+            await self._refresh_app(row.app_id, decision.request_id)
             await self._succeed(decision, action)
         else:
             await self._fail(decision, action, problem, unresolved)
+
+    async def _refresh_app(self, app_id: str, request_id: str) -> None:
+        """The app is in the tenant now: show its publisher instead of "not yet in your tenant"."""
+        if self._app_profile is None:
+            return
+        try:
+            profile = await self._app_profile(app_id)
+        except (ODataError, httpx.HTTPError):
+            return  # cosmetic: the decision itself is done
+        if profile is None:
+            return
+        async with self._sessions() as session:
+            row = await requests.get_request(session, request_id)
+            if row is not None:
+                row.app_snapshot = {
+                    **row.app_snapshot,
+                    "publisher": {
+                        "display_name": profile.publisher.display_name,
+                        "verified": profile.publisher.verified,
+                    },
+                    "homepage_url": profile.homepage_url,
+                }
+                await session.commit()
 
     async def _succeed(self, decision: DecisionRow, action: DecisionAction) -> None:
         working, done = (

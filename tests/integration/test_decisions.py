@@ -123,6 +123,7 @@ async def test_approve_grants_exactly_the_scopes_edits_every_copy_and_tells_the_
     edits = [texts(connector.card_of(u)) for u in connector.updates()]
     assert any("Approved by Alex Wilber, " in e for e in edits)
     assert '"Action.Execute"' not in edits[-1]
+    assert "Not yet in your tenant" not in edits[-1]  # the app is in the tenant now
     [notice] = notices(connector)
     assert "OneCal" in texts(notice)
     async with bot.services.sessions() as session:  # the audit trail
