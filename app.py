@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.application import create_agent_application
 from bot.clock import Clock, utc_now
 from bot.commands import ChatCommands
-from bot.connector import Address, TeamsConnector
+from bot.connector import TeamsConnector
 from bot.decision_worker import DecisionWorker
 from bot.decisions import DecisionService
 from bot.delivery import DeliveryWorker
@@ -37,9 +37,9 @@ from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
 from bot.logging_setup import announce_mode, configure_logging
+from bot.requester_chats import RequesterChats
 from bot.reviewer_cards import EntraLinks, ReviewerCards
 from bot.reviewers import ReviewerCheck
-from bot.store import destinations
 from bot.store.database import create_engine, migrate, session_factory
 from config.settings import Mode, Settings, load_settings
 
@@ -122,19 +122,7 @@ def create_app(
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            graph_url = settings.graph_base_url
-            tenant_id = settings.tenant_id or ""
-            if settings.runs_embedded_sandbox:
-                from sandbox.seed import TENANT_ID, fresh_tenant
-                from sandbox.server import start_sandbox
-
-                sandbox = await start_sandbox(port=settings.sandbox_port, tenant=fresh_tenant())
-                stack.push_async_callback(sandbox.close)
-                graph_url, tenant_id = sandbox.url, TENANT_ID
-            elif settings.mode is Mode.SANDBOX:
-                from sandbox.seed import TENANT_ID
-
-                tenant_id = TENANT_ID
+            graph_url, tenant_id = await _tenant(settings, stack)
             announce_mode(settings, graph_url)
 
             engine = create_engine(settings.effective_database_url)
@@ -142,21 +130,7 @@ def create_app(
             await migrate(engine)
             sessions = session_factory(engine)
 
-            token_provider: AccessTokenProvider
-            if settings.mode is Mode.SANDBOX:
-                token_provider = SandboxTokenProvider(graph_url)
-            else:
-                assert settings.client_id
-                assert settings.client_secret
-                assert settings.tenant_id
-                token_provider = ClientCredentialsTokenProvider(
-                    graph_base_url=graph_url,
-                    authority_host=settings.authority_host,
-                    tenant_id=settings.tenant_id,
-                    client_id=settings.client_id,
-                    client_secret=settings.client_secret.get_secret_value(),
-                )
-            connection = GraphConnection.open(graph_url, token_provider)
+            connection = GraphConnection.open(graph_url, _graph_tokens(settings, graph_url))
             graph = GraphGateway(connection, clock=clock)
             stack.push_async_callback(graph.close)
             chats = PersonalChats(
@@ -170,25 +144,17 @@ def create_app(
             )
             stack.push_async_callback(connector.close)
 
-            async def open_chat(user_id: str) -> Address | None:
-                chat_id = await chats.chat_id(user_id)
-                if chat_id is None:
-                    return None
-                service_url = settings.teams_service_url
-                if service_url is None:
-                    async with sessions() as session:
-                        known = await destinations.active_destinations(session)
-                    service_url = known[-1].service_url if known else None
-                if service_url is None:
-                    return None
-                return Address("personal", service_url, chat_id, None, tenant_id or None)
-
             delivery = DeliveryWorker(
                 sessions,
                 connector,
                 clock,
                 interval_seconds=settings.delivery_interval_seconds,
-                open_chat=open_chat,
+                open_chat=RequesterChats(
+                    chats,
+                    sessions,
+                    service_url=settings.teams_service_url,
+                    tenant_id=tenant_id or None,
+                ),
             )
             cards = ReviewerCards(EntraLinks(settings.authority_host, tenant_id), clock)
             intake = Intake(graph, sessions, cards, clock, on_queued=delivery.notify)
@@ -286,6 +252,36 @@ def create_app(
     app.router.add_routes(create_routes(endpoint))
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _tenant(settings: Settings, stack: AsyncExitStack) -> tuple[str, str]:
+    """Graph's URL and the tenant id; in sandbox mode the local tenant, started if needed."""
+    if settings.mode is Mode.PRODUCTION:
+        return settings.graph_base_url, settings.tenant_id or ""
+    from sandbox.seed import TENANT_ID, fresh_tenant
+
+    if not settings.runs_embedded_sandbox:
+        return settings.graph_base_url, TENANT_ID
+    from sandbox.server import start_sandbox
+
+    sandbox = await start_sandbox(port=settings.sandbox_port, tenant=fresh_tenant())
+    stack.push_async_callback(sandbox.close)
+    return sandbox.url, TENANT_ID
+
+
+def _graph_tokens(settings: Settings, graph_url: str) -> AccessTokenProvider:
+    if settings.mode is Mode.SANDBOX:
+        return SandboxTokenProvider(graph_url)
+    assert settings.client_id
+    assert settings.client_secret
+    assert settings.tenant_id
+    return ClientCredentialsTokenProvider(
+        graph_base_url=graph_url,
+        authority_host=settings.authority_host,
+        tenant_id=settings.tenant_id,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+    )
 
 
 def _sandbox_teams_app_id() -> str:
