@@ -11,8 +11,6 @@ reason on the card.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -22,6 +20,7 @@ import httpx
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import WakeableLoop
 from bot.consent_grant import approve_app, block_app
 from bot.domain import DecisionAction, RequestStatus
 from bot.graph import AppProfile
@@ -56,34 +55,17 @@ class DecisionWorker:
         self._cards = cards
         self._clock = clock
         self._on_queued = on_queued
-        self._interval = interval_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = WakeableLoop("decision-worker", self.run_due, interval_seconds)
         self._rng = random.Random()  # noqa: S311 - jitter
 
     def notify(self) -> None:
-        self._wake.set()
+        self._loop.notify()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="decision-worker")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_due()
-            except Exception:
-                logger.exception("decision worker pass failed; will retry")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
-            self._wake.clear()
+        await self._loop.stop()
 
     async def run_due(self) -> int:
         """Complete every decision that is due; returns how many were handled."""

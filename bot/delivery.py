@@ -10,8 +10,6 @@ commit is the one window where a lease expiry can repeat it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -20,6 +18,7 @@ from datetime import datetime, timedelta
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import WakeableLoop
 from bot.connector import Address, PostedMessage, TeamsConnector
 from bot.store import decisions, destinations, outbox
 from bot.store.outbox import OutboxKind
@@ -53,35 +52,18 @@ class DeliveryWorker:
         self._sessions = sessions
         self._connector = connector
         self._clock = clock
-        self._interval = interval_seconds
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._open_chat_with = open_chat
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = WakeableLoop("outbox-delivery", self.drain, interval_seconds)
 
     def notify(self) -> None:
-        self._wake.set()
+        self._loop.notify()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="outbox-delivery")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.drain()
-            except Exception:
-                logger.exception("outbox delivery pass failed; will retry")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
-            self._wake.clear()
+        await self._loop.stop()
 
     async def drain(self) -> int:
         """Send everything due now; returns how many rows were handled."""

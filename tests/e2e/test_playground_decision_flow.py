@@ -22,22 +22,11 @@ from sandbox.playground_config import (
 )
 from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
-from tests.conftest import ManualClock
+from tests.e2e.conftest import ARTIFACTS, BOT_NAME
 from tests.e2e.harness import PlaygroundSession, playground_session
-from tests.integration.botrig import BotRig, running_bot
+from tests.integration.botrig import BotRig
 
 pytestmark = pytest.mark.e2e
-
-BOT_NAME = "Consent Desk"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-async def bot(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> AsyncIterator[BotRig]:
-    async with running_bot(
-        graph_url=sandbox.url, data_dir=tmp_path / "data", clock=clock, bot_name=BOT_NAME
-    ) as rig:
-        yield rig
 
 
 def _workdir(tmp_path: Path, name: str, as_megan: bool) -> Path:
