@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import httpx
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import WakeableLoop
+from bot.background import RowWorker
 from bot.consent_grant import approve_app, block_app
 from bot.domain import DecisionAction, RequestStatus
 from bot.graph import AppProfile
@@ -35,7 +35,7 @@ LEASE = timedelta(minutes=2)
 MAX_BACKOFF = 600.0
 
 
-class DecisionWorker:
+class DecisionWorker(RowWorker[DecisionRow]):
     """Claims queued decisions and completes them; wake it with ``notify``."""
 
     def __init__(
@@ -50,35 +50,17 @@ class DecisionWorker:
         app_profile: Callable[[str], Awaitable[AppProfile | None]] | None = None,
     ) -> None:
         self._app_profile = app_profile
-        self._sessions = sessions
+        super().__init__("decision-worker", sessions, clock, interval_seconds)
         self._writes = writes
         self._cards = cards
-        self._clock = clock
         self._on_queued = on_queued
-        self._loop = WakeableLoop("decision-worker", self.run_due, interval_seconds)
         self._rng = random.Random()  # noqa: S311 - jitter
 
-    def notify(self) -> None:
-        self._loop.notify()
+    async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[DecisionRow]:
+        return await decisions.claim_queued(session, now, LEASE)
 
-    def start(self) -> None:
-        self._loop.start()
-
-    async def stop(self) -> None:
-        await self._loop.stop()
-
-    async def run_due(self) -> int:
-        """Complete every decision that is due; returns how many were handled."""
-        handled = 0
-        while True:
-            async with self._sessions() as session:
-                claimed = await decisions.claim_queued(session, self._clock(), LEASE)
-                await session.commit()
-            if not claimed:
-                return handled
-            for decision in claimed:
-                await self._run(decision)
-                handled += 1
+    async def _handle(self, row: DecisionRow) -> None:
+        await self._run(row)
 
     async def _run(self, decision: DecisionRow) -> None:
         async with self._sessions() as session:

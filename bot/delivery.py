@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import WakeableLoop
+from bot.background import RowWorker
 from bot.connector import Address, PostedMessage, TeamsConnector
 from bot.store import decisions, destinations, outbox
 from bot.store.outbox import OutboxKind
@@ -36,7 +36,7 @@ class PermanentDeliveryError(RuntimeError):
     """Retrying cannot help (for example the conversation no longer exists)."""
 
 
-class DeliveryWorker:
+class DeliveryWorker(RowWorker[OutboxRow]):
     """Drains the outbox; wake it with ``notify`` when rows were written."""
 
     def __init__(
@@ -49,34 +49,16 @@ class DeliveryWorker:
         rng: random.Random | None = None,
         open_chat: Callable[[str], Awaitable[Address | None]] | None = None,
     ) -> None:
-        self._sessions = sessions
+        super().__init__("outbox-delivery", sessions, clock, interval_seconds)
         self._connector = connector
-        self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._open_chat_with = open_chat
-        self._loop = WakeableLoop("outbox-delivery", self.drain, interval_seconds)
 
-    def notify(self) -> None:
-        self._loop.notify()
+    async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[OutboxRow]:
+        return await outbox.claim_due(session, now, LEASE)
 
-    def start(self) -> None:
-        self._loop.start()
-
-    async def stop(self) -> None:
-        await self._loop.stop()
-
-    async def drain(self) -> int:
-        """Send everything due now; returns how many rows were handled."""
-        handled = 0
-        while True:
-            async with self._sessions() as session:
-                rows = await outbox.claim_due(session, self._clock(), LEASE)
-                await session.commit()
-            if not rows:
-                return handled
-            for row in rows:
-                await self._deliver(row)
-                handled += 1
+    async def _handle(self, row: OutboxRow) -> None:
+        await self._deliver(row)
 
     async def _deliver(self, row: OutboxRow) -> None:
         try:

@@ -85,7 +85,7 @@ async def test_approve_in_channel_shows_decided_card_and_tells_the_requester(
         await reviewer.ui.click_card_button("Approve", card=card)
         await reviewer.ui.wait_for_card_containing("granting consent in your tenant")
         await bot.services.decision_worker.run_due()
-        await bot.services.delivery.drain()
+        await bot.services.delivery.run_due()
 
         await reviewer.ui.wait_for_card_containing("Approved by Megan Bowen, ")
         notice = await requester.ui.wait_for_card_containing("OneCal")

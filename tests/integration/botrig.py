@@ -48,7 +48,7 @@ class BotRig:
     async def tick(self) -> None:
         """One intake poll, then deliver everything it queued."""
         await self.services.intake.run_once()
-        await self.services.delivery.drain()
+        await self.services.delivery.run_due()
 
 
 def channel_message(text: str, service_url: str, *, user: str = ALEX) -> dict[str, Any]:

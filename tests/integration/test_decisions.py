@@ -81,9 +81,9 @@ async def bot(
 
 async def settle(bot: BotRig) -> None:
     """Run the Graph work of queued decisions and deliver everything it queued."""
-    await bot.services.delivery.drain()
+    await bot.services.delivery.run_due()
     await bot.services.decision_worker.run_due()
-    await bot.services.delivery.drain()
+    await bot.services.delivery.run_due()
 
 
 async def ask(bot: BotRig, sandbox: SandboxHandle, app: str, user: str, reason: str) -> str:
@@ -240,7 +240,7 @@ async def test_crash_after_the_grant_resumes_once_after_a_restart(
         await first.post_activity(channel_message("review here", connector.url))
         request_id = await ask(first, sandbox, "OneCal", "adelev@example.com", "calendar")
         await press(first, click("approve", request_id, ALEX, connector.url))
-        await first.services.delivery.drain()
+        await first.services.delivery.run_due()
         # The worker claims the decision and grants, then the process dies.
         async with first.services.sessions() as session:
             [claimed] = await decisions.claim_queued(session, clock(), LEASE)

@@ -78,7 +78,7 @@ async def test_backlog_is_posted_when_a_destination_registers(
         await bot.tick()
         assert _card_posts(connector) == []  # nowhere to post yet, but recorded
         await bot.post_activity(channel_message("review here", connector.url))
-        await bot.services.delivery.drain()
+        await bot.services.delivery.run_due()
         names = sorted(
             "OneCal" if "OneCal" in _texts(c) else "Zeliq" for c in _card_posts(connector)
         )
@@ -206,7 +206,7 @@ async def test_a_second_requester_updates_every_copy(
         await bot.tick()
         assert connector.updates() == []  # the steady-state poll cannot see it
         report = await bot.services.intake.refresh_requesters()
-        await bot.services.delivery.drain()
+        await bot.services.delivery.run_due()
         assert len(next(iter(report.joined.values()))) == 1
         [update] = connector.updates()
         text = _texts(connector.card_of(update))
@@ -214,5 +214,5 @@ async def test_a_second_requester_updates_every_copy(
         assert "Lynne Robbins" in text
         assert len(_card_posts(connector)) == 1
         await bot.services.intake.refresh_requesters()
-        await bot.services.delivery.drain()
+        await bot.services.delivery.run_due()
         assert len(connector.updates()) == 1
