@@ -62,3 +62,41 @@ async def test_review_here_in_general_then_a_request_shows_its_card(
         target.mkdir(parents=True, exist_ok=True)
         await playground.save_artifacts(target)
         raise
+
+
+async def test_deny_with_a_reason_and_block_after_confirming(
+    playground: PlaygroundSession, bot: BotRig, sandbox: SandboxHandle
+) -> None:
+    ui = playground.ui
+    try:
+        await ui.open_channel("General")
+        await ui.post_mentioning_bot("review here")
+        await ui.wait_for_card_containing("Reviewer cards will be posted here")
+        sandbox.tenant.create_request("Zeliq", "pattif@example.com", "Sequences for my territory")
+        sandbox.tenant.create_request("Pipeline CRM Sidebar", "adelev@example.com", "CRM in mail")
+        await bot.tick()
+
+        zeliq = await ui.wait_for_card_containing("Sequences for my territory")
+        await ui.click_card_button("Deny", card=zeliq)
+        await zeliq.get_by_role("textbox").fill("We already use another sequencing tool")
+        await ui.click_card_button("Deny request", card=zeliq)
+        denied = await ui.wait_for_card_containing("Denied by Alex Wilber")
+        assert "We already use another sequencing tool" in await denied.inner_text()
+
+        crm = await ui.wait_for_card_containing("CRM in mail")
+        await ui.click_card_button("Block app", card=crm)
+        await ui.click_card_button("Yes, block Pipeline CRM Sidebar")
+        await ui.wait_for_card_containing("Confirmed by Alex Wilber")
+        await bot.services.decision_worker.run_due()
+        await bot.services.delivery.run_due()
+        await ui.wait_for_card_containing("Blocked by Alex Wilber")
+        app = sandbox.tenant.apps.find_app("Pipeline CRM Sidebar")
+        assert app is not None
+        principal = sandbox.tenant.apps.sp_for_app(app.app_id)
+        assert principal is not None
+        assert principal.account_enabled is False
+    except Exception:
+        target = ARTIFACTS / "deny_block_flow"
+        target.mkdir(parents=True, exist_ok=True)
+        await playground.save_artifacts(target)
+        raise
