@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.application import create_agent_application
+from bot.business_hours import BusinessHours
 from bot.clock import Clock, utc_now
 from bot.commands import ChatCommands
 from bot.connector import TeamsConnector
@@ -37,6 +38,7 @@ from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
 from bot.logging_setup import announce_mode, configure_logging
+from bot.reminders import Cadence, ReminderWorker
 from bot.requester_chats import RequesterChats
 from bot.reviewer_cards import EntraLinks, ReviewerCards
 from bot.reviewers import ReviewerCheck
@@ -62,6 +64,7 @@ class Services:
     commands: ChatCommands
     decisions: DecisionService
     decision_worker: DecisionWorker
+    reminders: ReminderWorker
     scheduler: AsyncIOScheduler
 
 
@@ -156,7 +159,17 @@ def create_app(
                     tenant_id=tenant_id or None,
                 ),
             )
-            cards = ReviewerCards(EntraLinks(settings.authority_host, tenant_id), clock)
+            cadence = Cadence(
+                BusinessHours.parse(
+                    settings.business_days, settings.business_hours, settings.business_timezone
+                ),
+                first_after=timedelta(hours=settings.reminder_first_after_hours),
+                every=timedelta(hours=settings.reminder_every_hours),
+            )
+            cards = ReviewerCards(
+                EntraLinks(settings.authority_host, tenant_id), clock, cadence.first_due
+            )
+            reminder_worker = ReminderWorker(sessions, cadence, clock, on_queued=delivery.notify)
             intake = Intake(graph, sessions, cards, clock, on_queued=delivery.notify)
             commands = ChatCommands(
                 sessions,
@@ -195,6 +208,7 @@ def create_app(
                 commands=commands,
                 decisions=decisions,
                 decision_worker=worker,
+                reminders=reminder_worker,
                 scheduler=scheduler,
             )
 
@@ -218,6 +232,8 @@ def create_app(
                 stack.push_async_callback(delivery.stop)
                 worker.start()
                 stack.push_async_callback(worker.stop)
+                reminder_worker.start()
+                stack.push_async_callback(reminder_worker.stop)
                 scheduler.add_job(
                     _run_job,
                     "interval",

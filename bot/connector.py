@@ -108,6 +108,15 @@ class TeamsConnector:
             posted.conversation_id, posted.activity_id, activity
         )
 
+    async def reply(self, service_url: str, posted: PostedMessage, text: str) -> None:
+        """A text reply under a posted card (in its channel thread, or in the chat)."""
+        client = await self._client(service_url)
+        activity = Activity(type="message", text=text, text_format="markdown")
+        activity.conversation = ConversationAccount(id=posted.conversation_id)
+        activity.from_property = self._bot
+        activity.reply_to_id = posted.activity_id
+        await client.conversations.send_to_conversation(posted.conversation_id, activity)
+
     async def close(self) -> None:
         for session in self._sessions.values():
             await session.close()

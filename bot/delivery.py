@@ -117,6 +117,14 @@ class DeliveryWorker(RowWorker[OutboxRow]):
             )
         if destination is None:
             raise PermanentDeliveryError("destination no longer exists")
+        if row.kind == OutboxKind.REPLY:
+            if existing is None:
+                if post_queued:
+                    raise _Postpone(WAIT_FOR_POST_SECONDS, "waiting for the card to be posted")
+                raise PermanentDeliveryError("no posted card to reply to")
+            posted = PostedMessage(existing.conversation_id, existing.activity_id)
+            await self._connector.reply(destination.service_url, posted, row.payload["text"])
+            return None
         card = row.payload["card"]
         if row.kind == OutboxKind.POST_CARD:
             if existing is not None:

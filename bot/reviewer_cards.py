@@ -25,7 +25,7 @@ from bot.domain import (
     ScopeDetail,
 )
 from bot.i18n import Messages
-from bot.store import decisions, outbox, requests
+from bot.store import decisions, outbox, reminders, requests
 from bot.store.outbox import OutboxKind
 from bot.store.tables import ConsentRequestRow, DecisionRow, DestinationRow
 from cards.notices import build_requester_notice
@@ -92,9 +92,15 @@ def _decision_view(row: DecisionRow | None) -> DecisionView | None:
 class ReviewerCards:
     """Renders reviewer cards and queues their posts and edits."""
 
-    def __init__(self, links: EntraLinks, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        links: EntraLinks,
+        clock: Callable[[], datetime],
+        first_reminder: Callable[[datetime], datetime] | None = None,
+    ) -> None:
         self._links = links
         self._clock = clock
+        self._first_reminder = first_reminder
         self._messages = Messages.for_locale(None)
 
     async def view_of(self, session: AsyncSession, row: ConsentRequestRow) -> ReviewerCardView:
@@ -160,6 +166,9 @@ class ReviewerCards:
                 now=self._clock(),
             ):
                 queued += 1
+            if self._first_reminder is not None:
+                due = self._first_reminder(self._clock())
+                await reminders.schedule(session, row.id, destination.id, due)
         return queued
 
     async def queue_notices(

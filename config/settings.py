@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         default=300, gt=0, description="How often pending requests are checked for new requesters."
     )
     delivery_interval_seconds: float = Field(default=1, gt=0)
+    reminder_first_after_hours: float = Field(default=24, gt=0)
+    reminder_every_hours: float = Field(default=24, gt=0)
+    business_days: str = "Mon-Fri"
+    business_hours: str = "09:00-17:00"
+    business_timezone: str = "UTC"
     sandbox_port: int = Field(
         default=3980, ge=0, le=65535, description="Port of the in-process sandbox tenant."
     )
@@ -79,6 +84,13 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @model_validator(mode="after")
+    def _business_hours_valid(self) -> Settings:
+        from bot.business_hours import BusinessHours
+
+        BusinessHours.parse(self.business_days, self.business_hours, self.business_timezone)
+        return self
 
     @model_validator(mode="after")
     def _credentials_complete(self) -> Settings:

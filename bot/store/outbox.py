@@ -26,6 +26,7 @@ class OutboxKind(StrEnum):
     POST_CARD = "post_card"
     UPDATE_CARD = "update_card"
     NOTIFY_USER = "notify_user"
+    REPLY = "reply"  # a text reply in the thread of a request's card
 
 
 class OutboxStatus(StrEnum):

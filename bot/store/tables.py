@@ -206,3 +206,20 @@ class UserChatRow(Base):
     locale: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime]
     blocked_at: Mapped[datetime | None]
+
+
+class ReminderRow(Base):
+    """When the reviewers of one destination are next reminded of one pending request."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("request_id", "destination_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("consent_requests.id", ondelete="CASCADE"), index=True
+    )
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"))
+    next_due_at: Mapped[datetime] = mapped_column(index=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    lease_until: Mapped[datetime | None]

@@ -1,0 +1,93 @@
+"""Reminders: a short reply under the card while a request waits, inside business hours.
+
+Due times live in the store; a pass claims due rows with a lease (so several
+replicas send each reminder once), writes the reply to the outbox and moves the
+due time to the next business moment after the cadence. A request that is no
+longer pending (decided here, in Entra, or expired) is never reminded again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.background import RowWorker
+from bot.business_hours import BusinessHours
+from bot.domain import RequestStatus
+from bot.i18n import Messages
+from bot.store import outbox, reminders, requests
+from bot.store.outbox import OutboxKind
+from bot.store.tables import ReminderRow
+
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """When reminders go out: first after ``first_after``, then every ``every``, in hours."""
+
+    hours: BusinessHours
+    first_after: timedelta = timedelta(hours=24)
+    every: timedelta = timedelta(hours=24)
+
+    def first_due(self, posted_at: datetime) -> datetime:
+        return self.hours.next_open(posted_at + self.first_after)
+
+    def next_due(self, sent_at: datetime) -> datetime:
+        return self.hours.next_open(sent_at + self.every)
+
+
+class ReminderWorker(RowWorker[ReminderRow]):
+    """Sends due reminders as replies in each card's thread."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cadence: Cadence,
+        clock: Callable[[], datetime],
+        *,
+        on_queued: Callable[[], None] = lambda: None,
+        interval_seconds: float = 60.0,
+    ) -> None:
+        super().__init__("reminders", sessions, clock, interval_seconds)
+        self._cadence = cadence
+        self._on_queued = on_queued
+        self._messages = Messages.for_locale(None)
+
+    async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[ReminderRow]:
+        return await reminders.claim_due(session, now, LEASE)
+
+    async def _handle(self, row: ReminderRow) -> None:
+        now = self._clock()
+        async with self._sessions() as session:
+            request = await requests.get_request(session, row.request_id)
+            if request is None or request.status != RequestStatus.PENDING:
+                await reminders.stop(session, row.id)
+                await session.commit()
+                return
+            people = len(await requests.requesters_of(session, request.id))
+            text = self._text(request.first_requested_at, request.expires_at, people, now)
+            queued = await outbox.enqueue(
+                session,
+                key=f"reminder:{row.request_id}:{row.destination_id}:{row.sent + 1}",
+                kind=OutboxKind.REPLY,
+                destination_id=row.destination_id,
+                request_id=row.request_id,
+                payload={"text": text},
+                now=now,
+            )
+            await reminders.reschedule(session, row.id, row.sent + 1, self._cadence.next_due(now))
+            await session.commit()
+        if queued:
+            self._on_queued()
+
+    def _text(self, first: datetime, expires: datetime | None, people: int, now: datetime) -> str:
+        m = self._messages
+        waited = m.duration(now - first)
+        asked = m.plural("reminder.people", people)
+        if expires is None:
+            return m.t("reminder.text_no_expiry", waited=waited, asked=asked)
+        return m.t("reminder.text", waited=waited, left=m.duration(expires - now), asked=asked)

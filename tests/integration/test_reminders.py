@@ -1,0 +1,153 @@
+"""Reminders: cadence inside business hours, replies in the card's thread, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.business_hours import BusinessHours
+from bot.reminders import Cadence, ReminderWorker
+from bot.store import destinations, reminders, requests
+from bot.store.database import session_factory
+from bot.store.destinations import DestinationSpec
+from bot.store.requests import NewRequest
+from bot.store.tables import OutboxRow, ReminderRow
+from sandbox.server import SandboxHandle
+from tests.conftest import ManualClock
+from tests.fakes.connector import RecordingConnector
+from tests.integration.botrig import GENERAL_CHANNEL, BotRig, channel_message, running_bot
+from tests.integration.test_decisions import ALEX, click, press
+
+
+@pytest.fixture
+async def bot(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[BotRig]:
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as rig:
+        await rig.post_activity(channel_message("review here", connector.url))
+        yield rig
+
+
+def replies(connector: RecordingConnector) -> list[str]:
+    """Texts posted into a card's thread (the thread id carries the post's message id)."""
+    return [
+        str(call.body.get("text"))
+        for call in connector.posts()
+        if f"{GENERAL_CHANNEL};messageid=" in call.path and call.body.get("text")
+    ]
+
+
+async def remind(bot: BotRig) -> None:
+    await bot.services.reminders.run_due()
+    await bot.services.delivery.run_due()
+
+
+async def test_first_reminder_after_a_day_then_daily_as_a_thread_reply(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    # Monday 09:00 UTC: the request arrives and its card is posted.
+    sandbox.tenant.create_request("OneCal", "adelev@example.com", "calendar")
+    await bot.tick()
+    clock.advance(hours=23, minutes=59)
+    await remind(bot)
+    assert replies(connector) == []
+    clock.advance(minutes=1)  # Tuesday 09:00
+    await remind(bot)
+    [first] = replies(connector)
+    assert "1 day so far" in first
+    assert "expires in 29 days" in first
+    assert "1 person asked" in first
+    clock.advance(hours=5)
+    await remind(bot)
+    assert len(replies(connector)) == 1
+    clock.advance(hours=19)  # Wednesday 09:00
+    await remind(bot)
+    assert len(replies(connector)) == 2
+
+
+async def test_reminders_wait_for_business_hours_over_a_weekend(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    clock.now = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # Friday 16:00
+    sandbox.tenant.create_request("Zeliq", "pattif@example.com", "sequences")
+    await bot.tick()
+    clock.now = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # Saturday, past the 24 h
+    await remind(bot)
+    assert replies(connector) == []
+    clock.now = datetime(2026, 11, 30, 8, 59, tzinfo=UTC)
+    await remind(bot)
+    assert replies(connector) == []
+    clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday opening
+    await remind(bot)
+    assert len(replies(connector)) == 1
+
+
+async def test_no_reminder_after_a_decision_here_or_in_entra(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    denied = sandbox.tenant.create_request("OneCal", "adelev@example.com", "calendar")
+    in_portal = sandbox.tenant.create_request("Carerix", "lynner@example.com", "agenda")
+    await bot.tick()
+    await press(
+        bot,
+        click("deny", denied["appConsentRequestId"], ALEX, connector.url, reason="Not needed"),
+    )
+    sandbox.tenant.complete_request(in_portal["appConsentRequestId"], approve=True)
+    await bot.tick()
+    clock.advance(days=3)
+    await remind(bot)
+    assert replies(connector) == []
+    async with bot.services.sessions() as session:
+        rows = (await session.scalars(select(ReminderRow))).all()
+    assert rows
+    assert all(not row.active for row in rows)
+
+
+async def test_two_workers_on_one_database_send_each_reminder_once(engine: AsyncEngine) -> None:
+    clock = ManualClock()
+    sessions = session_factory(engine)
+    cadence = Cadence(BusinessHours(), first_after=timedelta(hours=1), every=timedelta(hours=1))
+    async with sessions() as session:
+        destination, _ = await destinations.register_destination(
+            session,
+            DestinationSpec("channel", GENERAL_CHANNEL, "http://127.0.0.1:9/", "General"),
+            None,
+            clock(),
+        )
+        for number in range(5):
+            await requests.insert_request(
+                session,
+                NewRequest(
+                    id=f"req-{number}",
+                    app_id=f"app-{number}",
+                    app_display_name=f"App {number}",
+                    scopes=("User.Read",),
+                    first_requested_at=clock(),
+                    expires_at=clock() + timedelta(days=30),
+                    app_snapshot={},
+                    requesters=(),
+                ),
+                clock(),
+            )
+            await reminders.schedule(
+                session, f"req-{number}", destination.id, cadence.first_due(clock())
+            )
+        await session.commit()
+    first = ReminderWorker(sessions, cadence, clock)
+    second = ReminderWorker(sessions, cadence, clock)
+    clock.advance(hours=1)
+    handled = await asyncio.gather(first.run_due(), second.run_due())
+    assert sum(handled) == 5
+    clock.advance(hours=1)
+    handled = await asyncio.gather(second.run_due(), first.run_due())
+    assert sum(handled) == 5
+    async with sessions() as session:
+        keys = sorted((await session.scalars(select(OutboxRow.idempotency_key))).all())
+    assert len(keys) == 10
+    assert len(set(keys)) == 10
