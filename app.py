@@ -165,11 +165,18 @@ def create_app(
                 ),
                 first_after=timedelta(hours=settings.reminder_first_after_hours),
                 every=timedelta(hours=settings.reminder_every_hours),
+                escalate_after=settings.escalate_after_reminders,
+                escalate_before_expiry=timedelta(hours=settings.escalate_before_expiry_hours),
             )
             cards = ReviewerCards(
-                EntraLinks(settings.authority_host, tenant_id), clock, cadence.first_due
+                EntraLinks(settings.authority_host, tenant_id),
+                clock,
+                cadence.first_due,
+                digest_threshold=settings.digest_threshold,
             )
-            reminder_worker = ReminderWorker(sessions, cadence, clock, on_queued=delivery.notify)
+            reminder_worker = ReminderWorker(
+                sessions, cadence, cards, clock, on_queued=delivery.notify
+            )
             intake = Intake(graph, sessions, cards, clock, on_queued=delivery.notify)
             commands = ChatCommands(
                 sessions,
@@ -195,6 +202,7 @@ def create_app(
                 clock,
                 on_queued=delivery.notify,
                 on_work=worker.notify,
+                snoozed_until=cadence.snoozed_until,
             )
             scheduler = AsyncIOScheduler(timezone="UTC")
             runtime.services = Services(

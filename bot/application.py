@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +25,9 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.app.adaptive_card.factory import (
     adaptive_card as adaptive_card_response,
 )
+from microsoft_agents.hosting.core.app.adaptive_card.factory import (
+    message as message_response,
+)
 from microsoft_agents.hosting.core.authorization import Connections
 
 from bot.commands import ChatCommands, Command, parse_command
@@ -32,6 +36,7 @@ from bot.i18n import Messages
 from bot.store.destinations import DestinationSpec
 from cards import verbs
 from cards.help import build_destination_registered_card, build_help_card
+from cards.text import safe
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +152,36 @@ def create_agent_application(
 
         return await _card_action(context, data, deny)
 
+    @app.adaptive_card.action_execute(verbs.SNOOZE)
+    async def on_snooze(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        spec = destination_spec(context.activity)
+        here = spec.conversation_id if spec else None
+
+        async def snooze(request_id: str, actor: Actor) -> dict[str, Any]:
+            return await decisions.snooze(request_id, actor, here)
+
+        return await _card_action(context, data, snooze)
+
+    @app.adaptive_card.action_execute(verbs.SHOW_CARD)
+    async def on_show_card(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        """A digest item's button: post that request's full card; the digest stays as it is."""
+        request_id = _request_id(data)
+        spec = destination_spec(context.activity)
+        messages = Messages.for_locale(context.activity.locale)
+        try:
+            app_name = (
+                await decisions.show_card(
+                    request_id, _actor(context.activity), spec.conversation_id if spec else None
+                )
+                if request_id
+                else None
+            )
+        except UnknownRequest:
+            app_name = None
+        if app_name is None:
+            return message_response(messages.t("digest.not_here"))
+        return message_response(messages.t("digest.posting", app=safe(app_name)))
+
     @app.adaptive_card.action_execute(verbs.BLOCK)
     async def on_block(context: TurnContext, _state: TurnState, data: Any) -> Any:
         return await _card_action(context, data, decisions.ask_block)
@@ -172,13 +207,13 @@ def create_agent_application(
         await _remember_personal_chat(activity)
         messages = Messages.for_locale(activity.locale)
         command = parse_command(activity.text)
-        if command is Command.REVIEW_HERE:
-            await _review_here(context, messages)
+        if command in (Command.REVIEW_HERE, Command.ESCALATE_HERE):
+            await _register_here(context, messages, command)
             return
         lead = None if command is Command.HELP else messages.t("help.not_understood")
         await _reply_card(context, build_help_card(messages, _is_channel(activity), lead=lead))
 
-    async def _review_here(context: TurnContext, messages: Messages) -> None:
+    async def _register_here(context: TurnContext, messages: Messages, command: Command) -> None:
         activity = context.activity
         user_id = activity.from_property.aad_object_id if activity.from_property else None
         if not await commands.may_configure(user_id):
@@ -188,13 +223,19 @@ def create_agent_application(
         if spec is None:
             await context.send_activity(messages.t("review_here.no_conversation"))
             return
-        registration = await commands.register_destination(spec, user_id)
+        role = "escalation" if command is Command.ESCALATE_HERE else "review"
+        registration = await commands.register_destination(replace(spec, role=role), user_id)
         logger.info(
-            "review destination %r registered (new=%s, backlog=%d)",
+            "%s destination %r registered (new=%s, backlog=%d)",
+            role,
             registration.destination_name,
             registration.newly_active,
             registration.backlog_queued,
         )
+        if role == "escalation":
+            text = messages.t("escalate_here.registered", destination=registration.destination_name)
+            await context.send_activity(text)
+            return
         await _reply_card(
             context,
             build_destination_registered_card(

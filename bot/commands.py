@@ -32,6 +32,7 @@ CONSENT_ADMIN_ROLE_TEMPLATE_IDS = frozenset(
 
 class Command(StrEnum):
     REVIEW_HERE = "review here"
+    ESCALATE_HERE = "escalate here"
     HELP = "help"
     UNKNOWN = "unknown"
 
@@ -39,6 +40,7 @@ class Command(StrEnum):
 _ALIASES = {
     "review here": Command.REVIEW_HERE,
     "review in here": Command.REVIEW_HERE,
+    "escalate here": Command.ESCALATE_HERE,
     "help": Command.HELP,
     "?": Command.HELP,
     # A greeting is a fine way to start: answer with what the bot does, not "not understood".
@@ -122,9 +124,10 @@ class ChatCommands:
             row, newly_active = await destinations.register_destination(
                 session, spec, user_id, self._clock()
             )
-            queued = 0
-            for request in await requests.pending_requests(session):
-                queued += await self._cards.queue_posts(session, request, [row])
+            # A review destination gets the pending backlog (as a digest when it is long);
+            # an escalation one only what escalates later.
+            backlog = await requests.pending_requests(session) if spec.role == "review" else []
+            queued = await self._cards.announce(session, backlog, [row])
             await session.commit()
         if queued:
             self._on_queued()

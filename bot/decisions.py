@@ -22,11 +22,11 @@ from bot.domain import DecisionAction, RequestStatus
 from bot.i18n import Messages
 from bot.reviewer_cards import ReviewerCards
 from bot.reviewers import Refusal, ReviewerCheck
-from bot.store import decisions, requests
+from bot.store import decisions, destinations, reminders, requests
 from bot.store.decisions import AuditEntry
 from bot.store.tables import ConsentRequestRow
 from cards.block import build_block_confirmation_card
-from cards.reviewer import build_refusal_card
+from cards.reviewer import build_noted_card, build_refusal_card
 
 logger = logging.getLogger(__name__)
 MAX_REASON = 500
@@ -57,7 +57,9 @@ class DecisionService:
         *,
         on_queued: Callable[[], None] = lambda: None,
         on_work: Callable[[], None] = lambda: None,
+        snoozed_until: Callable[[datetime], datetime] | None = None,
     ) -> None:
+        self._snoozed_until = snoozed_until
         self._sessions = sessions
         self._check = check
         self._cards = cards
@@ -84,6 +86,51 @@ class DecisionService:
                 return refused
             view = await self._cards.view_of(session, row)
         return build_block_confirmation_card(view, self._clock(), Messages.for_locale(actor.locale))
+
+    async def snooze(
+        self, request_id: str, actor: Actor, conversation_id: str | None
+    ) -> dict[str, Any]:
+        """No reminders of this request in this conversation until the next business day."""
+        async with self._sessions() as session:
+            row = await self._row(session, request_id)
+            refused = await self._refused(session, row, actor, DecisionAction.DENY, "snooze")
+            if refused is not None:
+                return refused
+            here = (
+                await destinations.find_by_conversation(session, conversation_id)
+                if conversation_id
+                else None
+            )
+            if here is None or self._snoozed_until is None:
+                return await self._cards.render(session, row)
+            until = self._snoozed_until(self._clock())
+            await reminders.snooze(session, row.id, here.id, until)
+            await self._audit(session, row, actor, "snooze", "succeeded", until.isoformat())
+            view = await self._cards.view_of(session, row)
+            await session.commit()
+        messages = Messages.for_locale(actor.locale)
+        return build_noted_card(
+            view, self._clock(), messages, "good", "snooze.done", until=messages.date_time(until)
+        )
+
+    async def show_card(
+        self, request_id: str, actor: Actor, conversation_id: str | None
+    ) -> str | None:
+        """Post a digest item's full card here; returns the app's name, or None if not here."""
+        async with self._sessions() as session:
+            row = await self._row(session, request_id)
+            here = (
+                await destinations.find_by_conversation(session, conversation_id)
+                if conversation_id
+                else None
+            )
+            if here is None:
+                return None
+            await self._cards.queue_posts(session, row, [here])
+            await self._audit(session, row, actor, "show_card", "succeeded")
+            await session.commit()
+        self._on_queued()
+        return row.app_display_name
 
     async def deny(self, request_id: str, actor: Actor, reason: str | None) -> dict[str, Any]:
         text = " ".join((reason or "").split())[:MAX_REASON]

@@ -91,10 +91,11 @@ class Intake:
         async with self._sessions() as session:
             known = await requests.known_request_ids(session, (p.id for p in pending))
             still_open = await requests.open_request_ids(session)
+        new_items = [item for item in pending if item.id not in known]
+        if new_items:
+            await self._record_new(new_items, report)
         for item in pending:
-            if item.id not in known:
-                await self._record_new(item, report)
-            elif item.id in still_open:
+            if item.id in still_open:
                 await self._refresh_scopes(item, report)
         pending_ids = {p.id for p in pending}
         for request_id in sorted(still_open - pending_ids):
@@ -140,22 +141,30 @@ class Intake:
             logger.info("intake: new requesters on %d pending requests", len(report.joined))
         return report
 
-    async def _record_new(self, item: PendingRequest, report: IntakeReport) -> None:
-        new_request = await self._read_details(item)
+    async def _record_new(self, items: list[PendingRequest], report: IntakeReport) -> None:
+        """Store this tick's new requests and announce them, in one transaction.
+
+        Announcing them together lets a burst (a first start on a busy tenant)
+        become one digest per destination instead of a flood of cards.
+        """
+        details = [await self._read_details(item) for item in items]
         async with self._sessions() as session:
             try:
-                await requests.insert_request(session, new_request, self._clock())
-                row = await requests.get_request(session, item.id)
-                assert row is not None
+                rows = []
+                for new_request in details:
+                    await requests.insert_request(session, new_request, self._clock())
+                    row = await requests.get_request(session, new_request.id)
+                    assert row is not None
+                    rows.append(row)
                 targets = await destinations.active_destinations(session)
-                report.queued_messages += await self._cards.queue_posts(session, row, targets)
+                report.queued_messages += await self._cards.announce(session, rows, targets)
                 await session.commit()
             except IntegrityError:
-                # Another replica recorded it between our read and our write.
+                # Another replica recorded some of them first; the next tick takes the rest.
                 await session.rollback()
-                logger.info("request %s was recorded by another worker", item.id)
+                logger.info("new requests were recorded by another worker; retrying next tick")
                 return
-        report.new.append(item.id)
+        report.new.extend(item.id for item in items)
 
     async def _read_details(self, item: PendingRequest) -> NewRequest:
         """The extra reads a new request needs: requesters, the app, scope meanings, expiry."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,7 +19,8 @@ from bot.background import RowWorker
 from bot.business_hours import BusinessHours
 from bot.domain import RequestStatus
 from bot.i18n import Messages
-from bot.store import outbox, reminders, requests
+from bot.reviewer_cards import ReviewerCards
+from bot.store import destinations, outbox, reminders, requests
 from bot.store.outbox import OutboxKind
 from bot.store.tables import ReminderRow
 
@@ -27,11 +29,29 @@ LEASE = timedelta(minutes=2)
 
 @dataclass(frozen=True, slots=True)
 class Cadence:
-    """When reminders go out: first after ``first_after``, then every ``every``, in hours."""
+    """When reminders go out and when a waiting request escalates.
+
+    First after ``first_after``, then every ``every``, always inside business
+    hours; a request escalates once ``escalate_after`` reminders went
+    unanswered or less than ``escalate_before_expiry`` is left.
+    """
 
     hours: BusinessHours
     first_after: timedelta = timedelta(hours=24)
     every: timedelta = timedelta(hours=24)
+    escalate_after: int = 3
+    escalate_before_expiry: timedelta = timedelta(hours=24)
+
+    def snoozed_until(self, now: datetime) -> datetime:
+        """The next business opening on a later local day than ``now``."""
+        local = now.astimezone(ZoneInfo(self.hours.timezone))
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0, 0), local.tzinfo)
+        return self.hours.next_open(tomorrow)
+
+    def escalates(self, reminders_sent: int, left: timedelta | None) -> bool:
+        if reminders_sent >= self.escalate_after:
+            return True
+        return left is not None and left <= self.escalate_before_expiry
 
     def first_due(self, posted_at: datetime) -> datetime:
         return self.hours.next_open(posted_at + self.first_after)
@@ -47,6 +67,7 @@ class ReminderWorker(RowWorker[ReminderRow]):
         self,
         sessions: async_sessionmaker[AsyncSession],
         cadence: Cadence,
+        cards: ReviewerCards,
         clock: Callable[[], datetime],
         *,
         on_queued: Callable[[], None] = lambda: None,
@@ -54,6 +75,7 @@ class ReminderWorker(RowWorker[ReminderRow]):
     ) -> None:
         super().__init__("reminders", sessions, clock, interval_seconds)
         self._cadence = cadence
+        self._cards = cards
         self._on_queued = on_queued
         self._messages = Messages.for_locale(None)
 
@@ -80,6 +102,15 @@ class ReminderWorker(RowWorker[ReminderRow]):
                 now=now,
             )
             await reminders.reschedule(session, row.id, row.sent + 1, self._cadence.next_due(now))
+            left = request.expires_at - now if request.expires_at else None
+            if self._cadence.escalates(row.sent + 1, left):
+                targets = [
+                    t
+                    for t in await destinations.active_destinations(session, role="escalation")
+                    if t.id != row.destination_id
+                ]
+                # The post's idempotency key makes escalation happen once per destination.
+                queued = await self._cards.queue_posts(session, request, targets) > 0 or queued
             await session.commit()
         if queued:
             self._on_queued()
@@ -90,4 +121,8 @@ class ReminderWorker(RowWorker[ReminderRow]):
         asked = m.plural("reminder.people", people)
         if expires is None:
             return m.t("reminder.text_no_expiry", waited=waited, asked=asked)
-        return m.t("reminder.text", waited=waited, left=m.duration(expires - now), asked=asked)
+        left = expires - now
+        key = (
+            "reminder.expiring" if left <= self._cadence.escalate_before_expiry else "reminder.text"
+        )
+        return m.t(key, waited=waited, left=m.duration(left), asked=asked)

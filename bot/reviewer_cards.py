@@ -28,6 +28,7 @@ from bot.i18n import Messages
 from bot.store import decisions, outbox, reminders, requests
 from bot.store.outbox import OutboxKind
 from bot.store.tables import ConsentRequestRow, DecisionRow, DestinationRow
+from cards.digest import DigestItem, build_digest_card
 from cards.notices import build_requester_notice
 from cards.reviewer import build_reviewer_card
 
@@ -97,7 +98,10 @@ class ReviewerCards:
         links: EntraLinks,
         clock: Callable[[], datetime],
         first_reminder: Callable[[datetime], datetime] | None = None,
+        *,
+        digest_threshold: int = 5,
     ) -> None:
+        self._digest_threshold = digest_threshold
         self._links = links
         self._clock = clock
         self._first_reminder = first_reminder
@@ -170,6 +174,48 @@ class ReviewerCards:
                 due = self._first_reminder(self._clock())
                 await reminders.schedule(session, row.id, destination.id, due)
         return queued
+
+    async def announce(
+        self,
+        session: AsyncSession,
+        rows: Sequence[ConsentRequestRow],
+        destinations: Sequence[DestinationRow],
+    ) -> int:
+        """Queue new requests: their cards, or one digest where more than the threshold arrived."""
+        if len(rows) <= self._digest_threshold:
+            queued = 0
+            for row in rows:
+                queued += await self.queue_posts(session, row, destinations)
+            return queued
+        items = [await self._digest_item(session, row) for row in rows]
+        card = build_digest_card(items, self._clock(), self._messages)
+        batch = hashlib.sha256(",".join(sorted(r.id for r in rows)).encode()).hexdigest()[:16]
+        queued = 0
+        for destination in destinations:
+            if await outbox.enqueue(
+                session,
+                key=f"digest:{destination.id}:{batch}",
+                kind=OutboxKind.POST_CARD,
+                destination_id=destination.id,
+                request_id=None,
+                payload={"card": card},
+                now=self._clock(),
+            ):
+                queued += 1
+        return queued
+
+    async def _digest_item(self, session: AsyncSession, row: ConsentRequestRow) -> DigestItem:
+        view = await self.view_of(session, row)
+        return DigestItem(
+            request_id=row.id,
+            app_display_name=row.app_display_name,
+            publisher_verified=view.publisher.verified if view.publisher else None,
+            needs_admin=sum(1 for s in view.scopes if s.needs_admin),
+            unknown_scopes=sum(1 for s in view.scopes if s.needs_admin is None),
+            scope_count=len(view.scopes),
+            requesters=tuple(r.display_name for r in view.requesters),
+            first_requested_at=row.first_requested_at,
+        )
 
     async def queue_notices(
         self,

@@ -1,10 +1,10 @@
-"""The buttons of the reviewer card: decide here, or go to Entra.
+"""The buttons of the reviewer card: decide here, snooze, or go to Entra.
 
 Teams shows at most six top-level actions and wraps the rest out of sight,
-so a pending card has four: Approve, Deny (which unfolds the reason form),
-Block app (which only asks for a confirmation card) and Review in Entra.
-Every decision button carries the request id, never anything the handler
-should trust beyond looking the request up again.
+so a pending card has five: Approve, Deny (which unfolds the reason form),
+Block app (which only asks for a confirmation card), Snooze reminders and
+Review in Entra. Every button that reaches the bot carries the request id,
+never anything the handler should trust beyond looking the request up again.
 """
 
 from __future__ import annotations
@@ -63,6 +63,21 @@ def decision_buttons(view: ReviewerCardView, messages: Messages) -> list[Element
         with_inputs=False,
     )
     return [approve, deny, block]
+
+
+def snooze_button(view: ReviewerCardView, messages: Messages) -> Element:
+    """Quiets the reminders about this request where the card is, until the next business day.
+
+    It decides nothing, so it never sends the deny form's reason along.
+    """
+    return execute(
+        messages.t("snooze.button"),
+        verbs.SNOOZE,
+        request_data(view),
+        "snooze",
+        tooltip=messages.t("snooze.tooltip"),
+        with_inputs=False,
+    )
 
 
 def open_in_entra(view: ReviewerCardView, messages: Messages) -> Element:

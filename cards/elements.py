@@ -91,19 +91,32 @@ def fact_set(facts: Iterable[tuple[str, str]], element_id: str | None = None) ->
     )
 
 
+CONTAINER_STYLES = frozenset({"default", "emphasis", "good", "attention", "warning", "accent"})
+"""The ``style`` values a Container accepts."""
+_TEXT_COLOURS = frozenset({"default", "good", "attention", "warning", "accent"})
+
+
 def callout(style: str, element_id: str, title: str, *details: str) -> Element:
     """A coloured box with a bold line and its explanation, for warnings and status.
 
     The words carry the meaning too, so the colour is never the only signal.
+    ``style`` is a Container style; the title takes the matching text colour
+    (plain text for ``emphasis``, which is a background only).
     """
+    colour = style if style in _TEXT_COLOURS else "default"
     return container(
         [
-            text_block(title, weight="bolder", color=style),
+            text_block(title, weight="bolder", color=colour),
             *(text_block(detail, spacing="none") for detail in details),
         ],
         element_id=element_id,
         style=style,
     )
+
+
+def action_set(actions: Iterable[Element], element_id: str | None = None) -> Element:
+    """Buttons inside the body, such as one per item of a list."""
+    return _with_id({"type": "ActionSet", "actions": list(actions)}, element_id)
 
 
 def text_input(

@@ -12,6 +12,7 @@ from cards.elements import Element, adaptive_card, fact_set, text_block
 from cards.text import safe
 
 COMMAND_REVIEW_HERE = "review here"
+COMMAND_ESCALATE_HERE = "escalate here"
 COMMAND_HELP = "help"
 
 
@@ -68,6 +69,7 @@ def _help_body(messages: Messages, in_channel: bool) -> list[Element]:
         fact_set(
             [
                 (COMMAND_REVIEW_HERE, messages.t(review_here)),
+                (COMMAND_ESCALATE_HERE, messages.t("help.escalate_here")),
                 (COMMAND_HELP, messages.t("help.help")),
             ],
             "help-commands",

@@ -3,23 +3,26 @@
 It answers, top to bottom, what a busy reviewer asks: is this still open,
 which app and who publishes it, how long has it waited and when does it
 expire, what may it do, and who asked and why. Riskiest permissions come
-first. While the request is open the card offers the decision buttons and
-the Entra hand-off; once someone decided, a banner on every copy says who,
-when and what is left to do, and the buttons are gone.
+first. While the request is open the card offers the decision buttons, a
+snooze for its reminders and the Entra hand-off; once someone decided, a
+banner on every copy says who, when and what is left to do, and the buttons
+are gone.
 
 Every string that comes from outside goes through ``cards.text.safe``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Publisher, RequestStatus, ReviewerCardView
 from bot.i18n import Messages
-from cards.buttons import close_in_entra, decision_buttons, open_in_entra
+from cards.buttons import close_in_entra, decision_buttons, open_in_entra, snooze_button
 from cards.elements import (
     CARD_BUDGET,
+    CONTAINER_STYLES,
     Element,
     adaptive_card,
     callout,
@@ -31,6 +34,9 @@ from cards.requesters import requester_section
 from cards.scopes import scope_section
 from cards.status import status_banner
 from cards.text import safe
+
+NOTE_ID = "note"
+"""The callout on top of a noted card."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +79,44 @@ def build_refusal_card(
     buttons stay for whoever may use them. ``reason_key`` is a ``refusal.*``
     catalogue key; text ``params`` are escaped here like any outside text.
     """
-    safe_params = {
-        key: safe(value) if isinstance(value, str) else value for key, value in params.items()
-    }
     refusal = callout(
         "attention",
         "refusal",
         messages.t("refusal.title"),
-        messages.t(reason_key, **safe_params),
+        messages.t(reason_key, **_safe_params(params, messages)),
     )
     return _fitted(view, now, messages, lead=[refusal])
+
+
+def build_noted_card(
+    view: ReviewerCardView,
+    now: datetime,
+    messages: Messages,
+    style: str,
+    key: str,
+    **params: object,
+) -> Element:
+    """The reviewer card as it stands, topped by a note such as ``snooze.done``.
+
+    For answering a button that changed nothing on the request itself: the
+    clicker sees what happened, and the buttons stay. ``style`` is a Container
+    style (``good``, ``accent``, ``emphasis``...); ``key`` a catalogue key.
+    Text ``params`` are escaped like any outside text, and datetimes are
+    written the reader's way (``messages.date_time``).
+    """
+    if style not in CONTAINER_STYLES:
+        raise ValueError(f"not a Container style: {style!r}")
+    note = callout(style, NOTE_ID, messages.t(key, **_safe_params(params, messages)))
+    return _fitted(view, now, messages, lead=[note])
+
+
+def _safe_params(params: Mapping[str, object], messages: Messages) -> dict[str, object]:
+    def shown(value: object) -> object:
+        if isinstance(value, datetime):
+            return messages.date_time(value)
+        return safe(value) if isinstance(value, str) else value
+
+    return {key: shown(value) for key, value in params.items()}
 
 
 def _fitted(
@@ -107,7 +141,9 @@ def _actions(view: ReviewerCardView, messages: Messages) -> list[Element]:
     if view.status is RequestStatus.PENDING:
         # A decision in flight hides the buttons; one that failed brings them back.
         decidable = view.decision is None or bool(view.decision.problem)
-        buttons = decision_buttons(view, messages) if decidable else []
+        buttons = (
+            [*decision_buttons(view, messages), snooze_button(view, messages)] if decidable else []
+        )
         return [*buttons, open_in_entra(view, messages)]
     if view.status is RequestStatus.DENIED and view.entra_requests_url:
         return [close_in_entra(view.entra_requests_url, messages)]

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     delivery_interval_seconds: float = Field(default=1, gt=0)
     reminder_first_after_hours: float = Field(default=24, gt=0)
     reminder_every_hours: float = Field(default=24, gt=0)
+    digest_threshold: int = Field(
+        default=5, ge=1, description="More new requests than this in one poll become a digest."
+    )
+    escalate_after_reminders: int = Field(default=3, ge=1)
+    escalate_before_expiry_hours: float = Field(default=24, ge=0)
     business_days: str = "Mon-Fri"
     business_hours: str = "09:00-17:00"
     business_timezone: str = "UTC"

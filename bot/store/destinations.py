@@ -20,6 +20,7 @@ class DestinationSpec:
     conversation_id: str
     service_url: str
     name: str
+    role: str = "review"
     channel_id: str | None = None
     team_id: str | None = None
     tenant_id: str | None = None
@@ -33,8 +34,9 @@ async def register_destination(
         select(DestinationRow).where(DestinationRow.conversation_id == spec.conversation_id)
     )
     if existing is not None:
-        was_active = existing.active
+        was_active = existing.active and existing.role == spec.role
         existing.active = True
+        existing.role = spec.role
         existing.service_url = spec.service_url
         existing.name = spec.name
         await session.flush()
@@ -50,17 +52,31 @@ async def register_destination(
         registered_by=registered_by,
         registered_at=now,
         active=True,
+        role=spec.role,
     )
     session.add(row)
     await session.flush()
     return row, True
 
 
-async def active_destinations(session: AsyncSession) -> Sequence[DestinationRow]:
+async def active_destinations(
+    session: AsyncSession, role: str = "review"
+) -> Sequence[DestinationRow]:
+    """Where new requests go (``review``) or where waiting ones escalate (``escalation``)."""
     rows = await session.scalars(
-        select(DestinationRow).where(DestinationRow.active.is_(True)).order_by(DestinationRow.id)
+        select(DestinationRow)
+        .where(DestinationRow.active.is_(True), DestinationRow.role == role)
+        .order_by(DestinationRow.id)
     )
     return rows.all()
+
+
+async def find_by_conversation(
+    session: AsyncSession, conversation_id: str
+) -> DestinationRow | None:
+    return await session.scalar(
+        select(DestinationRow).where(DestinationRow.conversation_id == conversation_id)
+    )
 
 
 async def get_destination(session: AsyncSession, destination_id: int) -> DestinationRow | None:

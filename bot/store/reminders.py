@@ -68,6 +68,23 @@ async def reschedule(session: AsyncSession, reminder_id: int, sent: int, due: da
     )
 
 
+async def snooze(
+    session: AsyncSession, request_id: str, destination_id: int, until: datetime
+) -> bool:
+    """Push one destination's next reminder of a request to ``until``; False if none is active."""
+    result = await session.execute(
+        update(ReminderRow)
+        .where(
+            ReminderRow.request_id == request_id,
+            ReminderRow.destination_id == destination_id,
+            ReminderRow.active.is_(True),
+        )
+        .values(next_due_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
 async def stop(session: AsyncSession, reminder_id: int) -> None:
     await session.execute(
         update(ReminderRow)

@@ -105,6 +105,9 @@ class DestinationRow(Base):
     registered_by: Mapped[str | None] = mapped_column(String(64))
     registered_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(
+        String(16), default="review", server_default="review", doc="review or escalation"
+    )
 
 
 class OutboxRow(Base):

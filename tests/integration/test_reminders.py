@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.business_hours import BusinessHours
 from bot.reminders import Cadence, ReminderWorker
+from bot.reviewer_cards import EntraLinks, ReviewerCards
 from bot.store import destinations, reminders, requests
 from bot.store.database import session_factory
 from bot.store.destinations import DestinationSpec
@@ -139,8 +141,9 @@ async def test_two_workers_on_one_database_send_each_reminder_once(engine: Async
                 session, f"req-{number}", destination.id, cadence.first_due(clock())
             )
         await session.commit()
-    first = ReminderWorker(sessions, cadence, clock)
-    second = ReminderWorker(sessions, cadence, clock)
+    cards = ReviewerCards(EntraLinks("https://login.microsoftonline.com", "t"), clock)
+    first = ReminderWorker(sessions, cadence, cards, clock)
+    second = ReminderWorker(sessions, cadence, cards, clock)
     clock.advance(hours=1)
     handled = await asyncio.gather(first.run_due(), second.run_due())
     assert sum(handled) == 5
@@ -151,3 +154,105 @@ async def test_two_workers_on_one_database_send_each_reminder_once(engine: Async
         keys = sorted((await session.scalars(select(OutboxRow.idempotency_key))).all())
     assert len(keys) == 10
     assert len(set(keys)) == 10
+
+
+def channel_card_posts(connector: RecordingConnector) -> list[str]:
+    return [
+        json.dumps(connector.card_of(c), ensure_ascii=False)
+        for c in connector.posts()
+        if c.path == "/v3/conversations"
+    ]
+
+
+async def test_snooze_pauses_this_conversation_until_the_next_business_day(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with running_bot(
+        graph_url=sandbox.url, data_dir=tmp_path, clock=clock, reminder_every_hours=2
+    ) as bot:
+        await bot.post_activity(channel_message("review here", connector.url))
+        created = sandbox.tenant.create_request("OneCal", "adelev@example.com", "calendar")
+        request_id = created["appConsentRequestId"]
+        await bot.tick()
+        clock.advance(hours=24)  # Tuesday 09:00: first reminder, then every two hours
+        await remind(bot)
+        assert len(replies(connector)) == 1
+        outsider = ("00000000-0000-0000-0000-0000000000025", "Lynne Robbins")
+        refused = await press(bot, click("snooze", request_id, outsider, connector.url))
+        assert "snoozed" not in refused
+        seen = await press(bot, click("snooze", request_id, ALEX, connector.url))
+        assert "snoozed" in seen
+        for _ in range(3):  # 11:00, 13:00, 15:00: nothing while snoozed
+            clock.advance(hours=2)
+            await remind(bot)
+        assert len(replies(connector)) == 1
+        clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday opening
+        await remind(bot)
+        assert len(replies(connector)) == 2
+
+
+async def test_unanswered_requests_escalate_once(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    escalation = channel_message("escalate here", connector.url)
+    escalation["channelData"]["channel"]["id"] = "19:leads@thread.tacv2"
+    escalation["conversation"]["id"] = "19:leads@thread.tacv2;messageid=9"
+    await bot.post_activity(escalation)
+    sandbox.tenant.create_request("Zeliq", "pattif@example.com", "sequences")
+    await bot.tick()
+    assert len(channel_card_posts(connector)) == 1  # only the review channel at first
+    for _ in range(4):  # reminders on Tue, Wed, Thu, Fri
+        clock.advance(hours=24)
+        await remind(bot)
+    posts = [c for c in connector.posts() if c.path == "/v3/conversations"]
+    escalated = [
+        c for c in posts if c.body["channelData"]["channel"]["id"] == "19:leads@thread.tacv2"
+    ]
+    assert len(escalated) == 1
+
+
+async def test_last_day_reminders_warn_of_expiry(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    sandbox.tenant.set_consent_settings(request_duration_days=2)
+    sandbox.tenant.create_request("Carerix", "lynner@example.com", "agenda")
+    await bot.tick()
+    clock.advance(hours=24, minutes=30)
+    await remind(bot)
+    [warning] = replies(connector)
+    assert "Expires in 23 hours" in warning
+
+
+async def test_a_burst_becomes_one_digest_per_destination(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    apps = [
+        "OneCal",
+        "Zeliq",
+        "Carerix",
+        "Pipeline CRM Sidebar",
+        "Tailspin Meeting Notes",
+        "Fabrikam Docs for SharePoint",
+    ]
+    created = [sandbox.tenant.create_request(app, "adelev@example.com", "work") for app in apps]
+    await bot.tick()
+    [digest] = channel_card_posts(connector)
+    assert "6 new admin consent requests" in digest
+    assert all(app in digest for app in apps)
+    seen = await bot.post_activity(
+        click("show_card", created[0]["appConsentRequestId"], ALEX, connector.url)
+    )
+    assert "OneCal" in seen.text
+    await bot.services.delivery.run_due()
+    cards = channel_card_posts(connector)
+    assert len(cards) == 2
+    assert "Calendars.ReadWrite" in cards[1]
+
+
+async def test_a_few_new_requests_still_get_their_own_cards(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    for app in ["OneCal", "Zeliq", "Carerix"]:
+        sandbox.tenant.create_request(app, "adelev@example.com", "work")
+    await bot.tick()
+    assert len(channel_card_posts(connector)) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +11,13 @@ import pytest
 import bot.i18n as i18n
 from bot.domain import DecisionAction, Publisher, RequestStatus
 from bot.i18n import Messages, load_catalogue
-from cards import build_block_confirmation_card, build_refusal_card, build_reviewer_card, verbs
+from cards import (
+    build_block_confirmation_card,
+    build_noted_card,
+    build_refusal_card,
+    build_reviewer_card,
+    verbs,
+)
 from cards.status import UNRESOLVED_SHOWN
 from cards.text import REASON_LIMIT
 from tests.unit.test_cards_schema import (
@@ -40,6 +47,7 @@ def test_verbs_are_the_wire_values() -> None:
     assert (verbs.APPROVE, verbs.DENY, verbs.BLOCK) == ("approve", "deny", "block")
     assert (verbs.BLOCK_CONFIRM, verbs.BLOCK_CANCEL) == ("block_confirm", "block_cancel")
     assert verbs.REFRESH == "refresh"
+    assert (verbs.SNOOZE, verbs.SHOW_CARD) == ("snooze", "show_card")
     assert verbs.REASON_INPUT_ID == "reason"
     assert verbs.REQUEST_ID_KEY == "request_id"
 
@@ -95,7 +103,7 @@ def test_block_only_asks_for_confirmation() -> None:
 def test_buttons_carry_their_own_request_id() -> None:
     card = build_reviewer_card(make_view(request_id="req-42"), NOW, EN)
     sent = [e["data"] for e in elements(card) if e.get("type") == "Action.Execute"]
-    assert sent == [{"request_id": "req-42"}] * 3
+    assert sent == [{"request_id": "req-42"}] * 4
 
 
 def test_a_decision_in_flight_hides_the_buttons_but_keeps_entra() -> None:
@@ -127,6 +135,7 @@ def test_failed_approval_says_why_lists_the_scopes_and_keeps_the_buttons() -> No
         "approve",
         "deny",
         "block",
+        "snooze",
         "open-entra",
     ]
     assert all(e.get("id") != "status-banner" for e in elements(card))
@@ -309,6 +318,80 @@ def test_refusal_parameters_are_escaped(monkeypatch: pytest.MonkeyPatch) -> None
     )
 
 
+def test_snooze_sends_its_verb_and_the_request_id_without_inputs() -> None:
+    card = build_reviewer_card(make_view(request_id="req-7"), NOW, EN)
+    snooze = by_id(card, "snooze")
+    assert snooze == {
+        "type": "Action.Execute",
+        "title": "Snooze reminders",
+        "verb": "snooze",
+        "data": {"request_id": "req-7"},
+        "id": "snooze",
+        "associatedInputs": "None",
+        "tooltip": "No reminders for this request here until the next business day",
+    }
+    ids = [action["id"] for action in card["actions"]]
+    assert ids.index("block") + 1 == ids.index("snooze") == ids.index("open-entra") - 1
+    assert len(ids) == 5 <= 6
+
+
+def test_snooze_comes_back_with_the_buttons_after_a_failed_decision() -> None:
+    failed = decision(DecisionAction.BLOCK, problem="Graph answered 403 Forbidden")
+    card = build_reviewer_card(make_view(decision=failed), NOW, EN)
+    assert by_id(card, "snooze")["verb"] == verbs.SNOOZE
+
+
+_DECIDED_STATES = {
+    RequestStatus.APPROVING,
+    RequestStatus.APPROVED,
+    RequestStatus.DENIED,
+    RequestStatus.BLOCKING,
+    RequestStatus.BLOCKED,
+}
+
+
+@pytest.mark.parametrize("status", [s for s in RequestStatus if s is not RequestStatus.PENDING])
+def test_snooze_is_only_on_pending_cards(status: RequestStatus) -> None:
+    for view in (make_view(status=status), make_view(decision=decision(DecisionAction.APPROVE))):
+        card = build_reviewer_card(view, NOW, EN)
+        assert not [e for e in elements(card) if e.get("verb") == verbs.SNOOZE]
+    if status in _DECIDED_STATES:
+        card = build_reviewer_card(decided_view(status), NOW, EN)
+        assert not [e for e in elements(card) if e.get("verb") == verbs.SNOOZE]
+
+
+def test_noted_card_tops_the_card_as_it_is_with_the_snooze_note() -> None:
+    plain = build_reviewer_card(make_view(), NOW, EN)
+    until = datetime(2026, 3, 13, 8, 0, tzinfo=UTC)
+    card = build_noted_card(make_view(), NOW, EN, "good", "snooze.done", until=until)
+
+    note = by_id(card, "note")
+    assert card["body"][0] is note
+    assert note["style"] == "good"
+    assert [item["text"] for item in note["items"]] == [
+        "Reminders for this request are snoozed here until 13 Mar 2026, 08:00 UTC."
+    ]
+    assert card["body"][1:] == plain["body"]
+    assert card["actions"] == plain["actions"]
+    assert card["fallbackText"] == plain["fallbackText"]
+
+
+def test_noted_card_escapes_text_parameters_and_keeps_a_decided_banner() -> None:
+    view = decided_view(RequestStatus.DENIED)
+    card = build_noted_card(view, NOW, EN, "emphasis", "snooze.done", until="**[x](y)**")
+    note = by_id(card, "note")
+    assert note["items"][0]["text"] == (
+        "Reminders for this request are snoozed here until \u2217\u2217[x]\u2060(y)\u2217\u2217."
+    )
+    assert note["items"][0]["color"] == "default"  # emphasis is a background, not a colour
+    assert [element.get("id") for element in card["body"][:2]] == ["note", "status-banner"]
+
+
+def test_noted_card_refuses_an_unknown_style() -> None:
+    with pytest.raises(ValueError, match="not a Container style"):
+        build_noted_card(make_view(), NOW, EN, "danger", "snooze.done", until="tomorrow")
+
+
 def test_block_confirmation_explains_and_asks() -> None:
     card = build_block_confirmation_card(make_view(), NOW, EN)
 
@@ -378,6 +461,7 @@ def test_decision_cards_are_translated(locale: str) -> None:
             )
         ),
         *(build_refusal_card(make_view(), NOW, messages, key) for key in REFUSALS),
+        build_noted_card(make_view(), NOW, messages, "good", "snooze.done", until=NOW),
     ]
     for card in cards:
         assert card["lang"] == messages.language
@@ -397,4 +481,19 @@ def test_french_and_japanese_banners_read_naturally() -> None:
     assert japanese["items"][0]["text"] == "2026年3月12日 14:30 (UTC) に Adele Vance が承認しました"
     assert (
         by_id(build_reviewer_card(make_view(), NOW, Messages("ja")), "approve")["title"] == "承認"
+    )
+
+
+def test_french_and_japanese_snooze_notes_read_naturally() -> None:
+    until = datetime(2026, 3, 13, 8, 0, tzinfo=UTC)
+    french = build_noted_card(make_view(), NOW, Messages("fr"), "good", "snooze.done", until=until)
+    assert by_id(french, "note")["items"][0]["text"] == (
+        "Les rappels pour cette demande sont suspendus ici jusqu'au 13 mars 2026 à 08:00 UTC."
+    )
+    assert by_id(french, "snooze")["title"] == "Suspendre les rappels"
+    japanese = build_noted_card(
+        make_view(), NOW, Messages("ja"), "good", "snooze.done", until=until
+    )
+    assert by_id(japanese, "note")["items"][0]["text"] == (
+        "この要求のリマインダーは、ここでは 2026年3月13日 08:00 (UTC) まで停止しています。"
     )

@@ -8,9 +8,12 @@ from dataclasses import replace
 import pytest
 
 from bot.domain import DecisionAction, Publisher, RequestStatus, ScopeDetail
+from bot.i18n import Messages
 from cards import (
     build_block_confirmation_card,
     build_destination_registered_card,
+    build_digest_card,
+    build_noted_card,
     build_refusal_card,
     build_requester_notice,
     build_reviewer_card,
@@ -31,6 +34,7 @@ from tests.unit.test_cards_schema import (
     by_id,
     decided_view,
     decision,
+    digest_item,
     elements,
     make_view,
     requester,
@@ -168,6 +172,42 @@ def test_hostile_app_is_inert_on_block_and_refusal_cards() -> None:
     assert {str(e.get("data")) for e in elements(block) if "data" in e} == {
         "{'request_id': 'req-1'}"
     }
+
+
+def test_hostile_app_and_note_parameter_are_inert_on_noted_cards() -> None:
+    view = make_view(app_display_name=HOSTILE_APP, publisher=Publisher(HOSTILE_APP, False))
+    card = build_noted_card(view, NOW, EN, "good", "snooze.done", until=HOSTILE_REASON)
+    validate_card(card)
+    for text in shown_texts(card):
+        assert_inert(text)
+    note = as_read(by_id(card, "note")["items"][0]["text"])
+    assert note.startswith("Reminders for this request are snoozed here until # URGENT - approve")
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ja"])
+def test_hostile_names_are_inert_in_the_digest(language: str) -> None:
+    items = [
+        digest_item(0, app_display_name=HOSTILE_APP, requesters=(HOSTILE_APP, HOSTILE_REASON)),
+        digest_item(1, app_display_name=HOSTILE_REASON, requesters=(HOSTILE_APP,) * 3),
+        digest_item(2, request_id=HOSTILE_APP, requesters=("[x](y)", "<at>Lee</at>", "z")),
+    ]
+    card = build_digest_card(items, NOW, Messages(language))
+
+    validate_card(card)
+    for text in shown_texts(card):
+        assert_inert(text)
+    first = by_id(card, "digest-item-0")["items"]
+    assert as_read(first[0]["text"]) == HOSTILE_APP
+    if language == "en":
+        assert as_read(first[2]["text"]).startswith(
+            f"Asked by {HOSTILE_APP} and # URGENT - approve now 1. [Entra]("
+        )
+        assert as_read(by_id(card, "digest-item-2")["items"][2]["text"]).startswith(
+            "Asked by [x](y), <at>Lee</at> and z · "
+        )
+    # The request id travels only as button data, never as shown text.
+    assert by_id(card, "digest-show-2")["data"] == {"request_id": HOSTILE_APP}
+    assert all(HOSTILE_APP not in text for text in shown_texts(card))
 
 
 @pytest.mark.parametrize("outcome", sorted(NOTICE_OUTCOMES))

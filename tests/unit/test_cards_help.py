@@ -8,7 +8,7 @@ import pytest
 
 from bot.i18n import Messages
 from cards import build_destination_registered_card, build_help_card
-from cards.help import COMMAND_HELP, COMMAND_REVIEW_HERE
+from cards.help import COMMAND_ESCALATE_HERE, COMMAND_HELP, COMMAND_REVIEW_HERE
 from tests.unit.test_cards_schema import EN, by_id, elements, shown_texts
 
 
@@ -20,6 +20,7 @@ def test_channel_help_lists_working_commands_and_says_to_mention() -> None:
     card = build_help_card(EN, in_channel=True)
     assert commands(card) == {
         COMMAND_REVIEW_HERE: "Post reviewer cards in this channel.",
+        COMMAND_ESCALATE_HERE: "Post requests nobody decided in time here, as an escalation.",
         COMMAND_HELP: "Show this list.",
     }
     assert "mention me first" in by_id(card, "help-mention")["text"]
@@ -70,7 +71,7 @@ def test_help_cards_are_translated(locale: str) -> None:
     english = set(shown_texts(build_help_card(EN, in_channel=True)))
     translated = set(shown_texts(build_help_card(messages, in_channel=True)))
     # Only the command words themselves are shared: they are syntax, not prose.
-    assert english & translated == {COMMAND_REVIEW_HERE, COMMAND_HELP}
+    assert english & translated == {COMMAND_REVIEW_HERE, COMMAND_ESCALATE_HERE, COMMAND_HELP}
     registered = build_destination_registered_card(messages, "Revues", 2)
     assert by_id(registered, "registered-backlog")["text"] != "Posting 2 pending requests now."
     assert registered["lang"] == messages.language

@@ -61,7 +61,7 @@ def test_pending_card_offers_decisions_and_the_entra_hand_off() -> None:
     card = build_reviewer_card(make_view(), NOW, EN)
 
     top = card["actions"]
-    assert [action["id"] for action in top] == ["approve", "deny", "block", "open-entra"]
+    assert [action["id"] for action in top] == ["approve", "deny", "block", "snooze", "open-entra"]
     assert len(top) <= 6  # Teams hides the rest
     entra = top[-1]
     assert entra["type"] == "Action.OpenUrl"

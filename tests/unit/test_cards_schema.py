@@ -27,9 +27,12 @@ from bot.domain import (
 )
 from bot.i18n import Messages
 from cards import (
+    DigestItem,
     build_block_confirmation_card,
     build_destination_registered_card,
+    build_digest_card,
     build_help_card,
+    build_noted_card,
     build_refusal_card,
     build_requester_notice,
     build_reviewer_card,
@@ -95,6 +98,22 @@ def decision(action: DecisionAction, **overrides: Any) -> DecisionView:
         values["reason"] = "We already use Fabrikam Calendar for this"
     values.update(overrides)
     return DecisionView(**values)
+
+
+def digest_item(index: int, **overrides: Any) -> DigestItem:
+    """The ``index``-th sample digest entry, an unverified app one hour older than the last."""
+    values: dict[str, Any] = {
+        "request_id": f"req-{index}",
+        "app_display_name": f"Fabrikam Notes {index}",
+        "publisher_verified": False,
+        "needs_admin": 2,
+        "unknown_scopes": 1,
+        "scope_count": 5,
+        "requesters": ("Adele Vance", "Patti Fernandez", "Lee Gu", "Megan Bowen", "Alex Wilber"),
+        "first_requested_at": NOW - timedelta(hours=2 + index),
+    }
+    values.update(overrides)
+    return DigestItem(**values)
 
 
 def decided_view(status: RequestStatus, **overrides: Any) -> ReviewerCardView:
@@ -246,6 +265,34 @@ def test_refusal_cards_validate(reason_key: str, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("style", ["default", "emphasis", "good", "attention", "warning", "accent"])
+def test_noted_cards_validate(style: str, language: str) -> None:
+    messages = Messages(language)
+    for view in (make_view(), REVIEWER_VARIANTS["denied"], REVIEWER_VARIANTS["expired"]):
+        validate_card(build_noted_card(view, NOW, messages, style, "snooze.done", until=NOW))
+
+
+DIGEST_VARIANTS = {
+    "one": [digest_item(0)],
+    "mixed": [
+        digest_item(0, publisher_verified=True, needs_admin=0, unknown_scopes=0),
+        digest_item(1, publisher_verified=None, requesters=()),
+        digest_item(2, requesters=("Adele Vance",)),
+        digest_item(3, app_display_name=" ", requesters=(" ", "\n")),
+    ],
+    "forty": [digest_item(i) for i in range(40)],
+    "two-hundred": [digest_item(i) for i in range(200)],
+    "empty": [],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("variant", sorted(DIGEST_VARIANTS))
+def test_digest_cards_validate(variant: str, language: str) -> None:
+    validate_card(build_digest_card(DIGEST_VARIANTS[variant], NOW, Messages(language)))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("variant", ["verified", "unverified", "not-in-tenant"])
 def test_block_confirmation_cards_validate(variant: str, language: str) -> None:
     view = REVIEWER_VARIANTS[variant]
@@ -281,6 +328,13 @@ def test_the_schema_rejects_what_it_should() -> None:
     # Guards the guard: a validator that accepts anything proves nothing.
     card = build_help_card(EN, in_channel=True)
     card["body"][0]["colour"] = "red"
+    with pytest.raises(AssertionError, match="does not match"):
+        validate_card(card)
+
+
+def test_the_schema_checks_actions_inside_the_body_too() -> None:
+    card = build_digest_card([digest_item(0)], NOW, EN)
+    by_id(card, "digest-show-0")["associatedInputs"] = "Everything"
     with pytest.raises(AssertionError, match="does not match"):
         validate_card(card)
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain import DecisionAction, RequestStatus, ScopeDetail
 from bot.i18n import Messages
-from cards import build_refusal_card, build_reviewer_card
+from cards import build_noted_card, build_refusal_card, build_reviewer_card
 from cards.elements import CARD_BUDGET, card_size
 from tests.unit.test_cards_schema import (
     CALENDAR_SCOPES,
@@ -93,6 +93,7 @@ def test_refusals_and_failed_decisions_fit_too(language: str) -> None:
     for card in (
         build_reviewer_card(view, NOW, messages),
         build_refusal_card(view, NOW, messages, "refusal.needs_role"),
+        build_noted_card(view, NOW, messages, "accent", "snooze.done", until=heavy),
         build_reviewer_card(
             replace(view, status=RequestStatus.DENIED, decision=replace(failed, reason=heavy)),
             NOW,

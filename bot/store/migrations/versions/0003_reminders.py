@@ -1,4 +1,4 @@
-"""reminders
+"""reminders and destination roles
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("destinations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("role", sa.String(length=16), server_default="review", nullable=False)
+        )
     op.create_table(
         "reminders",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -40,6 +44,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("destinations", schema=None) as batch_op:
+        batch_op.drop_column("role")
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reminders_request_id"))
         batch_op.drop_index(batch_op.f("ix_reminders_next_due_at"))
