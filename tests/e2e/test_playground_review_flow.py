@@ -16,6 +16,7 @@ import pytest
 from sandbox.playground_config import write_playground_config
 from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
+from tests.conftest import ManualClock
 from tests.e2e.conftest import ARTIFACTS, BOT_NAME
 from tests.e2e.harness import PlaygroundSession, playground_session
 from tests.integration.botrig import BotRig
@@ -97,6 +98,29 @@ async def test_deny_with_a_reason_and_block_after_confirming(
         assert principal.account_enabled is False
     except Exception:
         target = ARTIFACTS / "deny_block_flow"
+        target.mkdir(parents=True, exist_ok=True)
+        await playground.save_artifacts(target)
+        raise
+
+
+async def test_a_reminder_appears_under_the_card(
+    playground: PlaygroundSession, bot: BotRig, sandbox: SandboxHandle, clock: ManualClock
+) -> None:
+    ui = playground.ui
+    try:
+        await ui.open_channel("General")
+        await ui.post_mentioning_bot("review here")
+        await ui.wait_for_card_containing("Reviewer cards will be posted here")
+        sandbox.tenant.create_request("Carerix", "lynner@example.com", "Entretiens à planifier")
+        await bot.tick()
+        await ui.wait_for_card_containing("Entretiens à planifier")
+        clock.advance(hours=24)
+        await bot.services.reminders.run_due()
+        await bot.services.delivery.run_due()
+        thread = await ui.wait_for_thread_containing("Still waiting for a review")
+        assert "Carerix" in await thread.inner_text()  # the reply sits in the card's thread
+    except Exception:
+        target = ARTIFACTS / "reminder_flow"
         target.mkdir(parents=True, exist_ok=True)
         await playground.save_artifacts(target)
         raise
