@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from sandbox.playground_config import (
-    ADELE_VANCE,
     ALEX_WILBER,
     DEFAULT_OTHER_USERS,
     MEGAN_BOWEN,
@@ -22,7 +21,7 @@ from sandbox.playground_config import (
 )
 from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
-from tests.e2e.conftest import ARTIFACTS, BOT_NAME
+from tests.e2e.conftest import BOT_NAME, artifacts_on_failure, review_in_general
 from tests.e2e.harness import PlaygroundSession, playground_session
 from tests.integration.botrig import BotRig
 
@@ -67,17 +66,15 @@ async def test_approve_in_channel_shows_decided_card_and_tells_the_requester(
     sandbox: SandboxHandle,
     reviewer: PlaygroundSession,
     requester: PlaygroundSession,
-    tmp_path: Path,
 ) -> None:
-    assert ADELE_VANCE in DEFAULT_OTHER_USERS  # the seeded people the sandbox also knows
-    try:
+    async with artifacts_on_failure(
+        "decision_flow", ("reviewer", reviewer), ("requester", requester)
+    ):
         await requester.ui.open_personal_chat()
         await requester.ui.send("hello")
         await requester.ui.wait_for_card_containing("What I can do")  # the help card answers
 
-        await reviewer.ui.open_channel("General")
-        await reviewer.ui.post_mentioning_bot("review here")
-        await reviewer.ui.wait_for_card_containing("Reviewer cards will be posted here")
+        await review_in_general(reviewer.ui)
 
         sandbox.tenant.create_request("OneCal", "alexw@example.com", "Calendar on my phone")
         await bot.tick()
@@ -92,11 +89,3 @@ async def test_approve_in_channel_shows_decided_card_and_tells_the_requester(
         assert "approved" in (await notice.inner_text()).lower()
         grants = [g for g in sandbox.tenant.grants() if g["consentType"] == "AllPrincipals"]
         assert any(g["clientDisplayName"] == "OneCal" for g in grants)
-        await reviewer.ui.screenshot(tmp_path / "approved.png")
-        await requester.ui.screenshot(tmp_path / "notice.png")
-    except Exception:
-        for name, session in (("reviewer", reviewer), ("requester", requester)):
-            target = ARTIFACTS / "decision_flow" / name
-            target.mkdir(parents=True, exist_ok=True)
-            await session.save_artifacts(target)
-        raise

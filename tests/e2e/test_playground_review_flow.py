@@ -17,7 +17,7 @@ from sandbox.playground_config import write_playground_config
 from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
-from tests.e2e.conftest import ARTIFACTS, BOT_NAME
+from tests.e2e.conftest import BOT_NAME, artifacts_on_failure, review_in_general
 from tests.e2e.harness import PlaygroundSession, playground_session
 from tests.integration.botrig import BotRig
 
@@ -34,13 +34,11 @@ async def playground(bot: BotRig, tmp_path: Path) -> AsyncIterator[PlaygroundSes
 
 
 async def test_review_here_in_general_then_a_request_shows_its_card(
-    playground: PlaygroundSession, bot: BotRig, sandbox: SandboxHandle, tmp_path: Path
+    playground: PlaygroundSession, bot: BotRig, sandbox: SandboxHandle
 ) -> None:
     ui = playground.ui
-    try:
-        await ui.open_channel("General")
-        await ui.post_mentioning_bot("review here")
-        await ui.wait_for_card_containing("Reviewer cards will be posted here")
+    async with artifacts_on_failure("review_flow", ("page", playground)):
+        await review_in_general(ui)
 
         sandbox.tenant.create_request(
             "OneCal", "adelev@example.com", "I need my work calendar on my phone"
@@ -56,23 +54,14 @@ async def test_review_here_in_general_then_a_request_shows_its_card(
         assert entra is not None
         assert "adminconsent" in entra
         assert "bf_id=" in entra
-        await ui.screenshot(tmp_path / "reviewer-card.png")
-    except Exception:
-        # Screenshot, traffic and logs for whoever reads the failure.
-        target = ARTIFACTS / "review_flow"
-        target.mkdir(parents=True, exist_ok=True)
-        await playground.save_artifacts(target)
-        raise
 
 
 async def test_deny_with_a_reason_and_block_after_confirming(
     playground: PlaygroundSession, bot: BotRig, sandbox: SandboxHandle
 ) -> None:
     ui = playground.ui
-    try:
-        await ui.open_channel("General")
-        await ui.post_mentioning_bot("review here")
-        await ui.wait_for_card_containing("Reviewer cards will be posted here")
+    async with artifacts_on_failure("deny_block_flow", ("page", playground)):
+        await review_in_general(ui)
         sandbox.tenant.create_request("Zeliq", "pattif@example.com", "Sequences for my territory")
         sandbox.tenant.create_request("Pipeline CRM Sidebar", "adelev@example.com", "CRM in mail")
         await bot.tick()
@@ -96,21 +85,14 @@ async def test_deny_with_a_reason_and_block_after_confirming(
         principal = sandbox.tenant.apps.sp_for_app(app.app_id)
         assert principal is not None
         assert principal.account_enabled is False
-    except Exception:
-        target = ARTIFACTS / "deny_block_flow"
-        target.mkdir(parents=True, exist_ok=True)
-        await playground.save_artifacts(target)
-        raise
 
 
 async def test_a_reminder_appears_under_the_card(
     playground: PlaygroundSession, bot: BotRig, sandbox: SandboxHandle, clock: ManualClock
 ) -> None:
     ui = playground.ui
-    try:
-        await ui.open_channel("General")
-        await ui.post_mentioning_bot("review here")
-        await ui.wait_for_card_containing("Reviewer cards will be posted here")
+    async with artifacts_on_failure("reminder_flow", ("page", playground)):
+        await review_in_general(ui)
         sandbox.tenant.create_request("Carerix", "lynner@example.com", "Entretiens à planifier")
         await bot.tick()
         await ui.wait_for_card_containing("Entretiens à planifier")
@@ -119,8 +101,3 @@ async def test_a_reminder_appears_under_the_card(
         await bot.services.delivery.run_due()
         thread = await ui.wait_for_thread_containing("Still waiting for a review")
         assert "Carerix" in await thread.inner_text()  # the reply sits in the card's thread
-    except Exception:
-        target = ARTIFACTS / "reminder_flow"
-        target.mkdir(parents=True, exist_ok=True)
-        await playground.save_artifacts(target)
-        raise
