@@ -1,4 +1,4 @@
-"""Deciding on the reviewer card: buttons, decision states, refusals, block confirmation."""
+"""Deciding on the reviewer card: the buttons and the banners of each decision state."""
 
 from __future__ import annotations
 
