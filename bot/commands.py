@@ -16,18 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph import GraphGateway
 from bot.reviewer_cards import ReviewerCards
+from bot.reviewers import CONSENT_ADMIN_ROLE_TEMPLATE_IDS
 from bot.store import decisions, destinations, requests
 from bot.store.destinations import DestinationSpec
-
-# Directory roles that may grant tenant-wide consent (graph-contract section 9).
-CONSENT_ADMIN_ROLE_TEMPLATE_IDS = frozenset(
-    {
-        "62e90394-69f5-4237-9190-012177145e10",  # Global Administrator
-        "e8611ab8-c189-46e8-94e1-60213ab1f814",  # Privileged Role Administrator
-        "158c047a-c907-4556-b7ef-446551a6b5f7",  # Cloud Application Administrator
-        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",  # Application Administrator
-    }
-)
 
 
 class Command(StrEnum):

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.graph.apps import MICROSOFT_GRAPH_APP_ID, AppWrites, GraphWriteError, Resource
+from bot.graph.apps import AppWrites, GraphWriteError, Resource
+from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID
 
 
 @dataclass(frozen=True, slots=True)

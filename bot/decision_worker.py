@@ -121,7 +121,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
         now = self._clock()
         async with self._sessions() as session:
             await decisions.finish_decision(session, decision.id, decisions.DONE, now)
-            moved = await decisions.move_status(session, decision.request_id, working, done, now)
+            moved = await requests.move_status(session, decision.request_id, working, done, now)
             row = await requests.get_request(session, decision.request_id)
             if row is not None and moved:
                 await session.refresh(row)
@@ -149,7 +149,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
             await decisions.finish_decision(
                 session, decision.id, decisions.FAILED, now, problem=problem, unresolved=unresolved
             )
-            await decisions.move_status(
+            await requests.move_status(
                 session, decision.request_id, working, RequestStatus.PENDING, now
             )
             row = await requests.get_request(session, decision.request_id)

@@ -202,7 +202,7 @@ class DecisionService:
     async def _move(
         self, session: AsyncSession, row: ConsentRequestRow, new: RequestStatus
     ) -> bool:
-        moved = await decisions.move_status(
+        moved = await requests.move_status(
             session, row.id, RequestStatus.PENDING, new, self._clock()
         )
         await session.refresh(row)

@@ -28,6 +28,7 @@ from msgraph.generated.service_principals_with_app_id.service_principals_with_ap
 )
 
 from bot.graph.connection import GraphConnection
+from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID
 from bot.ttl_cache import TtlCache
 
 _GrantsQuery = (
@@ -35,7 +36,6 @@ _GrantsQuery = (
 )
 _SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
 _SpQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters  # noqa: E501
-MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
 
 class GraphWriteError(RuntimeError):

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import RequestStatus
 from bot.store.rowcount import rowcount
 from bot.store.tables import AuditRow, ConsentRequestRow, DecisionRow, UserChatRow
 
@@ -25,24 +24,6 @@ class AuditEntry:
     request: ConsentRequestRow | None = None
     reason: str | None = None
     detail: str | None = None
-
-
-async def move_status(
-    session: AsyncSession,
-    request_id: str,
-    expected: RequestStatus,
-    new: RequestStatus,
-    now: datetime,
-) -> bool:
-    """Compare-and-set on the request's status: of two racing clicks exactly one wins."""
-    closed = new not in {RequestStatus.PENDING, RequestStatus.APPROVING, RequestStatus.BLOCKING}
-    result = await session.execute(
-        update(ConsentRequestRow)
-        .where(ConsentRequestRow.id == request_id, ConsentRequestRow.status == expected)
-        .values(status=new, last_seen_at=now, closed_at=now if closed else None)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
 
 
 async def add_decision(

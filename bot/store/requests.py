@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import RequestStatus
-from bot.store.rowcount import rowcount as _rowcount
+from bot.store.rowcount import rowcount
 from bot.store.tables import ConsentRequestRow, RequesterRow, UserChatRow
 
 
@@ -142,22 +142,29 @@ async def update_scopes(
     return True
 
 
+async def move_status(
+    session: AsyncSession,
+    request_id: str,
+    expected: RequestStatus,
+    new: RequestStatus,
+    now: datetime,
+) -> bool:
+    """Compare-and-set on the request's status: of two racing clicks exactly one wins."""
+    closed = new not in {RequestStatus.PENDING, RequestStatus.APPROVING, RequestStatus.BLOCKING}
+    result = await session.execute(
+        update(ConsentRequestRow)
+        .where(ConsentRequestRow.id == request_id, ConsentRequestRow.status == expected)
+        .values(status=new, last_seen_at=now, closed_at=now if closed else None)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
 async def close_request(
     session: AsyncSession, request_id: str, status: RequestStatus, now: datetime
 ) -> bool:
-    """Move a pending request to a closed status; returns False if it was not pending.
-
-    A single conditional UPDATE is the compare-and-set: when two workers notice
-    the same closure, exactly one of them sees a changed row.
-    """
-    result = await session.execute(
-        update(ConsentRequestRow)
-        .where(ConsentRequestRow.id == request_id)
-        .where(ConsentRequestRow.status == RequestStatus.PENDING)
-        .values(status=status, closed_at=now, last_seen_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return _rowcount(result) == 1
+    """Move a pending request to a closed status; returns False if it was not pending."""
+    return await move_status(session, request_id, RequestStatus.PENDING, status, now)
 
 
 async def pending_requests(session: AsyncSession) -> Sequence[ConsentRequestRow]:
