@@ -90,12 +90,14 @@ class Intake:
         report = IntakeReport(pending=len(pending))
         async with self._sessions() as session:
             known = await requests.known_request_ids(session, (p.id for p in pending))
-            still_open = await requests.open_request_ids(session)
+            stored_scopes = await requests.open_request_scopes(session)
+        still_open = set(stored_scopes)
         new_items = [item for item in pending if item.id not in known]
         if new_items:
             await self._record_new(new_items, report)
         for item in pending:
-            if item.id in still_open:
+            # Only a changed scope list costs a write; the steady state touches nothing.
+            if item.id in still_open and list(item.scopes) != stored_scopes[item.id]:
                 await self._refresh_scopes(item, report)
         pending_ids = {p.id for p in pending}
         for request_id in sorted(still_open - pending_ids):

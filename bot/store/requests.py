@@ -51,6 +51,16 @@ async def open_request_ids(session: AsyncSession) -> set[str]:
     return set(rows)
 
 
+async def open_request_scopes(session: AsyncSession) -> dict[str, list[str]]:
+    """The stored scopes of every pending request, read in one query."""
+    rows = await session.execute(
+        select(ConsentRequestRow.id, ConsentRequestRow.scopes).where(
+            ConsentRequestRow.status == RequestStatus.PENDING
+        )
+    )
+    return {request_id: list(scopes) for request_id, scopes in rows.all()}
+
+
 async def known_request_ids(session: AsyncSession, ids: Iterable[str]) -> set[str]:
     wanted = list(ids)
     if not wanted:
