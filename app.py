@@ -23,17 +23,29 @@ from microsoft_agents.hosting.core.authorization import Connections
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.admin_panels import AdminPanels
+from bot.admins import AdminCheck
 from bot.application import create_agent_application
 from bot.business_hours import BusinessHours
 from bot.clock import Clock, utc_now
 from bot.commands import ChatCommands
+from bot.connected_apps import ConnectedApps
 from bot.connector import TeamsConnector
 from bot.decision_worker import DecisionWorker
 from bot.decisions import DecisionService
 from bot.delivery import DeliveryWorker
+from bot.diagnosis.ask_reviewers import ReviewerAsk
+from bot.diagnosis.fact_reader import FactReader
+from bot.diagnosis.service import Diagnostician
 from bot.graph import GraphConnection, GraphGateway
+from bot.graph.app_directory import AppDirectory
 from bot.graph.apps import AppWrites
+from bot.graph.json_reads import GraphJson
+from bot.graph.policy_writes import PolicyWrites
+from bot.graph.reviewer_lookup import ReviewerLookup
+from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.graph.teams import PersonalChats
+from bot.graph.tenant_consent import TenantConsentReader
 from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
@@ -43,6 +55,7 @@ from bot.requester_chats import RequesterChats
 from bot.reviewer_cards import EntraLinks, ReviewerCards
 from bot.reviewers import ReviewerCheck
 from bot.store.database import create_engine, migrate, session_factory
+from bot.workflow_switch import WorkflowSwitch
 from config.settings import Mode, Settings, load_settings
 
 logger = logging.getLogger("consent_desk")
@@ -63,6 +76,7 @@ class Services:
     delivery: DeliveryWorker
     commands: ChatCommands
     decisions: DecisionService
+    diagnostician: Diagnostician
     decision_worker: DecisionWorker
     reminders: ReminderWorker
     scheduler: AsyncIOScheduler
@@ -133,7 +147,10 @@ def create_app(
             await migrate(engine)
             sessions = session_factory(engine)
 
-            connection = GraphConnection.open(graph_url, _graph_tokens(settings, graph_url))
+            graph_tokens = _graph_tokens(settings, graph_url)
+            connection = GraphConnection.open(graph_url, graph_tokens)
+            graph_json = GraphJson(graph_url, graph_tokens)
+            stack.push_async_callback(graph_json.close)
             graph = GraphGateway(connection, clock=clock)
             stack.push_async_callback(graph.close)
             chats = PersonalChats(
@@ -178,15 +195,16 @@ def create_app(
                 sessions, cadence, cards, clock, on_queued=delivery.notify
             )
             intake = Intake(graph, sessions, cards, clock, on_queued=delivery.notify)
+            admins = AdminCheck(graph, settings.admin_groups)
             commands = ChatCommands(
                 sessions,
-                graph,
+                admins,
                 cards,
                 clock,
-                anyone_may_configure=settings.mode is Mode.SANDBOX,
                 on_queued=delivery.notify,
             )
-            app_writes = AppWrites(connection, clock)
+            scope_catalogue = ScopeCatalogue(connection, clock)
+            app_writes = AppWrites(connection, scope_catalogue)
             worker = DecisionWorker(
                 sessions,
                 app_writes,
@@ -204,6 +222,31 @@ def create_app(
                 on_work=worker.notify,
                 snoozed_until=cadence.snoozed_until,
             )
+            tenant_consent = TenantConsentReader(connection, graph, clock)
+            policy_writes = PolicyWrites(graph_url, graph_tokens)
+            stack.push_async_callback(policy_writes.close)
+            panels = AdminPanels(
+                WorkflowSwitch(
+                    graph,
+                    ReviewerLookup(graph_json),
+                    policy_writes,
+                    sessions,
+                    clock,
+                    on_saved=tenant_consent.forget,
+                ),
+                ConnectedApps(sessions, admins, graph_json, app_writes, clock, tenant_id=tenant_id),
+            )
+            diagnostician = Diagnostician(
+                FactReader(
+                    tenant_consent,
+                    AppDirectory(connection, graph_json, graph, clock, tenant_id=tenant_id),
+                    scope_catalogue,
+                    sessions,
+                    clock,
+                ),
+                ReviewerAsk(sessions, cards, clock, on_queued=delivery.notify),
+                clock,
+            )
             scheduler = AsyncIOScheduler(timezone="UTC")
             runtime.services = Services(
                 settings=settings,
@@ -215,12 +258,15 @@ def create_app(
                 delivery=delivery,
                 commands=commands,
                 decisions=decisions,
+                diagnostician=diagnostician,
                 decision_worker=worker,
                 reminders=reminder_worker,
                 scheduler=scheduler,
             )
 
-            agent = create_agent_application(commands, decisions, connections)
+            agent = create_agent_application(
+                commands, decisions, diagnostician, panels, connections
+            )
             adapter = CloudAdapter(connection_manager=connections)
 
             async def readiness() -> dict[str, bool]:

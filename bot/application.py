@@ -30,11 +30,24 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import (
 )
 from microsoft_agents.hosting.core.authorization import Connections
 
-from bot.commands import ChatCommands, Command, parse_command
+from bot.admin_panels import PANEL_COMMANDS, AdminPanels
+from bot.commands import (
+    ADMIN_COMMANDS,
+    RENAME_LIMIT,
+    ChatCommands,
+    Command,
+    arguments,
+    parse_command,
+    rename_argument,
+    route_rule,
+)
 from bot.decisions import Actor, DecisionService, UnknownRequest
+from bot.diagnosis.service import Diagnostician
 from bot.i18n import Messages
+from bot.routing import valid_pattern
 from bot.store.destinations import DestinationSpec
 from cards import verbs
+from cards.admin import AUDIT_SHOWN, build_audit_card, build_destinations_card, build_rules_card
 from cards.help import build_destination_registered_card, build_help_card
 from cards.text import safe
 
@@ -101,13 +114,21 @@ def _actor(activity: Activity) -> Actor:
     )
 
 
+def _data(data: Any) -> dict[str, Any]:
+    return data if isinstance(data, dict) else {}
+
+
 def _request_id(data: Any) -> str | None:
     value = data.get(verbs.REQUEST_ID_KEY) if isinstance(data, dict) else None
     return value if isinstance(value, str) and value else None
 
 
 def create_agent_application(
-    commands: ChatCommands, decisions: DecisionService, connection_manager: Connections
+    commands: ChatCommands,
+    decisions: DecisionService,
+    diagnostician: Diagnostician,
+    panels: AdminPanels,
+    connection_manager: Connections,
 ) -> AgentApplication[TurnState]:
     """Build the application and register every handler on it."""
     app = AgentApplication[TurnState](
@@ -201,24 +222,122 @@ def create_agent_application(
     async def on_refresh(context: TurnContext, _state: TurnState, data: Any) -> Any:
         return await _card_action(context, data, current)
 
+    @app.adaptive_card.action_execute(verbs.DIAGNOSE)
+    async def on_diagnose(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        """An app picked on the "which app?" card."""
+        card = await diagnostician.answer_for_app(_data(data), _actor(context.activity))
+        return adaptive_card_response(card)
+
+    @app.adaptive_card.action_execute(verbs.ASK_REVIEWERS)
+    async def on_ask_reviewers(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        card = await diagnostician.ask_reviewers(_data(data), _actor(context.activity))
+        return adaptive_card_response(card)
+
+    panels.register(app, _actor)
+
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         activity = context.activity
         await _remember_personal_chat(activity)
         messages = Messages.for_locale(activity.locale)
         command = parse_command(activity.text)
-        if command in (Command.REVIEW_HERE, Command.ESCALATE_HERE):
-            await _register_here(context, messages, command)
+        if command in PANEL_COMMANDS:
+            await _reply_card(context, await panels.open(command, _actor(activity)))
             return
+        if command in ADMIN_COMMANDS:
+            actor = _actor(activity)
+            if not await commands.may_configure(actor.user_id):
+                await commands.audit_refusal(actor, command)
+                await context.send_activity(messages.t("admin.not_allowed"))
+                return
+            await _admin_command(context, messages, command, actor)
+            return
+        if command is Command.UNKNOWN:
+            # Anything else may be "why can't I connect <app>?" in some form.
+            answer = await diagnostician.answer(activity.text, _actor(activity))
+            if answer is not None:
+                await _reply_card(context, answer)
+                return
         lead = None if command is Command.HELP else messages.t("help.not_understood")
         await _reply_card(context, build_help_card(messages, _is_channel(activity), lead=lead))
 
-    async def _register_here(context: TurnContext, messages: Messages, command: Command) -> None:
-        activity = context.activity
-        user_id = activity.from_property.aad_object_id if activity.from_property else None
-        if not await commands.may_configure(user_id):
-            await context.send_activity(messages.t("review_here.not_allowed"))
+    async def _admin_command(
+        context: TurnContext, messages: Messages, command: Command, actor: Actor
+    ) -> None:
+        """An admin's command; the caller already checked that the sender is an admin."""
+        if command in (Command.REVIEW_HERE, Command.ESCALATE_HERE):
+            await _register_here(context, messages, command, actor.user_id)
+        elif command is Command.DESTINATIONS:
+            await _reply_card(
+                context, build_destinations_card(await commands.destinations(), messages)
+            )
+        elif command is Command.AUDIT:
+            await _reply_card(
+                context, build_audit_card(await commands.recent_audit(AUDIT_SHOWN), messages)
+            )
+        elif command is Command.RENAME:
+            await _rename_here(context, messages, actor)
+        elif command in (Command.ROUTE, Command.RULES, Command.REMOVE_RULE, Command.HIGH_RISK):
+            await _routing_command(context, messages, command, actor)
+        elif command is Command.STOP_HERE:
+            spec = destination_spec(context.activity)
+            stopped = await commands.stop_here(spec.conversation_id, actor) if spec else None
+            key = "admin.stopped" if stopped else "admin.not_a_destination"
+            await context.send_activity(
+                messages.t(key, destination=safe(stopped.name) if stopped else "")
+            )
+
+    async def _routing_command(
+        context: TurnContext, messages: Messages, command: Command, actor: Actor
+    ) -> None:
+        text = context.activity.text
+        if command is Command.ROUTE:
+            rule = route_rule(text)
+            spec = destination_spec(context.activity)
+            if rule is None:
+                await context.send_activity(messages.t("admin.route_invalid"))
+                return
+            added = await commands.add_route(spec.conversation_id, *rule, actor) if spec else None
+            key = "admin.route_added" if added else "admin.route_needs_destination"
+            await context.send_activity(messages.t(key))
+            if not added:
+                return
+        elif command is Command.REMOVE_RULE:
+            words = arguments(text, command)
+            number = int(words[0]) if len(words) == 1 and words[0].isdigit() else 0
+            if not await commands.remove_rule(number, actor):
+                await context.send_activity(messages.t("admin.remove_rule_invalid"))
+                return
+        elif command is Command.HIGH_RISK:
+            patterns = arguments(text, command)
+            if patterns:
+                bad = [p for p in patterns if not valid_pattern(p)]
+                if bad or len(patterns) > 100:
+                    shown = ", ".join(safe(p) for p in bad[:5])
+                    await context.send_activity(messages.t("admin.high_risk_invalid", bad=shown))
+                    return
+                await commands.set_high_risk(patterns, actor)
+        card = build_rules_card(await commands.rules(), await commands.high_risk(), messages)
+        await _reply_card(context, card)
+
+    async def _rename_here(context: TurnContext, messages: Messages, actor: Actor) -> None:
+        new_name = rename_argument(context.activity.text)
+        if not new_name or len(new_name) > RENAME_LIMIT:
+            await context.send_activity(messages.t("admin.rename_invalid", limit=RENAME_LIMIT))
             return
+        spec = destination_spec(context.activity)
+        renamed = (
+            await commands.rename_here(spec.conversation_id, new_name, actor) if spec else None
+        )
+        if renamed is None:
+            await context.send_activity(messages.t("admin.not_a_destination", destination=""))
+            return
+        await context.send_activity(messages.t("admin.renamed", destination=safe(renamed.name)))
+
+    async def _register_here(
+        context: TurnContext, messages: Messages, command: Command, user_id: str | None
+    ) -> None:
+        activity = context.activity
         spec = destination_spec(activity)
         if spec is None:
             await context.send_activity(messages.t("review_here.no_conversation"))

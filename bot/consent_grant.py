@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.graph.apps import AppWrites, GraphWriteError, Resource
-from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID
+from bot.graph.scope_catalogue import owning_resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,19 +29,14 @@ def resolve_scopes(
     scopes: Sequence[str], resources: Sequence[Resource]
 ) -> tuple[dict[Resource, list[str]], list[str]]:
     """Assign each scope to the API that defines it; return the plan and what is unresolved."""
-    graph = next((r for r in resources if r.app_id == MICROSOFT_GRAPH_APP_ID), None)
     plan: dict[Resource, list[str]] = {}
     unresolved: list[str] = []
     for scope in scopes:
-        key = scope.lower()
-        if graph is not None and key in graph.scopes:
-            plan.setdefault(graph, []).append(scope)
-            continue
-        owners = [r for r in resources if r is not graph and key in r.scopes]
-        if len(owners) == 1:
-            plan.setdefault(owners[0], []).append(scope)
-        else:
+        owner = owning_resource(scope, resources)
+        if owner is None:
             unresolved.append(scope)
+        else:
+            plan.setdefault(owner, []).append(scope)
     return plan, unresolved
 
 

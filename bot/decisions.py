@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import DecisionAction, RequestStatus
+from bot.domain import Actor, DecisionAction, RequestStatus
 from bot.i18n import Messages
 from bot.reviewer_cards import ReviewerCards
 from bot.reviewers import Refusal, ReviewerCheck
@@ -30,15 +29,6 @@ from cards.reviewer import build_noted_card, build_refusal_card
 
 logger = logging.getLogger(__name__)
 MAX_REASON = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who clicked, as the (signed, or sandbox) activity says."""
-
-    user_id: str | None
-    name: str
-    locale: str | None = None
 
 
 class UnknownRequest(LookupError):
@@ -72,6 +62,13 @@ class DecisionService:
             return await self._cards.render(session, await self._row(session, request_id))
 
     async def approve(self, request_id: str, actor: Actor) -> dict[str, Any]:
+        async with self._sessions() as session:
+            row = await self._row(session, request_id)
+            if not row.scopes and row.status == RequestStatus.PENDING:
+                # A request asked through the bot for an app whose permissions nobody listed.
+                await self._audit(session, row, actor, "approve", "refused", "no scopes")
+                await session.commit()
+                return await self._refusal(session, row, actor, "refusal.no_scopes")
         return await self._start(request_id, actor, DecisionAction.APPROVE, RequestStatus.APPROVING)
 
     async def confirm_block(self, request_id: str, actor: Actor) -> dict[str, Any]:

@@ -24,6 +24,14 @@ class RequestStatus(StrEnum):
     DENIED_IN_ENTRA = "denied_in_entra"
     CLOSED_IN_ENTRA = "closed_in_entra"  # gone from Entra with no outcome we can read
     EXPIRED = "expired"
+    REQUESTS_ENABLED = "requests_enabled"  # asked through the bot; Entra takes requests again
+
+
+class RequestOrigin(StrEnum):
+    """Where a consent request came from."""
+
+    ENTRA = "entra"  # Entra's admin consent request workflow (read from Graph)
+    BOT = "bot"  # "Ask the reviewers for me": Entra's workflow was off, so no request exists
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,15 @@ class Publisher:
 
     display_name: str | None
     verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who wrote or clicked, as the (signed, or sandbox) activity says."""
+
+    user_id: str | None
+    name: str
+    locale: str | None = None
 
 
 class DecisionAction(StrEnum):
@@ -104,3 +121,4 @@ class ReviewerCardView:
     entra_requests_url: str | None = None
     homepage_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    origin: RequestOrigin = RequestOrigin.ENTRA

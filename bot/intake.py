@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.diagnosis.ask_reviewers import ASKED_BECAUSE, REQUESTS_OFF
 from bot.domain import RequestStatus, ScopeDetail
 from bot.graph import GraphGateway, NotInGraph, PendingRequest, UserRequest
 from bot.reviewer_cards import ReviewerCards, snapshot_of
-from bot.store import destinations, requests
+from bot.store import requests
 from bot.store.requests import NewRequest, NewRequester
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class Intake:
         pending request; it runs on its own, slower schedule.
         """
         report = IntakeReport()
+        await self._settle_asked_through_bot(report)
         async with self._sessions() as session:
             open_ids = sorted(await requests.open_request_ids(session))
         for request_id in open_ids:
@@ -143,6 +145,33 @@ class Intake:
             logger.info("intake: new requesters on %d pending requests", len(report.joined))
         return report
 
+    async def _settle_asked_through_bot(self, report: IntakeReport) -> None:
+        """Requests asked through the bot while Entra took none: once it does, send askers there.
+
+        Entra's own request reaches the reviewers with its workflow (reminders,
+        expiry, the portal), so the asker is told to use the form and the bot's
+        card says so. Requests to unblock an app stay: Entra never takes those.
+        """
+        async with self._sessions() as session:
+            waiting = [
+                row
+                for row in await requests.open_bot_requests(session)
+                if row.app_snapshot.get(ASKED_BECAUSE, REQUESTS_OFF) == REQUESTS_OFF
+            ]
+        if not waiting or not (await self._graph.consent_request_policy()).is_enabled:
+            return
+        outcome = RequestStatus.REQUESTS_ENABLED
+        for pending in waiting:
+            async with self._sessions() as session:
+                if not await requests.close_request(session, pending.id, outcome, self._clock()):
+                    continue
+                row = await requests.get_request(session, pending.id)
+                assert row is not None
+                report.queued_messages += await self._cards.queue_updates(session, row)
+                report.queued_messages += await self._cards.queue_notices(session, row, outcome)
+                await session.commit()
+            report.closed[pending.id] = outcome
+
     async def _record_new(self, items: list[PendingRequest], report: IntakeReport) -> None:
         """Store this tick's new requests and announce them, in one transaction.
 
@@ -158,8 +187,8 @@ class Intake:
                     row = await requests.get_request(session, new_request.id)
                     assert row is not None
                     rows.append(row)
-                targets = await destinations.active_destinations(session)
-                report.queued_messages += await self._cards.announce(session, rows, targets)
+                queued, _ = await self._cards.announce_routed(session, rows)
+                report.queued_messages += queued
                 await session.commit()
             except IntegrityError:
                 # Another replica recorded some of them first; the next tick takes the rest.

@@ -20,12 +20,15 @@ from bot.domain import (
     DecisionView,
     Publisher,
     Requester,
+    RequestOrigin,
     RequestStatus,
     ReviewerCardView,
     ScopeDetail,
 )
 from bot.i18n import Messages
-from bot.store import decisions, outbox, reminders, requests
+from bot.routing import RoutedRequest, route
+from bot.store import decisions, destinations, outbox, reminders, requests
+from bot.store import routing as routing_store
 from bot.store.outbox import OutboxKind
 from bot.store.tables import ConsentRequestRow, DecisionRow, DestinationRow
 from cards.digest import DigestItem, build_digest_card
@@ -46,12 +49,14 @@ class EntraLinks:
     authority_host: str
     tenant_id: str
 
-    def review_url(self, app_id: str, request_id: str) -> str:
-        # bf_id makes the admin consent page close the Entra request itself.
-        return (
-            f"{self.authority_host}/{self.tenant_id}/adminconsent"
-            f"?client_id={app_id}&bf_id={request_id}"
-        )
+    def review_url(self, app_id: str, request_id: str | None) -> str:
+        """Entra's admin consent page for the app.
+
+        With an Entra request id (``bf_id``) the page also closes that
+        request; a request asked through the bot has none to close.
+        """
+        url = f"{self.authority_host}/{self.tenant_id}/adminconsent?client_id={app_id}"
+        return f"{url}&bf_id={request_id}" if request_id else url
 
 
 def snapshot_of(
@@ -119,6 +124,7 @@ class ReviewerCards:
         )
         requester_rows = await requests.requesters_of(session, row.id)
         decision = await decisions.latest_decision(session, row.id)
+        origin = RequestOrigin(row.origin)
         return ReviewerCardView(
             request_id=row.id,
             app_id=row.app_id,
@@ -137,11 +143,14 @@ class ReviewerCards:
             ),
             first_requested_at=row.first_requested_at,
             expires_at=row.expires_at,
-            entra_review_url=self._links.review_url(row.app_id, row.id),
+            entra_review_url=self._links.review_url(
+                row.app_id, row.id if origin is RequestOrigin.ENTRA else None
+            ),
             status=RequestStatus(row.status),
             decision=_decision_view(decision),
             entra_requests_url=ENTRA_CONSENT_REQUESTS_URL,
             homepage_url=stored.get("homepage_url"),
+            origin=origin,
         )
 
     async def render(self, session: AsyncSession, row: ConsentRequestRow) -> dict[str, Any]:
@@ -203,6 +212,36 @@ class ReviewerCards:
             ):
                 queued += 1
         return queued
+
+    async def routed(
+        self, session: AsyncSession, rows: Sequence[ConsentRequestRow]
+    ) -> dict[int, list[ConsentRequestRow]]:
+        """The review destinations each request goes to, by the admins' routing rules."""
+        review = [d.id for d in await destinations.active_destinations(session)]
+        rules = await routing_store.rules(session)
+        patterns = await routing_store.high_risk_patterns(session)
+        per_destination: dict[int, list[ConsentRequestRow]] = {}
+        for row in rows:
+            view = await self.view_of(session, row)
+            request = RoutedRequest(
+                row.app_id, view.publisher.verified if view.publisher else None, view.scopes
+            )
+            for destination_id in route(request, rules, review, patterns):
+                per_destination.setdefault(destination_id, []).append(row)
+        return per_destination
+
+    async def announce_routed(
+        self, session: AsyncSession, rows: Sequence[ConsentRequestRow]
+    ) -> tuple[int, tuple[str, ...]]:
+        """Announce new requests where the rules send them; returns messages queued and where."""
+        queued, names = 0, []
+        for destination_id, its_rows in (await self.routed(session, rows)).items():
+            destination = await destinations.get_destination(session, destination_id)
+            if destination is None:
+                continue
+            queued += await self.announce(session, its_rows, [destination])
+            names.append(destination.name)
+        return queued, tuple(names)
 
     async def _digest_item(self, session: AsyncSession, row: ConsentRequestRow) -> DigestItem:
         view = await self.view_of(session, row)

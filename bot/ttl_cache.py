@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
@@ -17,6 +18,7 @@ class TtlCache(Generic[T]):
         self._clock = clock
         self._value: T | None = None
         self._stored_at: datetime | None = None
+        self._loading = asyncio.Lock()
 
     def get(self) -> T | None:
         if self._stored_at is None or self._clock() - self._stored_at >= self._ttl:
@@ -27,6 +29,21 @@ class TtlCache(Generic[T]):
         self._value = value
         self._stored_at = self._clock()
         return value
+
+    async def get_or_load(self, load: Callable[[], Awaitable[T]]) -> T:
+        """The cached value, or ``load()``'s; concurrent callers share one load.
+
+        Fifty users asking at once after the value expired cost one Graph
+        call, not fifty.
+        """
+        cached = self.get()
+        if cached is not None:
+            return cached
+        async with self._loading:
+            cached = self.get()
+            if cached is not None:
+                return cached
+            return self.put(await load())
 
     def clear(self) -> None:
         self._value = None

@@ -62,7 +62,8 @@ def decision_buttons(view: ReviewerCardView, messages: Messages) -> list[Element
         tooltip=messages.t("decision.block_tooltip"),
         with_inputs=False,
     )
-    return [approve, deny, block]
+    # Nothing to grant without the scopes; Entra's page grants what the app asks for.
+    return [approve, deny, block] if view.scopes else [deny, block]
 
 
 def snooze_button(view: ReviewerCardView, messages: Messages) -> Element:

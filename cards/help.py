@@ -14,6 +14,19 @@ from cards.text import safe
 COMMAND_REVIEW_HERE = "review here"
 COMMAND_ESCALATE_HERE = "escalate here"
 COMMAND_HELP = "help"
+ADMIN_COMMAND_KEYS = (
+    ("destinations", "help.admin.destinations"),
+    ("rename (name) · stop here", "help.admin.rename_stop"),
+    (
+        "route high risk here · route unverified here · route everything else here",
+        "help.admin.route",
+    ),
+    ("rules · remove rule (number) · high risk scopes (names)", "help.admin.rules"),
+    ("requests on", "help.admin.requests_on"),
+    ("connected apps", "help.admin.connected_apps"),
+    ("audit", "help.admin.audit"),
+)
+"""Commands only admins may use, shown under their own heading so others know they exist."""
 
 
 def build_help_card(messages: Messages, in_channel: bool, lead: str | None = None) -> Element:
@@ -70,11 +83,23 @@ def _help_body(messages: Messages, in_channel: bool) -> list[Element]:
             [
                 (COMMAND_REVIEW_HERE, messages.t(review_here)),
                 (COMMAND_ESCALATE_HERE, messages.t("help.escalate_here")),
+                (messages.t("help.why_command"), messages.t("help.why")),
                 (COMMAND_HELP, messages.t("help.help")),
             ],
             "help-commands",
         ),
     ]
+    body.append(
+        text_block(
+            messages.t("help.admin.title"), "help-admin-title", weight="bolder", spacing="medium"
+        )
+    )
+    body.append(
+        fact_set(
+            [(command, messages.t(key)) for command, key in ADMIN_COMMAND_KEYS],
+            "help-admin-commands",
+        )
+    )
     if in_channel:
         body.append(text_block(messages.t("help.mention_hint"), "help-mention", isSubtle=True))
     return body

@@ -34,6 +34,9 @@ _NOTICES = {
     RequestStatus.DENIED: _DENIED,
     RequestStatus.DENIED_IN_ENTRA: _DENIED,
     RequestStatus.BLOCKED: _Notice("attention", "notice.blocked", "notice.blocked_next"),
+    RequestStatus.REQUESTS_ENABLED: _Notice(
+        "accent", "notice.requests_enabled", "notice.requests_enabled_next", shows_reviewer=False
+    ),
     RequestStatus.EXPIRED: _Notice(
         "warning", "notice.expired", "notice.expired_next", shows_reviewer=False
     ),

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import Publisher, RequestStatus, ReviewerCardView
+from bot.domain import Publisher, RequestOrigin, RequestStatus, ReviewerCardView
 from bot.i18n import Messages
 from cards.buttons import close_in_entra, decision_buttons, open_in_entra, snooze_button
 from cards.elements import (
@@ -154,6 +154,15 @@ def _body(
     view: ReviewerCardView, now: datetime, messages: Messages, detail: _Detail
 ) -> list[Element]:
     body = status_banner(view, messages)
+    if view.origin is RequestOrigin.BOT and view.status is RequestStatus.PENDING:
+        body.append(
+            callout(
+                "accent",
+                "origin",
+                messages.t("reviewer.asked_through_bot"),
+                messages.t("reviewer.asked_through_bot_hint"),
+            )
+        )
     body.append(text_block(messages.t("reviewer.kicker"), "kicker", isSubtle=True))
     body.append(
         text_block(
@@ -168,6 +177,8 @@ def _body(
     body.append(publisher_line(view.publisher, messages))
     body.append(_timing(view, now, messages))
     body += scope_section(view.scopes, messages, detail.scopes, detail.scope_descriptions)
+    if not view.scopes and view.status is RequestStatus.PENDING:
+        body.append(text_block(messages.t("reviewer.no_scopes_hint"), "no-scopes", isSubtle=True))
     body += requester_section(view.requesters, messages, detail.requesters)
     return body
 
@@ -211,7 +222,12 @@ def _timing(view: ReviewerCardView, now: datetime, messages: Messages) -> Elemen
     return fact_set(
         [
             waiting_fact(view, now, messages),
-            (messages.t("reviewer.expires_label"), _expiry(view.expires_at, now, messages)),
+            (
+                messages.t("reviewer.expires_label"),
+                messages.t("reviewer.no_expiry")
+                if view.origin is RequestOrigin.BOT
+                else _expiry(view.expires_at, now, messages),
+            ),
         ],
         "timing",
     )

@@ -38,6 +38,11 @@ _CLOSED_ELSEWHERE = {
         "reviewer.status_closed_in_entra_hint",
     ),
     RequestStatus.EXPIRED: ("warning", "reviewer.status_expired", "reviewer.status_expired_hint"),
+    RequestStatus.REQUESTS_ENABLED: (
+        "accent",
+        "reviewer.status_requests_enabled",
+        "reviewer.status_requests_enabled_hint",
+    ),
 }
 
 

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     )
     escalate_after_reminders: int = Field(default=3, ge=1)
     escalate_before_expiry_hours: float = Field(default=24, ge=0)
+    admin_group_ids: str = Field(
+        default="",
+        description="Comma-separated ids of Entra groups whose members may configure the bot, "
+        "besides the Global, Privileged Role, Cloud Application and Application Administrators.",
+    )
     business_days: str = "Mon-Fri"
     business_hours: str = "09:00-17:00"
     business_timezone: str = "UTC"
@@ -81,6 +86,18 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
         return value.rstrip("/")
+
+    @field_validator("admin_group_ids")
+    @classmethod
+    def _group_ids(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item and not all(c.isalnum() or c == "-" for c in item):
+                raise ValueError(f"ADMIN_GROUP_IDS: {item!r} is not a group object id")
+        return value
+
+    @property
+    def admin_groups(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.admin_group_ids.split(",") if part.strip())
 
     @field_validator("log_level")
     @classmethod

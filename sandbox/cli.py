@@ -15,9 +15,21 @@ import os
 import signal
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from sandbox.cli_views import (
+    show_admin_consent,
+    show_app,
+    show_classification,
+    show_decision,
+    show_fields,
+    show_grants,
+    show_sign_in,
+    show_state,
+)
 
 DEFAULT_PORT = 3980
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
@@ -59,49 +71,6 @@ def call(base_url: str, method: str, path: str, body: dict[str, Any] | None = No
         ) from None
 
 
-def _lines(mapping: dict[str, Any]) -> str:
-    return "\n".join(f"{key}: {value}" for key, value in mapping.items())
-
-
-def _show_grants(result: Any) -> str:
-    rows = []
-    for g in result["grants"]:
-        who = g["principalUserPrincipalName"] or "everyone (AllPrincipals)"
-        rows.append(
-            f"{g['clientDisplayName']} -> {g['resourceDisplayName']} for {who}: {g['scope']}"
-        )
-    return "\n".join(rows) or "no grants"
-
-
-def _show_state(result: Any) -> str:
-    settings = result["settings"]
-    out = [
-        f"tenant {result['tenantId']} ({result['displayName']}) at {result['now']}",
-        f"user consent: {settings['user_consent']}; requests enabled: "
-        f"{settings['requests_enabled']}; lifetime {settings['request_duration_days']} days",
-        f"{result['servicePrincipals']} service principals, {result['grants']} grants, "
-        f"{result['graphCalls']} Graph calls",
-    ]
-    for request in result["requests"]:
-        state = "PENDING" if request["pending"] else "closed"
-        out.append(
-            f"{request['id']}  {request['app']}  [{state}]  {' '.join(request['pendingScopes'])}"
-        )
-        out += [
-            f"    {u['status']:<10} {u['user']}: {u['reason']}" for u in request["userRequests"]
-        ]
-    return "\n".join(out)
-
-
-def _show_decision(result: Any) -> str:
-    text = f"{result['decision']} by {result['reviewedBy']} for {result['appConsentRequestId']}"
-    grants = "\n".join(f"  granted {g['scope']} (grant {g['id']})" for g in result["grants"])
-    unresolved = result["unresolvedScopes"]
-    return "\n".join(
-        filter(None, [text, grants, f"  not granted: {' '.join(unresolved)}" if unresolved else ""])
-    )
-
-
 def _settings_body(args: argparse.Namespace) -> dict[str, Any] | None:
     body: dict[str, Any] = {}
     if args.user_consent:
@@ -110,6 +79,8 @@ def _settings_body(args: argparse.Namespace) -> dict[str, Any] | None:
         body["requests_enabled"] = args.requests == "on"
     if args.duration is not None:
         body["request_duration_days"] = args.duration
+    if args.risky_step_up:
+        body["risky_step_up"] = args.risky_step_up == "on"
     return body or None
 
 
@@ -129,19 +100,66 @@ def _faults_body(args: argparse.Namespace) -> dict[str, Any] | None:
     return body or None
 
 
+def _app(args: argparse.Namespace) -> tuple[Any, str]:
+    body: dict[str, Any] = {}
+    for key, value in (
+        ("verified", args.verified),
+        ("enabled", args.enabled),
+        ("assignmentRequired", args.assignment_required),
+    ):
+        if value:
+            body[key] = value == "yes"
+    if args.service_principal:
+        body["servicePrincipal"] = args.service_principal
+    if args.assign:
+        body["assignUsers"] = args.assign
+    if args.unassign:
+        body["unassignUsers"] = args.unassign
+    if args.assign_group:
+        body["assignGroups"] = args.assign_group
+    if args.unassign_group:
+        body["unassignGroups"] = args.unassign_group
+    path = "/apps/" + urllib.parse.quote(args.name, safe="")
+    result = call(args.url, "POST" if body else "GET", path, body or None)
+    return result, show_app(result)
+
+
+def _admin_consent(args: argparse.Namespace) -> tuple[Any, str]:
+    body = {"scopes": args.scopes.split()} if args.scopes else {}
+    path = "/apps/" + urllib.parse.quote(args.name, safe="") + "/admin-consent"
+    result = call(args.url, "POST", path, body)
+    return result, show_admin_consent(result)
+
+
+def _classify(args: argparse.Namespace) -> tuple[Any, str]:
+    body: dict[str, Any] = {"scope": args.scope, "low": not args.not_low}
+    if args.resource:
+        body["resource"] = args.resource
+    result = call(args.url, "POST", "/classifications", body)
+    return result, show_classification(result)
+
+
+def _sign_in(args: argparse.Namespace) -> tuple[Any, str]:
+    body: dict[str, Any] = {"app": args.app, "user": args.user}
+    if args.scopes is not None:
+        body["scopes"] = args.scopes.split()
+    result = call(args.url, "POST", "/sign-in", body)
+    return result, show_sign_in(result)
+
+
 def _request(args: argparse.Namespace) -> tuple[Any, str]:
     body = {"app": args.app, "user": args.user, "reason": args.reason}
     if args.created:
         body["created"] = args.created
     result = call(args.url, "POST", "/requests", body)
-    return result, f"request created for {args.app} by {args.user}\n" + _lines(result)
+    return result, f"request created for {args.app} by {args.user}\n" + show_fields(result)
 
 
 def _complete(args: argparse.Namespace) -> tuple[Any, str]:
     decision = {"approve": not args.deny, "reviewer": args.reviewer}
     decision["justification"] = args.justification
     result = call(args.url, "POST", f"/requests/{args.id}/complete", decision)
-    return result, _show_decision(result)
+    return result, show_decision(result)
 
 
 def _expire(args: argparse.Namespace) -> tuple[Any, str]:
@@ -152,12 +170,12 @@ def _expire(args: argparse.Namespace) -> tuple[Any, str]:
 def _knobs(args: argparse.Namespace) -> tuple[Any, str]:
     body = _settings_body(args) if args.command == "settings" else _faults_body(args)
     result = call(args.url, "POST" if body else "GET", f"/{args.command}", body)
-    return result, _lines(result)
+    return result, show_fields(result)
 
 
 def _calls(args: argparse.Namespace) -> tuple[Any, str]:
     result = call(args.url, "DELETE" if args.reset else "GET", "/calls")
-    return result, f"total: {result['total']}\n" + _lines(result["routes"])
+    return result, f"total: {result['total']}\n" + show_fields(result["routes"])
 
 
 def _block(args: argparse.Namespace) -> tuple[Any, str]:
@@ -174,12 +192,12 @@ def _backlog(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _state(args: argparse.Namespace) -> tuple[Any, str]:
     result = call(args.url, "POST" if args.command == "reset" else "GET", f"/{args.command}")
-    return result, _show_state(result)
+    return result, show_state(result)
 
 
 def _grants(args: argparse.Namespace) -> tuple[Any, str]:
     result = call(args.url, "GET", "/grants")
-    return result, _show_grants(result)
+    return result, show_grants(result)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, str]]] = {
@@ -191,6 +209,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, str]]] = {
     "faults": _knobs,
     "calls": _calls,
     "block": _block,
+    "app": _app,
+    "admin-consent": _admin_consent,
+    "classify": _classify,
+    "sign-in": _sign_in,
     "backlog": _backlog,
     "state": _state,
     "reset": _state,

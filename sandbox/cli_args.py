@@ -49,6 +49,43 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     settings.add_argument("--user-consent", choices=["off", "low", "legacy"])
     settings.add_argument("--requests", choices=["on", "off"], help="the admin consent workflow")
     settings.add_argument("--duration", type=int, help="request lifetime in days (1-30)")
+    settings.add_argument(
+        "--risky-step-up",
+        choices=["on", "off"],
+        help="risk-based step-up: consent to risky unverified apps goes to an admin",
+    )
+
+    yes_no = ["yes", "no"]
+    app = sub.add_parser("app", parents=[common], help="show or change an app's properties")
+    app.add_argument("name", help="app display name or appId")
+    app.add_argument("--verified", choices=yes_no, help="publisher verified")
+    app.add_argument("--service-principal", choices=["present", "absent"])
+    app.add_argument("--enabled", choices=yes_no, help="no = blocked (accountEnabled false)")
+    app.add_argument("--assignment-required", choices=yes_no)
+    app.add_argument("--assign", action="append", default=[], metavar="UPN", help="repeatable")
+    app.add_argument("--unassign", action="append", default=[], metavar="UPN", help="repeatable")
+    app.add_argument("--assign-group", action="append", default=[], metavar="GROUP")
+    app.add_argument("--unassign-group", action="append", default=[], metavar="GROUP")
+
+    consent = sub.add_parser(
+        "admin-consent", parents=[common], help="grant tenant-wide consent for an app"
+    )
+    consent.add_argument("name", help="app display name or appId")
+    consent.add_argument("--scopes", help='space-separated, e.g. "User.Read offline_access"')
+
+    classify = sub.add_parser(
+        "classify", parents=[common], help="classify a delegated scope as low risk"
+    )
+    classify.add_argument("scope")
+    classify.add_argument("--resource", help="resource API name or appId (default Graph)")
+    classify.add_argument("--not-low", action="store_true", help="remove the classification")
+
+    sign_in = sub.add_parser(
+        "sign-in", parents=[common], help="what Entra shows a user connecting an app"
+    )
+    sign_in.add_argument("--app", required=True, help="app display name or appId")
+    sign_in.add_argument("--user", required=True, help="user principal name or object id")
+    sign_in.add_argument("--scopes", help="space-separated (default: the app's scopes)")
 
     faults = sub.add_parser("faults", parents=[common], help="show or change Graph fault knobs")
     faults.add_argument("--latency-ms", type=int)

@@ -1,7 +1,8 @@
 """The control surface (``/_sandbox/...``): what tests and demos use to drive the tenant.
 
-It plays the parts Graph cannot: a user submitting a consent request, a
-reviewer deciding in the Entra portal, time passing, an outage. Bodies are
+It plays the parts Graph cannot: a user submitting a consent request or trying
+to sign in, a reviewer deciding in the Entra portal, an admin changing an app
+or a consent setting, time passing, an outage. Bodies are
 validated into typed models; bad input is a 4xx with a readable message, never
 a 500. Faults never apply here, so the knobs stay reachable during an outage.
 """
@@ -48,6 +49,36 @@ class Settings(_Body):
     user_consent: Literal["off", "low", "legacy"] | None = None
     requests_enabled: bool | None = None
     request_duration_days: Annotated[int, Field(ge=1, le=30)] | None = None
+    risky_step_up: bool | None = None
+
+
+class AppChanges(_Body):
+    """Graph-style (camelCase) names, as the app's properties are read back."""
+
+    verified: bool | None = None
+    servicePrincipal: Literal["present", "absent"] | None = None
+    enabled: bool | None = None
+    assignmentRequired: bool | None = None
+    assignUsers: list[str] = Field(default_factory=list)
+    unassignUsers: list[str] = Field(default_factory=list)
+    assignGroups: list[str] = Field(default_factory=list)
+    unassignGroups: list[str] = Field(default_factory=list)
+
+
+class AdminConsent(_Body):
+    scopes: list[str] | None = None
+
+
+class ClassificationChange(_Body):
+    scope: str
+    resource: str | None = None
+    low: bool = True
+
+
+class SignIn(_Body):
+    app: str
+    user: str
+    scopes: list[str] | None = None
 
 
 class FaultKnobs(_Body):
@@ -137,6 +168,45 @@ def add_control_routes(app: web.Application, tenant: SandboxTenant) -> Middlewar
     async def write_settings(request: web.Request) -> web.Response:
         body = await _parse(request, Settings)
         return _json(tenant.set_consent_settings(**body.model_dump(exclude_none=True)))
+
+    @routes.get(PREFIX + "/apps/{app}")
+    async def read_app(request: web.Request) -> web.Response:
+        return _json(tenant.app_properties(request.match_info["app"]))
+
+    @routes.post(PREFIX + "/apps/{app}")
+    async def change_app(request: web.Request) -> web.Response:
+        body = await _parse(request, AppChanges)
+        result = tenant.set_app(
+            request.match_info["app"],
+            verified=body.verified,
+            service_principal=body.servicePrincipal,
+            enabled=body.enabled,
+            assignment_required=body.assignmentRequired,
+            assign_users=body.assignUsers,
+            unassign_users=body.unassignUsers,
+            assign_groups=body.assignGroups,
+            unassign_groups=body.unassignGroups,
+        )
+        return _json(result)
+
+    @routes.post(PREFIX + "/apps/{app}/admin-consent")
+    async def admin_consent(request: web.Request) -> web.Response:
+        body = await _parse(request, AdminConsent)
+        return _json(tenant.grant_admin_consent(request.match_info["app"], body.scopes))
+
+    @routes.get(PREFIX + "/classifications")
+    async def read_classifications(request: web.Request) -> web.Response:
+        return _json(tenant.classifications(request.query.get("resource")))
+
+    @routes.post(PREFIX + "/classifications")
+    async def classify(request: web.Request) -> web.Response:
+        body = await _parse(request, ClassificationChange)
+        return _json(tenant.classify_scope(body.scope, body.resource, body.low))
+
+    @routes.post(PREFIX + "/sign-in")
+    async def sign_in(request: web.Request) -> web.Response:
+        body = await _parse(request, SignIn)
+        return _json(tenant.attempt_sign_in(body.app, body.user, body.scopes))
 
     @routes.get(PREFIX + "/faults")
     async def read_faults(request: web.Request) -> web.Response:

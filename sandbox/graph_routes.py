@@ -16,7 +16,16 @@ from aiohttp.typedefs import Handler, Middleware
 
 from sandbox.errors import Unauthorized
 from sandbox.faults import GRAPH_PREFIXES
-from sandbox.graph import apps, batch, consent, directory, grants, policies, teams
+from sandbox.graph import (
+    apps,
+    assignments,
+    batch,
+    consent,
+    directory,
+    grants,
+    policies,
+    teams,
+)
 from sandbox.graph.auth import WWW_AUTHENTICATE, authenticate
 from sandbox.graph.odata import GraphRequest, GraphResponse, error_response, normalise_query
 from sandbox.graph.router import Router
@@ -32,7 +41,7 @@ _BAD_JSON = (
 
 def build_router() -> Router:
     router = Router()
-    for module in (consent, apps, grants, policies, directory, teams, batch):
+    for module in (consent, apps, assignments, grants, policies, directory, teams, batch):
         module.register(router)
     return router
 

@@ -2,9 +2,10 @@
 
 Seeded objects get name-derived ids (uuid5) so documentation, tests and demos
 can quote them. Objects created at run time draw from a seeded generator, so
-two runs of the same script produce the same ids. Grant and Teams installation
-ids mimic Graph's own encodings (base64 of the key parts) because code that
-treats every id as a GUID is a bug the sandbox should surface.
+two runs of the same script produce the same ids. Grant, app role assignment
+and Teams installation ids mimic Graph's own encodings (base64 of the key
+parts) because code that treats every id as a GUID is a bug the sandbox should
+surface.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def grant_id(client_id: str, resource_id: str, principal_id: str | None = None) 
     """Graph's grant id is the base64url of clientId + resourceId (+ principalId)."""
     parts = [client_id, resource_id] + ([principal_id] if principal_id else [])
     raw = b"".join(_key_bytes(p) for p in parts)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def assignment_id(principal_id: str, resource_id: str) -> str:
+    """App role assignment ids are base64url strings, not GUIDs (here: principal + resource)."""
+    raw = _key_bytes(principal_id) + _key_bytes(resource_id)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

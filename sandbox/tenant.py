@@ -10,14 +10,19 @@ many end-to-end tests from the same seeded starting point.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sandbox import app_admin, sign_in_page
 from sandbox.clock import Clock, graph_time, system_clock
+from sandbox.errors import NotFound
 from sandbox.faults import Faults
 from sandbox.ids import IdFactory
+from sandbox.state import sign_in
 from sandbox.state.apps import Apps
+from sandbox.state.assignments import Assignments
 from sandbox.state.calls import CallLog
 from sandbox.state.consent import ConsentBook
 from sandbox.state.directory import Directory, Users
@@ -34,6 +39,7 @@ class TenantState:
     directory: Directory
     apps: Apps
     permission_grants: Grants
+    assignments: Assignments
     policies: Policies
     consent: ConsentBook
     teams: Teams
@@ -62,8 +68,18 @@ class SandboxTenant:
         policies = Policies(directory, tenant_id)
         consent = ConsentBook(ids, self.now, directory, apps, grants, policies)
         teams = Teams(self.now, tenant_id)
+        assignments = Assignments(self.now, directory)
         self._state = TenantState(
-            ids, directory, apps, grants, policies, consent, teams, Faults(), CallLog()
+            ids,
+            directory,
+            apps,
+            grants,
+            assignments,
+            policies,
+            consent,
+            teams,
+            Faults(),
+            CallLog(),
         )
         self._baseline: TenantState | None = None
 
@@ -83,6 +99,10 @@ class SandboxTenant:
     @property
     def permission_grants(self) -> Grants:
         return self._state.permission_grants
+
+    @property
+    def assignments(self) -> Assignments:
+        return self._state.assignments
 
     @property
     def policies(self) -> Policies:
@@ -162,11 +182,19 @@ class SandboxTenant:
         user_consent: str | None = None,
         requests_enabled: bool | None = None,
         request_duration_days: int | None = None,
+        risky_step_up: bool | None = None,
     ) -> dict[str, Any]:
-        """Switch between the three situations a blocked user can be in."""
+        """Switch between the three situations a blocked user can be in.
+
+        ``risky_step_up`` is Entra's risk-based step-up (on unless an admin turned it
+        off): while user consent is on, it still sends consent to unverified
+        multi-tenant apps asking for more than basic scopes to an admin.
+        """
         policies = self.policies
         if user_consent is not None:
             policies.set_user_consent(user_consent)
+        if risky_step_up is not None:
+            policies.set_risky_step_up(risky_step_up)
         if requests_enabled is not None or request_duration_days is not None:
             body: dict[str, Any] = {}
             if requests_enabled is not None:
@@ -183,7 +211,73 @@ class SandboxTenant:
             "requests_enabled": policy.is_enabled,
             "request_duration_days": policy.request_duration_days,
             "policy_version": policy.version,
+            "risky_step_up": self.policies.risky_step_up,
         }
+
+    def app_properties(self, app: str) -> dict[str, Any]:
+        """An app's consent-relevant properties (by display name or appId)."""
+        return app_admin.app_properties(self, app)
+
+    def set_app(
+        self,
+        app: str,
+        *,
+        verified: bool | None = None,
+        service_principal: str | None = None,
+        enabled: bool | None = None,
+        assignment_required: bool | None = None,
+        assign_users: Sequence[str] = (),
+        unassign_users: Sequence[str] = (),
+        assign_groups: Sequence[str] = (),
+        unassign_groups: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Change what an admin can change on an app; all-or-nothing, returns the new state.
+
+        ``service_principal`` is ``"present"`` (create it) or ``"absent"`` (delete it
+        with its grants and assignments); ``enabled=False`` blocks the app. Users are
+        named by UPN or id, groups by display name or id.
+        """
+        changes = app_admin.AppChanges(
+            verified=verified,
+            service_principal=service_principal,
+            enabled=enabled,
+            assignment_required=assignment_required,
+            assign_users=tuple(assign_users),
+            unassign_users=tuple(unassign_users),
+            assign_groups=tuple(assign_groups),
+            unassign_groups=tuple(unassign_groups),
+        )
+        return app_admin.change_app(self, app, changes)
+
+    def grant_admin_consent(self, app: str, scopes: Sequence[str] | None = None) -> dict[str, Any]:
+        """Tenant-wide consent for the app's required scopes (all, or those listed)."""
+        return app_admin.grant_admin_consent(
+            self, app, list(scopes) if scopes is not None else None
+        )
+
+    def classify_scope(
+        self, scope: str, resource: str | None = None, low: bool = True
+    ) -> dict[str, Any]:
+        """Classify a delegated scope of a resource API (default Microsoft Graph) as low, or not."""
+        return app_admin.classify_scope(self, scope, resource, low)
+
+    def classifications(self, resource: str | None = None) -> dict[str, Any]:
+        return app_admin.classifications(self, resource)
+
+    def attempt_sign_in(
+        self, app: str, user: str, scopes: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """What Entra shows this user signing in to this app (see ``sandbox.state.sign_in``).
+
+        ``scopes`` default to the app's required scopes. Nothing changes in the
+        tenant: a consent prompt is only reported, never accepted.
+        """
+        definition = self.apps.client_app(app)
+        person = self.users.find(user)
+        if person is None:
+            raise NotFound(f"Unknown user '{user}'.")
+        verdict = sign_in.evaluate(self, definition, person, scopes)
+        return sign_in_page.report(self.tenant_id, definition, person, verdict, self.now())
 
     def set_faults(self, **changes: Any) -> dict[str, Any]:
         return self.faults.configure(**changes).to_json()

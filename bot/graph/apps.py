@@ -9,9 +9,7 @@ is merged rather than duplicated, because PATCH replaces the scope string.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
@@ -20,21 +18,16 @@ from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (
     Oauth2PermissionGrantsRequestBuilder,
 )
-from msgraph.generated.service_principals.service_principals_request_builder import (
-    ServicePrincipalsRequestBuilder,
-)
 from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
     ServicePrincipalsWithAppIdRequestBuilder,
 )
 
 from bot.graph.connection import GraphConnection
-from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID
-from bot.ttl_cache import TtlCache
+from bot.graph.scope_catalogue import ScopeCatalogue
 
 _GrantsQuery = (
     Oauth2PermissionGrantsRequestBuilder.Oauth2PermissionGrantsRequestBuilderGetQueryParameters
 )
-_SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
 _SpQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters  # noqa: E501
 
 
@@ -75,11 +68,9 @@ class Grant:
 class AppWrites:
     """Service principals and AllPrincipals grants, as the decision worker needs them."""
 
-    def __init__(
-        self, connection: GraphConnection, clock: Callable[[], datetime], *, ttl: float = 3600
-    ) -> None:
+    def __init__(self, connection: GraphConnection, catalogue: ScopeCatalogue) -> None:
         self._client = connection.client
-        self._resources = TtlCache[tuple[Resource, ...]](ttl, clock)
+        self._catalogue = catalogue
 
     async def client_principal(self, app_id: str) -> ClientPrincipal | None:
         query = _SpQuery(select=["id", "appId", "accountEnabled"])
@@ -119,33 +110,11 @@ class AppWrites:
             raise _write_error(error, "could not disable the app") from error
 
     async def resources(self) -> tuple[Resource, ...]:
-        """Every service principal that defines delegated scopes (cached; Graph first)."""
-        cached = self._resources.get()
-        if cached is not None:
-            return cached
-        query = _SpListQuery(
-            select=["id", "appId", "displayName", "oauth2PermissionScopes"], top=999
+        """Every service principal that defines delegated scopes (the shared, cached catalogue)."""
+        return tuple(
+            Resource(api.service_principal_id, api.app_id, api.display_name, frozenset(api.scopes))
+            for api in await self._catalogue.resources()
         )
-        builder = self._client.service_principals
-        page = await builder.get(RequestConfiguration(query_parameters=query))
-        found: list[Resource] = []
-        while page is not None:
-            for sp in page.value or []:
-                values = [s.value for s in sp.oauth2_permission_scopes or [] if s.value]
-                if sp.id and sp.app_id and values:
-                    found.append(
-                        Resource(
-                            sp.id,
-                            sp.app_id,
-                            sp.display_name or sp.app_id,
-                            frozenset(v.lower() for v in values),
-                        )
-                    )
-            page = (
-                await builder.with_url(page.odata_next_link).get() if page.odata_next_link else None
-            )
-        found.sort(key=lambda r: r.app_id != MICROSOFT_GRAPH_APP_ID)
-        return self._resources.put(tuple(found))
 
     async def tenant_wide_grant(self, client_id: str, resource_id: str) -> Grant | None:
         query = _GrantsQuery(

@@ -240,6 +240,10 @@ class GraphGateway:
             raise
         return set(answer.value or []) if answer else set()
 
+    def forget_policy(self) -> None:
+        """Drop the cached consent-request policy, after the bot itself changed it."""
+        self._policy.clear()
+
     async def consent_request_policy(self) -> ConsentRequestPolicy:
         cached = self._policy.get()
         if cached is not None:

@@ -114,6 +114,10 @@ class Messages:
                 f" got {sorted(params)}"
             ) from None
 
+    def has(self, key: str) -> bool:
+        """Whether any catalogue has ``key`` (for keys built from outside values)."""
+        return key in self._catalogue or key in self._fallback
+
     def plural(self, key: str, count: int, **params: object) -> str:
         """``key.one`` or ``key.other`` by the language's rule, with ``count``."""
         form = _PLURAL_FORMS[self.language](count)

@@ -145,11 +145,23 @@ async def audit(session: AsyncSession, entry: AuditEntry, now: datetime) -> None
     await session.flush()
 
 
-async def audit_log(session: AsyncSession, request_id: str | None = None) -> Sequence[AuditRow]:
-    query = select(AuditRow).order_by(AuditRow.id)
+async def audit_log(
+    session: AsyncSession,
+    request_id: str | None = None,
+    *,
+    since: datetime | None = None,
+    latest: int | None = None,
+) -> Sequence[AuditRow]:
+    """Audit entries, oldest first: of one request, since a time, or the ``latest`` N."""
+    query = select(AuditRow)
     if request_id is not None:
         query = query.where(AuditRow.request_id == request_id)
-    return (await session.scalars(query)).all()
+    if since is not None:
+        query = query.where(AuditRow.at >= since)
+    if latest is not None:
+        newest = (await session.scalars(query.order_by(AuditRow.id.desc()).limit(latest))).all()
+        return list(reversed(newest))
+    return (await session.scalars(query.order_by(AuditRow.id))).all()
 
 
 async def remember_chat(
@@ -176,13 +188,12 @@ async def remember_chat(
             )
         )
     else:
-        row.conversation_id, row.service_url, row.tenant_id = (
-            conversation_id,
-            service_url,
-            tenant_id,
-        )
-        row.locale = locale or row.locale
-        row.updated_at, row.blocked_at = now, None
+        wanted = (conversation_id, service_url, tenant_id, locale or row.locale, None)
+        current = (row.conversation_id, row.service_url, row.tenant_id, row.locale, row.blocked_at)
+        if wanted == current:
+            return  # the usual case: nothing to write, so a busy chat costs no write
+        row.conversation_id, row.service_url, row.tenant_id, row.locale, row.blocked_at = wanted
+        row.updated_at = now
     await session.flush()
 
 

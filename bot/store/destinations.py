@@ -81,3 +81,11 @@ async def find_by_conversation(
 
 async def get_destination(session: AsyncSession, destination_id: int) -> DestinationRow | None:
     return await session.get(DestinationRow, destination_id)
+
+
+async def all_active(session: AsyncSession) -> Sequence[DestinationRow]:
+    """Every active destination, review and escalation, in the order they were added."""
+    rows = await session.scalars(
+        select(DestinationRow).where(DestinationRow.active.is_(True)).order_by(DestinationRow.id)
+    )
+    return rows.all()

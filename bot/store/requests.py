@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import RequestStatus
+from bot.domain import RequestOrigin, RequestStatus
 from bot.store.rowcount import rowcount
 from bot.store.tables import ConsentRequestRow, RequesterRow, UserChatRow
 
@@ -41,22 +41,29 @@ class NewRequest:
     expires_at: datetime | None
     app_snapshot: dict[str, Any]
     requesters: tuple[NewRequester, ...]
+    origin: RequestOrigin = RequestOrigin.ENTRA
+
+
+_PENDING_IN_ENTRA = (
+    ConsentRequestRow.status == RequestStatus.PENDING,
+    ConsentRequestRow.origin == RequestOrigin.ENTRA,
+)
 
 
 async def open_request_ids(session: AsyncSession) -> set[str]:
-    """Ids of every request the store still considers pending."""
-    rows = await session.scalars(
-        select(ConsentRequestRow.id).where(ConsentRequestRow.status == RequestStatus.PENDING)
-    )
+    """Ids of every Entra request the store still considers pending.
+
+    Requests asked through the bot are left out: Graph does not know them, so
+    intake must neither look them up nor close them.
+    """
+    rows = await session.scalars(select(ConsentRequestRow.id).where(*_PENDING_IN_ENTRA))
     return set(rows)
 
 
 async def open_request_scopes(session: AsyncSession) -> dict[str, list[str]]:
     """The stored scopes of every pending request, read in one query."""
     rows = await session.execute(
-        select(ConsentRequestRow.id, ConsentRequestRow.scopes).where(
-            ConsentRequestRow.status == RequestStatus.PENDING
-        )
+        select(ConsentRequestRow.id, ConsentRequestRow.scopes).where(*_PENDING_IN_ENTRA)
     )
     return {request_id: list(scopes) for request_id, scopes in rows.all()}
 
@@ -85,6 +92,7 @@ async def insert_request(session: AsyncSession, request: NewRequest, now: dateti
             last_seen_at=now,
             closed_at=None,
             app_snapshot=request.app_snapshot,
+            origin=request.origin,
         )
     )
     for requester in request.requesters:
@@ -182,5 +190,93 @@ async def pending_requests(session: AsyncSession) -> Sequence[ConsentRequestRow]
         select(ConsentRequestRow)
         .where(ConsentRequestRow.status == RequestStatus.PENDING)
         .order_by(ConsentRequestRow.first_requested_at)
+    )
+    return rows.all()
+
+
+@dataclass(frozen=True, slots=True)
+class AskedBefore:
+    """A user's own latest request for an app, as the diagnosis shows it."""
+
+    request: ConsentRequestRow
+    requester: RequesterRow
+
+
+@dataclass(frozen=True, slots=True)
+class AppHistory:
+    """Every stored request for one app with its requesters, newest request first.
+
+    Read in one query because a diagnosis needs all of it: the latest scopes,
+    the asker's own latest request, and how many others are waiting.
+    """
+
+    requests: tuple[ConsentRequestRow, ...]
+    requesters: dict[str, tuple[RequesterRow, ...]]
+
+    def asked_by(self, user_id: str | None) -> tuple[ConsentRequestRow, RequesterRow] | None:
+        """The user's latest request for the app, if they ever asked."""
+        mine = [
+            (request, person)
+            for request in self.requests
+            for person in self.requesters.get(request.id, ())
+            if user_id and person.user_id == user_id
+        ]
+        return max(mine, key=lambda pair: pair[1].requested_at) if mine else None
+
+    def others_waiting(self, user_id: str | None) -> int:
+        return sum(
+            1
+            for request in self.requests
+            if request.status == RequestStatus.PENDING
+            for person in self.requesters.get(request.id, ())
+            if person.user_id != user_id
+        )
+
+
+async def app_history(session: AsyncSession, app_id: str) -> AppHistory:
+    rows = await session.execute(
+        select(ConsentRequestRow, RequesterRow)
+        .outerjoin(RequesterRow, RequesterRow.request_id == ConsentRequestRow.id)
+        .where(func.lower(ConsentRequestRow.app_id) == app_id.lower())
+        .order_by(ConsentRequestRow.first_seen_at.desc(), RequesterRow.requested_at)
+    )
+    ordered: dict[str, ConsentRequestRow] = {}
+    people: dict[str, list[RequesterRow]] = {}
+    for request, person in rows:
+        ordered.setdefault(request.id, request)
+        if person is not None:
+            people.setdefault(request.id, []).append(person)
+    return AppHistory(tuple(ordered.values()), {k: tuple(v) for k, v in people.items()})
+
+
+async def known_apps(session: AsyncSession) -> dict[str, str]:
+    """App id -> display name of every app anyone requested, for matching typed names."""
+    rows = await session.execute(
+        select(ConsentRequestRow.app_id, ConsentRequestRow.app_display_name)
+    )
+    return {app_id: name for app_id, name in rows.all()}
+
+
+async def open_bot_request(session: AsyncSession, app_id: str) -> ConsentRequestRow | None:
+    """The pending request asked through the bot for an app, which later askers join."""
+    rows = await session.scalars(
+        select(ConsentRequestRow).where(
+            func.lower(ConsentRequestRow.app_id) == app_id.lower(),
+            ConsentRequestRow.origin == RequestOrigin.BOT,
+            ConsentRequestRow.status == RequestStatus.PENDING,
+        )
+    )
+    return rows.first()
+
+
+async def open_bot_requests(session: AsyncSession) -> Sequence[ConsentRequestRow]:
+    """Pending requests asked through the bot, oldest first."""
+    rows = await session.scalars(
+        select(ConsentRequestRow)
+        .where(
+            ConsentRequestRow.origin == RequestOrigin.BOT,
+            ConsentRequestRow.status == RequestStatus.PENDING,
+        )
+        .order_by(ConsentRequestRow.first_seen_at)
     )
     return rows.all()

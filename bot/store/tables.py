@@ -69,6 +69,20 @@ class ConsentRequestRow(Base):
     app_snapshot: Mapped[dict[str, Any]] = mapped_column(
         doc="Publisher and scope details read from Graph when the request was first seen."
     )
+    origin: Mapped[str] = mapped_column(
+        String(16),
+        default="entra",
+        server_default="entra",
+        doc="entra: read from Graph's pending list; bot: asked through the bot "
+        "while Entra's request workflow was off.",
+    )
+    approvals_required: Mapped[int] = mapped_column(
+        Integer,
+        default=1,
+        server_default="1",
+        doc="Distinct approvals needed before the bot grants; set by the routing rule "
+        "that placed the request when it was first seen.",
+    )
 
 
 class RequesterRow(Base):
@@ -107,6 +121,22 @@ class DestinationRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     role: Mapped[str] = mapped_column(
         String(16), default="review", server_default="review", doc="review or escalation"
+    )
+    person_id: Mapped[str | None] = mapped_column(
+        String(64), doc="For a named person (1:1) destination: that user's object id."
+    )
+    reviewers: Mapped[list[str]] = mapped_column(
+        default=list,
+        server_default="[]",
+        doc="Object ids of users and groups who may decide here, on top of the workflow's own.",
+    )
+    reminder_settings: Mapped[dict[str, Any]] = mapped_column(
+        default=dict,
+        server_default="{}",
+        doc="This destination's overrides of the global reminder settings; empty means global.",
+    )
+    origin: Mapped[str] = mapped_column(
+        String(8), default="chat", server_default="chat", doc="chat or file"
     )
 
 
@@ -226,3 +256,61 @@ class ReminderRow(Base):
     sent: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     lease_until: Mapped[datetime | None]
+
+
+class RoutingRuleRow(Base):
+    """Which destination gets which requests; rules are tried in ``position`` order."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(
+        String(16), doc="high_risk, unverified, verified, app, default"
+    )
+    value: Mapped[str | None] = mapped_column(String(64), doc="The app id of an ``app`` rule.")
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(String(8), doc="chat or file")
+    approvals_required: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1", doc="Two-person approval: 2 (or more)."
+    )
+
+
+class SettingRow(Base):
+    """One setting changed in chat or seeded from the config file (e.g. the high-risk list)."""
+
+    __tablename__ = "bot_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[list[str]]
+    updated_at: Mapped[datetime]
+
+
+class ApprovalRow(Base):
+    """One reviewer's approval of a request that needs more than one (two-person approval)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("request_id", "actor_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("consent_requests.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(256))
+    approved_at: Mapped[datetime]
+
+
+class AutoApprovalRow(Base):
+    """An app the admins allow to be granted without a human, up to ``max_scopes``."""
+
+    __tablename__ = "auto_approvals"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_name: Mapped[str | None] = mapped_column(String(512))
+    max_scopes: Mapped[list[str]]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(String(8), default="chat", doc="chat or file")

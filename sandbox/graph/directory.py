@@ -23,7 +23,7 @@ from sandbox.graph.odata import (
 )
 from sandbox.graph.router import Router
 from sandbox.ids import stable_id
-from sandbox.state.directory import User
+from sandbox.state.directory import Group, User
 
 if TYPE_CHECKING:
     from sandbox.tenant import SandboxTenant
@@ -37,6 +37,7 @@ USER_FILTER = FilterSpec.of(
     "displayName startswith",
     "userPrincipalName startswith",
 )
+GROUP_FILTER = FilterSpec.of("group", "id eq", "displayName eq", "displayName startswith")
 ASSIGNMENT_FILTER = FilterSpec.of("unifiedRoleAssignment", "roleDefinitionId eq", "principalId eq")
 
 
@@ -46,6 +47,10 @@ def _typed(kind: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def _user_view(user: User) -> dict[str, Any]:
     return user.to_json()
+
+
+def _group_view(group: Group) -> dict[str, Any]:
+    return group.to_json()
 
 
 def _role_assignments(tenant: SandboxTenant) -> list[dict[str, Any]]:
@@ -120,6 +125,13 @@ def register(router: Router) -> None:
         return GraphResponse(
             200, {"@odata.context": req.context("Collection(Edm.String)"), "value": found}
         )
+
+    @router.add("GET", "/groups")
+    def list_groups(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
+        allow_options(req, "$filter", "$top", "$select")
+        groups = list(tenant.directory.groups.values())
+        found = apply_filter(req, GROUP_FILTER, groups, _group_view)
+        return collection(req, [g.to_json() for g in found], "groups")
 
     @router.add("GET", "/groups/{id}")
     def get_group(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:

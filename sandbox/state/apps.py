@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.clock import Clock, graph_time
-from sandbox.errors import BadRequest, Conflict, missing
-from sandbox.ids import IdFactory
-from sandbox.state.registry import AppDefinition, PermissionScope
+from sandbox.errors import BadRequest, Conflict, NotFound, missing
+from sandbox.ids import IdFactory, stable_id
+from sandbox.state.registry import MICROSOFT_TENANT_ID, AppDefinition, PermissionScope
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,45 @@ class Apps:
             (a for a in self.registry.values() if a.display_name.casefold() == folded), None
         )
 
+    def client_app(self, key: str) -> AppDefinition:
+        """A third-party or own app (not a Microsoft API) by appId or name, or a 404 listing them.
+
+        The control surface's app switches and the sign-in simulator act on client
+        apps only: changing Microsoft Graph itself would break every other scenario.
+        """
+        app = self.find_app(key)
+        if app is None or app.owner_org_id == MICROSOFT_TENANT_ID:
+            known = sorted(
+                a.display_name
+                for a in self.registry.values()
+                if a.owner_org_id != MICROSOFT_TENANT_ID
+            )
+            more = f" and {len(known) - 12} more" if len(known) > 12 else ""
+            raise NotFound(f"Unknown app '{key}'. Known apps: {', '.join(known[:12])}{more}.")
+        return app
+
+    def resource_sp(self, key: str) -> ServicePrincipal:
+        """A resource API's service principal by appId or display name, or a 404 listing them."""
+        app = self.find_app(key)
+        sp = self.sp_for_app(app.app_id) if app is not None else None
+        if sp is None or not sp.app.exposed_scopes:
+            known = sorted(
+                s.app.display_name for s in self.service_principals.values() if s.app.exposed_scopes
+            )
+            raise NotFound(f"Unknown resource API '{key}'. Known: {', '.join(known)}.")
+        return sp
+
+    def replace_definition(self, app: AppDefinition) -> None:
+        """Swap an app's registration (e.g. its publisher verification) everywhere it is used."""
+        self.register(app)
+        sp = self.sp_for_app(app.app_id)
+        if sp is not None:
+            sp.app = app
+
+    def delete_sp(self, sp_id: str) -> ServicePrincipal:
+        """Remove the local instance; the registration stays, as when an admin deletes it."""
+        return self.service_principals.pop(self.sp(sp_id).id)
+
     def sp(self, sp_id: str) -> ServicePrincipal:
         if sp_id not in self.service_principals:
             raise missing(sp_id)
@@ -195,6 +234,20 @@ class Apps:
         sp.notes = changes.get("notes", sp.notes)
         sp.tags = [str(t) for t in changes.get("tags", sp.tags)]
         return sp
+
+    def classify(self, resource: ServicePrincipal, scope: PermissionScope, low: bool) -> None:
+        """Add or remove a "low" classification; idempotent, as toggling in the portal is."""
+        kept = [c for c in resource.classifications if c.permission_id != scope.id]
+        if low:
+            kept.append(
+                Classification(
+                    stable_id("classification", resource.id, scope.value),
+                    scope.id,
+                    scope.value,
+                    "low",
+                )
+            )
+        resource.classifications = kept
 
     def resources_defining(self, scope: str) -> list[ServicePrincipal]:
         """Service principals whose API exposes a scope of that name (ambiguity is data)."""

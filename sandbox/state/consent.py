@@ -70,6 +70,15 @@ class ConsentBook:
                 return user_request
         raise missing(user_request_id)
 
+    def pending_for(self, app_id: str, user_id: str) -> AppConsentRequest | None:
+        """The app's request if this user has an open part in it (Entra then says pending)."""
+        request_id = self._by_app.get(app_id)
+        if request_id is None:
+            return None
+        request = self.requests[request_id]
+        self.sweep(request)
+        return request if any(u.user.id == user_id for u in request.in_progress()) else None
+
     def create(
         self, app_key: str, user_key: str, reason: str, created: datetime | None = None
     ) -> tuple[AppConsentRequest, UserConsentRequest]:

@@ -135,6 +135,13 @@ class Directory:
             raise missing(group_id)
         return self.groups[group_id]
 
+    def find_group(self, key: str) -> Group | None:
+        """A group by id or display name, case-insensitively."""
+        if key in self.groups:
+            return self.groups[key]
+        folded = key.strip().casefold()
+        return next((g for g in self.groups.values() if g.display_name.casefold() == folded), None)
+
     def role_by_template(self, template_id: str) -> DirectoryRole:
         for role in self.roles.values():
             if role.role_template_id == template_id:

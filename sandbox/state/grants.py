@@ -166,3 +166,21 @@ class Grants:
 
     def for_client(self, client_id: str) -> list[PermissionGrant]:
         return [g for g in self.items.values() if g.client_id == client_id]
+
+    def delete_for_client(self, client_id: str) -> None:
+        """Deleting a service principal deletes the grants it holds, as Entra does."""
+        for grant in self.for_client(client_id):
+            del self.items[grant.id]
+
+    def granted_scopes(
+        self, client_id: str, resource_id: str, principal_id: str | None = None
+    ) -> set[str]:
+        """Scopes (casefolded) granted to everyone, plus to this user when one is given."""
+        found: set[str] = set()
+        keys = [grant_id(client_id, resource_id)]
+        if principal_id is not None:
+            keys.append(grant_id(client_id, resource_id, principal_id))
+        for key in keys:
+            if key in self.items:
+                found.update(s.casefold() for s in self.items[key].scopes)
+        return found

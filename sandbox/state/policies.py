@@ -4,7 +4,9 @@ The three situations a blocked user can be in (free consent, request form,
 "need admin approval") are fully determined by these two objects, so the
 sandbox lets a demo switch between them in one call. User consent being off is
 the seeded default: the list then still holds resource-specific (RSC) entries,
-which is exactly the trap a naive "empty list means off" check falls into.
+which is exactly the trap a naive "empty list means off" check falls into. The
+risk-based step-up (``allowUserConsentForRiskyApps``) is the third knob: while
+user consent is on, it still sends risky consents to an admin.
 """
 
 from __future__ import annotations
@@ -79,6 +81,19 @@ class Policies:
         self._tenant_id = tenant_id
         self.user_consent = "off"
         self.request_policy = RequestPolicy()
+        # authorizationPolicy.allowUserConsentForRiskyApps: null until an admin sets it.
+        # Only true turns the risk-based step-up off; false and null both leave it on.
+        self.allow_user_consent_for_risky_apps: bool | None = None
+
+    @property
+    def risky_step_up(self) -> bool:
+        """Whether risky consents (unverified multi-tenant apps) go to an admin."""
+        return self.allow_user_consent_for_risky_apps is not True
+
+    def set_risky_step_up(self, on: bool) -> None:
+        if not isinstance(on, bool):
+            raise BadRequest("risky_step_up must be a boolean.")
+        self.allow_user_consent_for_risky_apps = not on
 
     def set_user_consent(self, mode: str) -> None:
         if mode not in USER_CONSENT_MODES:
@@ -138,7 +153,7 @@ class Policies:
             "allowedToSignUpEmailBasedSubscriptions": True,
             "allowedToUseSSPR": True,
             "allowEmailVerifiedUsersToJoinOrganization": False,
-            "allowUserConsentForRiskyApps": None,
+            "allowUserConsentForRiskyApps": self.allow_user_consent_for_risky_apps,
             "blockMsolPowerShell": False,
             "description": "Used to manage authorization related settings across the company.",
             "displayName": "Authorization Policy",

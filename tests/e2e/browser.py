@@ -59,6 +59,7 @@ async def chromium_page(
     *,
     executable: Path = CHROMIUM_PATH,
     timeout_ms: float = 20_000,
+    locale: str = "en-US",
 ) -> AsyncIterator[BrowserSession]:
     """A fresh browser, context and page; everything is closed on exit, even after a failure."""
     if not os.access(executable, os.X_OK):
@@ -70,7 +71,7 @@ async def chromium_page(
             executable_path=str(executable), args=list(CHROMIUM_ARGS), headless=True
         )
         try:
-            context = await browser.new_context(viewport=VIEWPORT, locale="en-US")
+            context = await browser.new_context(viewport=VIEWPORT, locale=locale)
             context.set_default_timeout(timeout_ms)
             session = BrowserSession(page=await context.new_page(), context=context)
 

@@ -46,12 +46,16 @@ def _write_texts(directory: Path, texts: dict[str, str]) -> None:
 
 @asynccontextmanager
 async def playground_session(
-    bot_endpoint: str, workdir: Path, *, bot_name: str
+    bot_endpoint: str, workdir: Path, *, bot_name: str, locale: str = "en-US"
 ) -> AsyncIterator[PlaygroundSession]:
-    """Start the Playground in ``workdir`` (which holds its yml) and open its page."""
+    """Start the Playground in ``workdir`` (which holds its yml) and open its page.
+
+    ``locale`` is both the browser's and the Playground process's, which is
+    where the locale of the activities it sends could come from.
+    """
     async with (
-        run_playground(bot_endpoint, workdir) as playground,
-        chromium_page() as browser,
+        run_playground(bot_endpoint, workdir, locale=locale) as playground,
+        chromium_page(locale=locale) as browser,
     ):
         ui = PlaygroundPage(browser.page, playground.url, bot_name=bot_name)
         await ui.open()

@@ -150,7 +150,12 @@ async def _stop(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
 
 
 def _spawn(
-    executable: Path, bot_endpoint: str, workdir: Path, port: int | None, channel_id: str
+    executable: Path,
+    bot_endpoint: str,
+    workdir: Path,
+    port: int | None,
+    channel_id: str,
+    locale: str,
 ) -> subprocess.Popen[bytes]:
     if not executable.exists():
         raise PlaygroundError(f"{executable} is missing; install it with: {INSTALL_HINT}")
@@ -170,12 +175,18 @@ def _spawn(
         return subprocess.Popen(  # noqa: S603 - fixed executable, arguments from the test
             command,
             cwd=workdir,
-            env={**os.environ, "TEAMSAPPTESTER_BROWSER": "none"},
+            env={**os.environ, "TEAMSAPPTESTER_BROWSER": "none", **_locale_env(locale)},
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def _locale_env(locale: str) -> dict[str, str]:
+    """Node takes its default locale (which the Playground reports) from these variables."""
+    posix = locale.replace("-", "_") + ".UTF-8"
+    return {"LANG": posix, "LC_ALL": posix}
 
 
 @asynccontextmanager
@@ -187,6 +198,7 @@ async def run_playground(
     channel_id: str = "msteams",
     executable: Path = PLAYGROUND_BIN,
     start_timeout_s: float = 60.0,
+    locale: str = "en-US",
 ) -> AsyncIterator[RunningPlayground]:
     """Start the Playground in ``workdir`` (holding the yml) against the bot at ``bot_endpoint``.
 
@@ -194,7 +206,7 @@ async def run_playground(
     on the default 56150 does not get in the way. The process and everything
     it started are stopped on exit.
     """
-    process = _spawn(executable, bot_endpoint, workdir, port, channel_id)
+    process = _spawn(executable, bot_endpoint, workdir, port, channel_id, locale)
     try:
         actual_port = await _wait_for_port(process, workdir, start_timeout_s)
         running = RunningPlayground(port=actual_port, workdir=workdir, process=process)

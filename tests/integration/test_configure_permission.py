@@ -1,4 +1,4 @@
-"""Outside sandbox mode only holders of a consent-granting role may pick review destinations."""
+"""Only holders of a consent-granting role (or an admin group's members) may configure the bot."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.admins import AdminCheck
 from bot.commands import ChatCommands
 from bot.graph import GraphConnection, GraphGateway
 from bot.graph_auth import SandboxTokenProvider
@@ -26,7 +27,7 @@ from tests.conftest import ManualClock
         (None, False),
     ],
 )
-async def test_only_consent_admins_may_configure_in_production(
+async def test_only_consent_admins_may_configure(
     sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path, user_id: str | None, allowed: bool
 ) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
@@ -37,10 +38,9 @@ async def test_only_consent_admins_may_configure_in_production(
     try:
         commands = ChatCommands(
             session_factory(engine),
-            graph,
+            AdminCheck(graph),
             ReviewerCards(EntraLinks("https://login.microsoftonline.com", "tenant"), clock),
             clock,
-            anyone_may_configure=False,
         )
         assert await commands.may_configure(user_id) is allowed
     finally:

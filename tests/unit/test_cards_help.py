@@ -8,7 +8,12 @@ import pytest
 
 from bot.i18n import Messages
 from cards import build_destination_registered_card, build_help_card
-from cards.help import COMMAND_ESCALATE_HERE, COMMAND_HELP, COMMAND_REVIEW_HERE
+from cards.help import (
+    ADMIN_COMMAND_KEYS,
+    COMMAND_ESCALATE_HERE,
+    COMMAND_HELP,
+    COMMAND_REVIEW_HERE,
+)
 from tests.unit.test_cards_schema import EN, by_id, elements, shown_texts
 
 
@@ -21,8 +26,14 @@ def test_channel_help_lists_working_commands_and_says_to_mention() -> None:
     assert commands(card) == {
         COMMAND_REVIEW_HERE: "Post reviewer cards in this channel.",
         COMMAND_ESCALATE_HERE: "Post requests nobody decided in time here, as an escalation.",
+        "why can't I connect (app name)": (
+            "Explain why you can't connect an app, and what to do next. Also works with the "
+            "app's ID, the sign-in link or the error text."
+        ),
         COMMAND_HELP: "Show this list.",
     }
+    admin = {f["title"] for f in by_id(card, "help-admin-commands")["facts"]}
+    assert {"requests on", "connected apps", "audit", "destinations"} <= admin
     assert "mention me first" in by_id(card, "help-mention")["text"]
     assert card["fallbackText"] == "What I can do"
     assert not [e for e in elements(card) if str(e.get("type", "")).startswith("Action.")]
@@ -71,7 +82,9 @@ def test_help_cards_are_translated(locale: str) -> None:
     english = set(shown_texts(build_help_card(EN, in_channel=True)))
     translated = set(shown_texts(build_help_card(messages, in_channel=True)))
     # Only the command words themselves are shared: they are syntax, not prose.
-    assert english & translated == {COMMAND_REVIEW_HERE, COMMAND_ESCALATE_HERE, COMMAND_HELP}
+    commands = {COMMAND_REVIEW_HERE, COMMAND_ESCALATE_HERE, COMMAND_HELP}
+    commands |= {command for command, _key in ADMIN_COMMAND_KEYS}
+    assert english & translated == commands
     registered = build_destination_registered_card(messages, "Revues", 2)
     assert by_id(registered, "registered-backlog")["text"] != "Posting 2 pending requests now."
     assert registered["lang"] == messages.language

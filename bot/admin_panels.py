@@ -1,0 +1,78 @@
+"""The two admin panels that live on cards: the Entra request workflow switch and connected apps.
+
+Both services check the sender's role and audit every attempt themselves, so
+these handlers only carry the activity's data across; anyone may *ask* for a
+panel and non-admins get a refusal card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+from microsoft_agents.hosting.core.app.adaptive_card.factory import (
+    adaptive_card as adaptive_card_response,
+)
+
+from bot.commands import Command
+from bot.connected_apps import ConnectedApps, requested_app, requested_page
+from bot.domain import Actor
+from bot.workflow_switch import WorkflowSwitch
+from cards import connected_apps as connected_cards
+from cards import workflow_switch as workflow_cards
+
+PANEL_COMMANDS = frozenset({Command.ENABLE_REQUESTS, Command.CONNECTED_APPS})
+"""Commands answered with a panel card; the panel's service decides who may use it."""
+
+
+class AdminPanels:
+    """Opens a panel from a chat command and answers the panels' card buttons."""
+
+    def __init__(self, workflow_switch: WorkflowSwitch, connected_apps: ConnectedApps) -> None:
+        self._workflow = workflow_switch
+        self._connected = connected_apps
+
+    async def open(self, command: Command, actor: Actor) -> dict[str, Any]:
+        if command is Command.ENABLE_REQUESTS:
+            return await self._workflow.show(actor)
+        if command is Command.CONNECTED_APPS:
+            return await self._connected.page(actor, 0)
+        raise ValueError(f"{command} opens no panel")
+
+    def register(
+        self, app: AgentApplication[TurnState], actor_of: Callable[[Activity], Actor]
+    ) -> None:
+        """Register the panels' ``Action.Execute`` verbs; ``actor_of`` reads the sender."""
+        workflow = self._workflow
+        connected = self._connected
+
+        @app.adaptive_card.action_execute(workflow_cards.ENABLE_REQUESTS_SHOW)
+        async def on_workflow_show(context: TurnContext, _state: TurnState, _data: Any) -> Any:
+            return adaptive_card_response(await workflow.show(actor_of(context.activity)))
+
+        @app.adaptive_card.action_execute(workflow_cards.ENABLE_REQUESTS_CONFIRM)
+        async def on_workflow_confirm(context: TurnContext, _state: TurnState, data: Any) -> Any:
+            form = data if isinstance(data, dict) else {}
+            card = await workflow.confirm(actor_of(context.activity), form)
+            return adaptive_card_response(card)
+
+        @app.adaptive_card.action_execute(connected_cards.PAGE_VERB)
+        async def on_connected_page(context: TurnContext, _state: TurnState, data: Any) -> Any:
+            card = await connected.page(actor_of(context.activity), requested_page(data))
+            return adaptive_card_response(card)
+
+        @app.adaptive_card.action_execute(connected_cards.BLOCK_VERB)
+        async def on_connected_block(context: TurnContext, _state: TurnState, data: Any) -> Any:
+            card = await connected.ask_block(
+                actor_of(context.activity), requested_app(data), requested_page(data)
+            )
+            return adaptive_card_response(card)
+
+        @app.adaptive_card.action_execute(connected_cards.BLOCK_CONFIRM_VERB)
+        async def on_connected_confirm(context: TurnContext, _state: TurnState, data: Any) -> Any:
+            card = await connected.confirm_block(
+                actor_of(context.activity), requested_app(data), requested_page(data)
+            )
+            return adaptive_card_response(card)

@@ -1,0 +1,171 @@
+"""Gathers a diagnosis's facts from Graph (cached where they change rarely) and the store.
+
+Graph cannot list the permissions of an app the tenant has not met, so the
+requested scopes come from what the user pasted (a consent URL shows what the
+app asks for today) or else from the latest consent request for the app.
+The tenant settings, the app and the store are read concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.diagnosis.facts import (
+    AskedFacts,
+    AskedStatus,
+    DiagnosisFacts,
+    ScopeSource,
+    TenantConsentFacts,
+)
+from bot.diagnosis.matching import Candidate
+from bot.diagnosis.question import Question
+from bot.domain import RequestOrigin, RequestStatus
+from bot.graph.app_directory import AppDirectory
+from bot.graph.scope_catalogue import ScopeCatalogue
+from bot.graph.tenant_consent import TenantConsentReader
+from bot.store import decisions, destinations, requests
+from bot.store.requests import AskedBefore
+from bot.ttl_cache import TtlCache
+
+_ASKED_STATUS = {
+    RequestStatus.PENDING: AskedStatus.PENDING,
+    RequestStatus.APPROVING: AskedStatus.PENDING,
+    RequestStatus.BLOCKING: AskedStatus.PENDING,
+    RequestStatus.APPROVED: AskedStatus.APPROVED,
+    RequestStatus.APPROVED_IN_ENTRA: AskedStatus.APPROVED,
+    RequestStatus.DENIED: AskedStatus.DENIED,
+    RequestStatus.DENIED_IN_ENTRA: AskedStatus.DENIED,
+    RequestStatus.BLOCKED: AskedStatus.BLOCKED,
+    RequestStatus.EXPIRED: AskedStatus.EXPIRED,
+    RequestStatus.CLOSED_IN_ENTRA: AskedStatus.CLOSED,
+    RequestStatus.REQUESTS_ENABLED: AskedStatus.CLOSED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the store knows of the app and of this user's requests for it."""
+
+    name: str | None
+    scopes: tuple[str, ...]
+    asked: AskedBefore | None
+    decided_by: str | None
+    reason: str | None
+    others_waiting: int
+    review_places: tuple[str, ...]
+
+
+class FactReader:
+    def __init__(
+        self,
+        settings: TenantConsentReader,
+        directory: AppDirectory,
+        catalogue: ScopeCatalogue,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        *,
+        places_ttl_seconds: float = 30,
+    ) -> None:
+        self._settings = settings
+        self._directory = directory
+        self._catalogue = catalogue
+        self._sessions = sessions
+        self._places = TtlCache[tuple[str, ...]](places_ttl_seconds, clock)
+
+    async def tenant(self) -> TenantConsentFacts:
+        return await self._settings.settings()
+
+    async def candidates(self) -> list[Candidate]:
+        """Apps with a service principal here and apps anyone requested."""
+        in_tenant = await self._directory.candidates()
+        async with self._sessions() as session:
+            requested = await requests.known_apps(session)
+        seen = {c.app_id.lower() for c in in_tenant}
+        extra = [Candidate(a, n) for a, n in requested.items() if a.lower() not in seen]
+        return [*in_tenant, *extra]
+
+    async def read(
+        self, app_id: str, name: str, user_id: str | None, question: Question | None = None
+    ) -> DiagnosisFacts:
+        tenant, reading, stored = await asyncio.gather(
+            self._settings.settings(),
+            self._directory.read(app_id, user_id, name),
+            self._stored(app_id, user_id),
+        )
+        app = reading.app
+        if not app.in_tenant and stored.name and app.display_name == app.app_id:
+            app = replace(app, display_name=stored.name)
+        pasted = question.scopes if question else ()
+        values: Sequence[str] = pasted or stored.scopes
+        source = (
+            ScopeSource.URL
+            if pasted
+            else ScopeSource.REQUEST
+            if stored.scopes
+            else ScopeSource.NONE
+        )
+        return DiagnosisFacts(
+            tenant=tenant,
+            app=app,
+            scopes=await self._catalogue.describe(values) if values else (),
+            scope_source=source,
+            granted_to_all=reading.granted_to_all,
+            granted_to_user=reading.granted_to_user,
+            asked=self._asked(stored, tenant),
+            others_waiting=stored.others_waiting,
+            error_code=question.error_code if question else None,
+        )
+
+    async def _stored(self, app_id: str, user_id: str | None) -> _Stored:
+        async with self._sessions() as session:
+            history = await requests.app_history(session, app_id)
+            asked = history.asked_by(user_id)
+            decision = await decisions.latest_decision(session, asked[0].id) if asked else None
+        with_scopes = next((r for r in history.requests if r.scopes), None)
+        return _Stored(
+            name=history.requests[0].app_display_name if history.requests else None,
+            scopes=tuple(with_scopes.scopes) if with_scopes else (),
+            asked=AskedBefore(*asked) if asked else None,
+            decided_by=decision.actor_name if decision else None,
+            reason=decision.reason if decision else None,
+            others_waiting=history.others_waiting(user_id),
+            review_places=await self._review_places(),
+        )
+
+    async def _review_places(self) -> tuple[str, ...]:
+        """Names of the review destinations (cached briefly: they change rarely)."""
+
+        async def load() -> tuple[str, ...]:
+            async with self._sessions() as session:
+                return tuple(d.name for d in await destinations.active_destinations(session))
+
+        return await self._places.get_or_load(load)
+
+    @staticmethod
+    def _asked(stored: _Stored, tenant: TenantConsentFacts) -> AskedFacts | None:
+        if stored.asked is None:
+            return None
+        request, requester = stored.asked.request, stored.asked.requester
+        status = _ASKED_STATUS[RequestStatus(request.status)]
+        if status is AskedStatus.PENDING and requester.status.lower() == "expired":
+            status = AskedStatus.EXPIRED  # theirs ran out while others' requests remain
+        through_bot = request.origin == RequestOrigin.BOT
+        days = tenant.request_duration_days
+        expires = (
+            requester.requested_at + timedelta(days=days) if days and not through_bot else None
+        )
+        return AskedFacts(
+            request_id=request.id,
+            status=status,
+            asked_at=requester.requested_at,
+            expires_at=expires,
+            through_bot=through_bot,
+            reason=stored.reason,
+            decided_by=stored.decided_by,
+            review_places=stored.review_places,
+        )

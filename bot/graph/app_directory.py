@@ -1,0 +1,208 @@
+"""Apps as this tenant knows them: names to match against, and one app's facts.
+
+Typed names are matched against every service principal's display name; that
+index is cached for five minutes and remembers each app's service principal
+id, so a warm answer reads the service principal, its tenant-wide grant, the
+user's own grant and (when assignment is required) its assignments all at
+once, in one round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph.generated.service_principals.service_principals_request_builder import (
+    ServicePrincipalsRequestBuilder,
+)
+
+from bot.diagnosis.facts import AppFacts
+from bot.diagnosis.matching import Candidate
+from bot.graph.connection import GraphConnection
+from bot.graph.gateway import GraphGateway, NotInGraph
+from bot.graph.json_reads import GraphJson
+from bot.graph.paging import all_items
+from bot.ttl_cache import TtlCache
+
+_SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
+_APP_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
+APP_FIELDS = [
+    "id",
+    "appId",
+    "displayName",
+    "accountEnabled",
+    "appRoleAssignmentRequired",
+    "appOwnerOrganizationId",
+    "verifiedPublisher",
+    "publisherName",
+    "homepage",
+    "info",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AppReading:
+    """One app's facts and the scopes already granted for it."""
+
+    app: AppFacts
+    granted_to_all: frozenset[str] = frozenset()
+    granted_to_user: frozenset[str] = frozenset()
+
+
+def _literal(value: str) -> str:
+    """An OData string literal; ids come from activities, so quotes are escaped."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+class AppDirectory:
+    """Service principals by name and by app id, for the diagnosis."""
+
+    def __init__(
+        self,
+        connection: GraphConnection,
+        reads: GraphJson,
+        gateway: GraphGateway,
+        clock: Callable[[], datetime],
+        *,
+        tenant_id: str,
+        index_ttl: float = 300,
+    ) -> None:
+        self._client = connection.client
+        self._reads = reads
+        self._gateway = gateway
+        self._tenant_id = tenant_id.lower()
+        self._index = TtlCache[dict[str, Candidate]](index_ttl, clock)
+        # app id -> (service principal id, assignment required), as last read.
+        self._principals: dict[str, tuple[str, bool]] = {}
+
+    async def candidates(self) -> list[Candidate]:
+        """Every app with a service principal here, for matching typed names."""
+        return list((await self._index.get_or_load(self._load_index)).values())
+
+    async def _load_index(self) -> dict[str, Candidate]:
+        query = _SpListQuery(
+            select=["id", "appId", "displayName", "appRoleAssignmentRequired"], top=999
+        )
+        builder = self._client.service_principals
+        items = await all_items(
+            builder, await builder.get(RequestConfiguration(query_parameters=query))
+        )
+        index = {}
+        for sp in items:
+            if sp.id and sp.app_id:
+                self._principals[sp.app_id.lower()] = (sp.id, bool(sp.app_role_assignment_required))
+                index[sp.app_id.lower()] = Candidate(sp.app_id, sp.display_name or sp.app_id)
+        return index
+
+    async def read(self, app_id: str, user_id: str | None, fallback_name: str) -> AppReading:
+        """The app's facts for this user; one round trip when its principal is known."""
+        known = self._principals.get(app_id.lower())
+        if known is None:
+            sp = await self._principal(app_id)
+            if sp is None:
+                return AppReading(AppFacts(app_id, fallback_name, in_tenant=False))
+            principal_id = str(sp["id"])
+            needs_assignment = bool(sp.get("appRoleAssignmentRequired"))
+            to_all, to_user, assigned = await asyncio.gather(
+                self._tenant_wide(principal_id),
+                self._granted_by(principal_id, user_id),
+                self._assigned(principal_id, user_id, needs_assignment),
+            )
+        else:
+            principal_id, needs_assignment = known
+            sp, to_all, to_user, assigned = await asyncio.gather(
+                self._principal(app_id),
+                self._tenant_wide(principal_id),
+                self._granted_by(principal_id, user_id),
+                self._assigned(principal_id, user_id, needs_assignment),
+            )
+            if sp is None:
+                self._principals.pop(app_id.lower(), None)
+                return AppReading(AppFacts(app_id, fallback_name, in_tenant=False))
+            if sp.get("appRoleAssignmentRequired") and not needs_assignment:
+                # Switched on since the index was read: one more call, this once.
+                assigned = await self._assigned(principal_id, user_id, True)
+        required = bool(sp.get("appRoleAssignmentRequired"))
+        self._principals[app_id.lower()] = (principal_id, required)
+        return AppReading(
+            self._facts(sp, assigned if required else None, fallback_name),
+            granted_to_all=to_all,
+            granted_to_user=to_user,
+        )
+
+    def _facts(self, sp: dict[str, Any], assigned: bool | None, fallback_name: str) -> AppFacts:
+        verified = sp.get("verifiedPublisher") or {}
+        is_verified = bool(verified.get("verifiedPublisherId"))
+        info = sp.get("info") or {}
+        owner = str(sp.get("appOwnerOrganizationId") or "")
+        return AppFacts(
+            app_id=str(sp.get("appId") or ""),
+            display_name=str(sp.get("displayName") or fallback_name),
+            in_tenant=True,
+            publisher_name=(verified.get("displayName") if is_verified else None)
+            or sp.get("publisherName"),
+            verified=is_verified,
+            own_tenant=owner.lower() == self._tenant_id,
+            enabled=sp.get("accountEnabled") is not False,
+            assignment_required=bool(sp.get("appRoleAssignmentRequired")),
+            user_assigned=assigned,
+            homepage_url=sp.get("homepage"),
+            privacy_url=info.get("privacyStatementUrl"),
+            terms_url=info.get("termsOfServiceUrl"),
+        )
+
+    async def _principal(self, app_id: str) -> dict[str, Any] | None:
+        """The service principal, or None when the tenant does not have the app."""
+        if not _APP_ID.fullmatch(app_id):
+            return None  # Graph would answer 400; nothing to look up
+        try:
+            sp = await self._reads.get(
+                f"/servicePrincipals(appId='{app_id}')", {"$select": ",".join(APP_FIELDS)}
+            )
+        except NotInGraph:
+            return None
+        return sp if sp.get("id") else None
+
+    async def _tenant_wide(self, principal_id: str) -> frozenset[str]:
+        """Scopes an admin granted for everyone."""
+        return await self._grants(
+            f"clientId eq {_literal(principal_id)} and consentType eq 'AllPrincipals'"
+        )
+
+    async def _granted_by(self, principal_id: str, user_id: str | None) -> frozenset[str]:
+        """Scopes the user consented to for themselves."""
+        if not user_id:
+            return frozenset()
+        return await self._grants(
+            f"clientId eq {_literal(principal_id)} and principalId eq {_literal(user_id)}"
+        )
+
+    async def _grants(self, condition: str) -> frozenset[str]:
+        grants = await self._reads.items("/oauth2PermissionGrants", {"$filter": condition})
+        return frozenset(s for g in grants for s in str(g.get("scope") or "").split())
+
+    async def _assigned(self, principal_id: str, user_id: str | None, needed: bool) -> bool | None:
+        """Whether the user is assigned to the app, directly or through a group."""
+        if not needed or not user_id:
+            return None
+        try:
+            assignments = await self._reads.items(
+                f"/servicePrincipals/{quote(principal_id, safe='')}/appRoleAssignedTo",
+                {"$select": "principalId,principalType"},
+            )
+        except NotInGraph:
+            return None
+        if any(a.get("principalId") == user_id for a in assignments):
+            return True
+        groups = [
+            str(a["principalId"])
+            for a in assignments
+            if a.get("principalId") and str(a.get("principalType", "")).lower() == "group"
+        ]
+        return bool(await self._gateway.groups_among(user_id, groups)) if groups else False

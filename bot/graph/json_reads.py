@@ -1,0 +1,111 @@
+"""Plain-JSON Graph reads over aiohttp, for the answers people wait for.
+
+A "why can't I connect?" answer reads the app, its grants and its
+assignments while the user watches. Through msgraph-sdk each GET costs a few
+milliseconds of CPU (httpx, the middleware chain, model parsing); over aiohttp
+it costs a fraction of that, which is what lets fifty people ask at once. The
+same token provider as the SDK's is used, and throttling is honoured the same
+way: 429/503/504 are retried after ``Retry-After`` (bounded), then reported.
+Everything else (writes, rarely read and cached lists) stays on the SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from kiota_abstractions.authentication import AccessTokenProvider
+from yarl import URL
+
+from bot.graph.gateway import NotInGraph
+
+RETRIED = frozenset({429, 503, 504})
+_QUERY_SAFE = "$'(),=:/"
+
+
+class GraphReadError(RuntimeError):
+    """Graph refused a read, or kept throttling it past the retries."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"Graph answered {status}: {message}")
+        self.status = status
+
+
+def _query(params: dict[str, str]) -> str:
+    # OData wants spaces as %20 and quotes kept readable; "+" is not a space to Graph.
+    return "&".join(f"{quote(k, safe='$')}={quote(v, safe=_QUERY_SAFE)}" for k, v in params.items())
+
+
+class GraphJson:
+    def __init__(
+        self,
+        graph_base_url: str,
+        tokens: AccessTokenProvider,
+        *,
+        attempts: int = 3,
+        max_wait_seconds: float = 10.0,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self._base = f"{graph_base_url.rstrip('/')}/v1.0"
+        self._tokens = tokens
+        self._attempts = attempts
+        self._max_wait = max_wait_seconds
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """One resource; ``NotInGraph`` on 404."""
+        url = f"{self._base}{path}"
+        if params:
+            url = f"{url}?{_query(params)}"
+        return await self._get_url(url)
+
+    async def items(self, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Every item of a collection, following ``@odata.nextLink``."""
+        page = await self.get(path, params)
+        found = [item for item in page.get("value", []) if isinstance(item, dict)]
+        while isinstance(next_link := page.get("@odata.nextLink"), str) and next_link:
+            page = await self._get_url(next_link)
+            found += [item for item in page.get("value", []) if isinstance(item, dict)]
+        return found
+
+    async def _get_url(self, url: str) -> dict[str, Any]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        token = await self._tokens.get_authorization_token(url)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        for attempt in range(1, self._attempts + 1):
+            async with self._session.get(URL(url, encoded=True), headers=headers) as response:
+                if response.status == 200:
+                    body = await response.json(content_type=None)
+                    return body if isinstance(body, dict) else {}
+                if response.status == 404:
+                    raise NotInGraph(url)
+                if response.status not in RETRIED or attempt == self._attempts:
+                    raise GraphReadError(response.status, await _message(response))
+                wait = _retry_after(response.headers.get("Retry-After"), attempt)
+            await asyncio.sleep(min(wait, self._max_wait))
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _retry_after(header: str | None, attempt: int) -> float:
+    try:
+        return max(float(header), 0.0) if header else 0.5 * 2.0**attempt
+    except ValueError:
+        return 0.5 * 2.0**attempt + random.random()  # noqa: S311 - jitter, not security
+
+
+async def _message(response: aiohttp.ClientResponse) -> str:
+    try:
+        body = await response.json(content_type=None)
+        return str(body["error"]["message"])
+    except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
+        return response.reason or ""
