@@ -34,6 +34,7 @@ from bot.connector import TeamsConnector
 from bot.decision_worker import DecisionWorker
 from bot.decisions import DecisionService
 from bot.delivery import DeliveryWorker
+from bot.destination_settings import DestinationSettings
 from bot.diagnosis.ask_reviewers import ReviewerAsk
 from bot.diagnosis.fact_reader import FactReader
 from bot.diagnosis.service import Diagnostician
@@ -235,6 +236,7 @@ def create_app(
                     on_saved=tenant_consent.forget,
                 ),
                 ConnectedApps(sessions, admins, graph_json, app_writes, clock, tenant_id=tenant_id),
+                DestinationSettings(sessions, admins, commands, ReviewerLookup(graph_json), clock),
             )
             diagnostician = Diagnostician(
                 FactReader(

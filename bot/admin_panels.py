@@ -18,23 +18,41 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import (
 
 from bot.commands import Command
 from bot.connected_apps import ConnectedApps, requested_app, requested_page
+from bot.destination_settings import DestinationSettings
 from bot.domain import Actor
+from bot.i18n import Messages
+from bot.store.destinations import DestinationSpec
 from bot.workflow_switch import WorkflowSwitch
 from cards import connected_apps as connected_cards
+from cards import settings as settings_cards
 from cards import workflow_switch as workflow_cards
+from cards.elements import adaptive_card, text_block
 
-PANEL_COMMANDS = frozenset({Command.ENABLE_REQUESTS, Command.CONNECTED_APPS})
+PANEL_COMMANDS = frozenset({Command.ENABLE_REQUESTS, Command.CONNECTED_APPS, Command.SETTINGS})
 """Commands answered with a panel card; the panel's service decides who may use it."""
 
 
 class AdminPanels:
     """Opens a panel from a chat command and answers the panels' card buttons."""
 
-    def __init__(self, workflow_switch: WorkflowSwitch, connected_apps: ConnectedApps) -> None:
+    def __init__(
+        self,
+        workflow_switch: WorkflowSwitch,
+        connected_apps: ConnectedApps,
+        settings: DestinationSettings,
+    ) -> None:
         self._workflow = workflow_switch
         self._connected = connected_apps
+        self._settings = settings
 
-    async def open(self, command: Command, actor: Actor) -> dict[str, Any]:
+    async def open(
+        self, command: Command, actor: Actor, place: DestinationSpec | None
+    ) -> dict[str, Any]:
+        """The panel a chat command asks for; ``place`` is where it was typed."""
+        if command is Command.SETTINGS:
+            if place is None:
+                return _no_place_card(actor)
+            return await self._settings.show(actor, place)
         if command is Command.ENABLE_REQUESTS:
             return await self._workflow.show(actor)
         if command is Command.CONNECTED_APPS:
@@ -42,11 +60,32 @@ class AdminPanels:
         raise ValueError(f"{command} opens no panel")
 
     def register(
-        self, app: AgentApplication[TurnState], actor_of: Callable[[Activity], Actor]
+        self,
+        app: AgentApplication[TurnState],
+        actor_of: Callable[[Activity], Actor],
+        place_of: Callable[[Activity], DestinationSpec | None],
     ) -> None:
-        """Register the panels' ``Action.Execute`` verbs; ``actor_of`` reads the sender."""
+        """Register the panels' ``Action.Execute`` verbs.
+
+        ``actor_of`` reads the sender and ``place_of`` the conversation the
+        card is in (the settings form configures that conversation).
+        """
         workflow = self._workflow
         connected = self._connected
+        settings = self._settings
+
+        @app.adaptive_card.action_execute(settings_cards.SETTINGS_SHOW)
+        async def on_settings_show(context: TurnContext, _state: TurnState, _data: Any) -> Any:
+            actor, place = actor_of(context.activity), place_of(context.activity)
+            card = await settings.show(actor, place) if place else _no_place_card(actor)
+            return adaptive_card_response(card)
+
+        @app.adaptive_card.action_execute(settings_cards.SETTINGS_SAVE)
+        async def on_settings_save(context: TurnContext, _state: TurnState, data: Any) -> Any:
+            actor, place = actor_of(context.activity), place_of(context.activity)
+            form = data if isinstance(data, dict) else {}
+            card = await settings.save(actor, place, form) if place else _no_place_card(actor)
+            return adaptive_card_response(card)
 
         @app.adaptive_card.action_execute(workflow_cards.ENABLE_REQUESTS_SHOW)
         async def on_workflow_show(context: TurnContext, _state: TurnState, _data: Any) -> Any:
@@ -76,3 +115,11 @@ class AdminPanels:
                 actor_of(context.activity), requested_app(data), requested_page(data)
             )
             return adaptive_card_response(card)
+
+
+def _no_place_card(actor: Actor) -> dict[str, Any]:
+    messages = Messages.for_locale(actor.locale)
+    text = messages.t("review_here.no_conversation")
+    return adaptive_card(
+        [text_block(text, "settings-no-place")], fallback_text=text, language=messages.language
+    )

@@ -233,7 +233,7 @@ def create_agent_application(
         card = await diagnostician.ask_reviewers(_data(data), _actor(context.activity))
         return adaptive_card_response(card)
 
-    panels.register(app, _actor)
+    panels.register(app, _actor, destination_spec)
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
@@ -242,7 +242,9 @@ def create_agent_application(
         messages = Messages.for_locale(activity.locale)
         command = parse_command(activity.text)
         if command in PANEL_COMMANDS:
-            await _reply_card(context, await panels.open(command, _actor(activity)))
+            await _reply_card(
+                context, await panels.open(command, _actor(activity), destination_spec(activity))
+            )
             return
         if command in ADMIN_COMMANDS:
             actor = _actor(activity)

@@ -7,7 +7,7 @@ and writes the store and decides who may do what.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -39,6 +39,7 @@ class Command(StrEnum):
     HIGH_RISK = "high risk scopes"
     ENABLE_REQUESTS = "requests on"
     CONNECTED_APPS = "connected apps"
+    SETTINGS = "settings"
     HELP = "help"
     UNKNOWN = "unknown"
 
@@ -79,6 +80,11 @@ _ALIASES = {
     "activer les demandes": Command.ENABLE_REQUESTS,
     "要求を有効にする": Command.ENABLE_REQUESTS,
     "connected apps": Command.CONNECTED_APPS,
+    "settings": Command.SETTINGS,
+    "configure": Command.SETTINGS,
+    "paramètres": Command.SETTINGS,
+    "parametres": Command.SETTINGS,
+    "設定": Command.SETTINGS,
     "connected applications": Command.CONNECTED_APPS,
     "applications connectées": Command.CONNECTED_APPS,
     "applications connectees": Command.CONNECTED_APPS,
@@ -207,10 +213,27 @@ class ChatCommands:
         self, spec: DestinationSpec, user_id: str | None
     ) -> Registration:
         """Make this conversation a review destination and queue the pending backlog to it."""
+        return await self.configure(spec, user_id)
+
+    async def configure(
+        self,
+        spec: DestinationSpec,
+        user_id: str | None,
+        change: Callable[[AsyncSession, DestinationRow], Awaitable[None]] | None = None,
+    ) -> Registration:
+        """Register the destination, apply ``change`` to it, then queue the backlog it now gets.
+
+        All in one transaction, and the backlog is routed after ``change``, so
+        a rule set in the same form already decides which waiting requests
+        come here.
+        """
         async with self._sessions() as session:
             row, newly_active = await destinations.register_destination(
                 session, spec, user_id, self._clock()
             )
+            if change is not None:
+                await change(session, row)
+                await session.flush()
             # A review destination gets the pending backlog (as a digest when it is long);
             # an escalation one only what escalates later.
             pending = await requests.pending_requests(session) if spec.role == "review" else []

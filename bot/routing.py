@@ -47,6 +47,7 @@ class Rule:
     kind: RuleKind
     destination_id: int
     value: str | None = None
+    approvals_required: int = 1
 
 
 @dataclass(frozen=True, slots=True)

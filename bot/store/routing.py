@@ -18,7 +18,8 @@ async def rule_rows(session: AsyncSession) -> Sequence[RoutingRuleRow]:
 
 async def rules(session: AsyncSession) -> list[Rule]:
     return [
-        Rule(RuleKind(row.kind), row.destination_id, row.value) for row in await rule_rows(session)
+        Rule(RuleKind(row.kind), row.destination_id, row.value, row.approvals_required)
+        for row in await rule_rows(session)
     ]
 
 
@@ -39,6 +40,7 @@ async def add_rule(
         kind=rule.kind.value,
         value=rule.value,
         destination_id=rule.destination_id,
+        approvals_required=rule.approvals_required,
         created_by=created_by,
         created_at=now,
         origin=origin,

@@ -1,0 +1,204 @@
+"""The settings form of one conversation: is it a review destination, what comes here, who decides.
+
+An admin types "settings" in a channel or chat and gets this form for *that*
+conversation: whether reviewer cards (or only escalations) are posted here,
+the name it goes by, which requests the routing sends here and how many
+approvals they need, and who may decide here besides the Entra workflow's
+own reviewers. A form sent back with problems keeps what was typed, says
+under each field what is wrong, and states that nothing was saved.
+
+Destination names, reviewer names and typed values are outside text and go
+through ``cards.text.safe`` / ``clean`` before they reach the card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.i18n import Messages
+from cards.elements import Element, adaptive_card, callout, execute, fact_set, text_block
+from cards.text import clean, safe
+
+SETTINGS_SAVE: Final = "settings_save"
+"""The form's button: validate everything, then save it all or nothing."""
+SETTINGS_SHOW: Final = "settings_show"
+"""Shows the form again with what is saved (the button of the saved card)."""
+
+ROLE_INPUT_ID: Final = "settings_role"
+NAME_INPUT_ID: Final = "settings_name"
+ROUTE_INPUT_ID: Final = "settings_route"
+APPROVALS_INPUT_ID: Final = "settings_approvals"
+REVIEWERS_INPUT_ID: Final = "settings_reviewers"
+
+ROLES: Final = ("review", "escalation", "off")
+ROUTES: Final = ("all", "high_risk", "unverified", "verified", "default")
+"""``all``: no rule names this place; the others are the routing rule kinds."""
+MAX_APPROVALS: Final = 5
+NAME_LIMIT: Final = 80
+REVIEWERS_LIMIT: Final = 1000
+
+FIELD_FORM: Final = "form"
+"""A problem with the whole form, such as the directory being unreachable."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsValues:
+    """What the form shows: the saved settings, or what was typed when it comes back."""
+
+    place: str
+    role: str = "off"
+    name: str = ""
+    route: str = "all"
+    approvals: str = "1"
+    reviewers: str = ""
+
+
+def _choices(messages: Messages, prefix: str, values: Sequence[str]) -> list[Element]:
+    return [{"title": messages.t(f"{prefix}.{value}"), "value": value} for value in values]
+
+
+def _choice_set(
+    input_id: str, label: str, choices: list[Element], value: str, error: str | None
+) -> Element:
+    element: Element = {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "expanded",
+        "isRequired": True,
+        "choices": choices,
+        "value": value,
+        "errorMessage": error or label,
+    }
+    return element
+
+
+def _text_field(
+    input_id: str, label: str, placeholder: str, value: str, limit: int, error: str | None
+) -> Element:
+    element: Element = {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "placeholder": placeholder,
+        "maxLength": limit,
+        "value": clean(value, limit),
+    }
+    if error:
+        element["errorMessage"] = error
+    return element
+
+
+def _error_line(errors: Mapping[str, str], field: str) -> list[Element]:
+    message = errors.get(field)
+    if not message:
+        return []
+    return [text_block(message, f"error-{field}", color="attention", spacing="none", size="small")]
+
+
+def build_settings_form_card(
+    messages: Messages,
+    values: SettingsValues,
+    errors: Mapping[str, str] | None = None,
+    extra_fields: Sequence[Element] = (),
+) -> Element:
+    """The form for one conversation; ``errors`` maps an input id to its message."""
+    errors = errors or {}
+    title = messages.t("settings.title", place=safe(values.place))
+    body: list[Element] = [
+        text_block(title, "settings-title", size="medium", weight="bolder", style="heading"),
+        text_block(messages.t("settings.intro"), "settings-intro", isSubtle=True),
+    ]
+    if errors:
+        details = [errors[FIELD_FORM]] if errors.get(FIELD_FORM) else []
+        body.append(
+            callout("attention", "settings-not-saved", messages.t("settings.not_saved"), *details)
+        )
+    approvals = [
+        {"title": messages.plural("settings.approvals_choice", n), "value": str(n)}
+        for n in range(1, MAX_APPROVALS + 1)
+    ]
+    body += [
+        _choice_set(
+            ROLE_INPUT_ID,
+            messages.t("settings.role_label"),
+            _choices(messages, "settings.role", ROLES),
+            values.role if values.role in ROLES else "off",
+            errors.get(ROLE_INPUT_ID),
+        ),
+        *_error_line(errors, ROLE_INPUT_ID),
+        _text_field(
+            NAME_INPUT_ID,
+            messages.t("settings.name_label"),
+            messages.t("settings.name_placeholder"),
+            values.name,
+            NAME_LIMIT,
+            errors.get(NAME_INPUT_ID),
+        ),
+        *_error_line(errors, NAME_INPUT_ID),
+        _choice_set(
+            ROUTE_INPUT_ID,
+            messages.t("settings.route_label"),
+            _choices(messages, "settings.route", ROUTES),
+            values.route if values.route in ROUTES else "all",
+            errors.get(ROUTE_INPUT_ID),
+        ),
+        *_error_line(errors, ROUTE_INPUT_ID),
+        {
+            "type": "Input.ChoiceSet",
+            "id": APPROVALS_INPUT_ID,
+            "label": messages.t("settings.approvals_label"),
+            "style": "compact",
+            "isRequired": True,
+            "choices": approvals,
+            "value": values.approvals if values.approvals.isdigit() else "1",
+            "errorMessage": errors.get(APPROVALS_INPUT_ID)
+            or messages.t("settings.approvals_label"),
+        },
+        *_error_line(errors, APPROVALS_INPUT_ID),
+        _text_field(
+            REVIEWERS_INPUT_ID,
+            messages.t("settings.reviewers_label"),
+            messages.t("settings.reviewers_placeholder"),
+            values.reviewers,
+            REVIEWERS_LIMIT,
+            errors.get(REVIEWERS_INPUT_ID),
+        ),
+        *_error_line(errors, REVIEWERS_INPUT_ID),
+        *extra_fields,
+    ]
+    save = execute(
+        messages.t("settings.save"), SETTINGS_SAVE, {}, "settings-save", style="positive"
+    )
+    return adaptive_card(body, fallback_text=title, language=messages.language, actions=[save])
+
+
+def build_settings_saved_card(
+    messages: Messages, place: str, summary: Sequence[tuple[str, str]]
+) -> Element:
+    """What is now saved for this conversation, fact by fact, with a way back to the form."""
+    title = messages.t("settings.saved_title", place=safe(place))
+    body = [
+        text_block(
+            title,
+            "settings-saved-title",
+            size="medium",
+            weight="bolder",
+            style="heading",
+            color="good",
+        ),
+        fact_set([(label, safe(value)) for label, value in summary], "settings-saved"),
+    ]
+    again = execute(
+        messages.t("settings.change"), SETTINGS_SHOW, {}, "settings-change", with_inputs=False
+    )
+    return adaptive_card(body, fallback_text=title, language=messages.language, actions=[again])
+
+
+def build_settings_refused_card(messages: Messages) -> Element:
+    text = messages.t("admin.not_allowed")
+    return adaptive_card(
+        [text_block(text, "settings-refused")], fallback_text=text, language=messages.language
+    )
