@@ -51,6 +51,7 @@ from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
 from bot.logging_setup import announce_mode, configure_logging
+from bot.named_reviewers import NamedReviewers
 from bot.reminders import Cadence, ReminderWorker
 from bot.requester_chats import RequesterChats
 from bot.reviewer_cards import EntraLinks, ReviewerCards
@@ -165,17 +166,15 @@ def create_app(
             )
             stack.push_async_callback(connector.close)
 
+            requester_chats = RequesterChats(
+                chats, sessions, service_url=settings.teams_service_url, tenant_id=tenant_id or None
+            )
             delivery = DeliveryWorker(
                 sessions,
                 connector,
                 clock,
                 interval_seconds=settings.delivery_interval_seconds,
-                open_chat=RequesterChats(
-                    chats,
-                    sessions,
-                    service_url=settings.teams_service_url,
-                    tenant_id=tenant_id or None,
-                ),
+                open_chat=requester_chats,
             )
             cadence = Cadence(
                 BusinessHours.parse(
@@ -237,6 +236,9 @@ def create_app(
                 ),
                 ConnectedApps(sessions, admins, graph_json, app_writes, clock, tenant_id=tenant_id),
                 DestinationSettings(sessions, admins, commands, ReviewerLookup(graph_json), clock),
+                NamedReviewers(
+                    sessions, commands, ReviewerLookup(graph_json), requester_chats, clock
+                ),
             )
             diagnostician = Diagnostician(
                 FactReader(

@@ -7,6 +7,7 @@ panel and non-admins get a refusal card.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,17 +17,19 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import (
     adaptive_card as adaptive_card_response,
 )
 
-from bot.commands import Command
+from bot.commands import Command, arguments
 from bot.connected_apps import ConnectedApps, requested_app, requested_page
 from bot.destination_settings import DestinationSettings
 from bot.domain import Actor
 from bot.i18n import Messages
+from bot.named_reviewers import NamedReviewers
 from bot.store.destinations import DestinationSpec
 from bot.workflow_switch import WorkflowSwitch
 from cards import connected_apps as connected_cards
 from cards import settings as settings_cards
 from cards import workflow_switch as workflow_cards
 from cards.elements import adaptive_card, text_block
+from cards.text import safe
 
 PANEL_COMMANDS = frozenset({Command.ENABLE_REQUESTS, Command.CONNECTED_APPS, Command.SETTINGS})
 """Commands answered with a panel card; the panel's service decides who may use it."""
@@ -40,10 +43,36 @@ class AdminPanels:
         workflow_switch: WorkflowSwitch,
         connected_apps: ConnectedApps,
         settings: DestinationSettings,
+        people: NamedReviewers,
     ) -> None:
         self._workflow = workflow_switch
         self._connected = connected_apps
         self._settings = settings
+        self._people = people
+
+    async def review_by(self, actor: Actor, text: str | None) -> str:
+        """ "review by a@x, b@y": each named person gets cards in their 1:1 chat."""
+        messages = Messages.for_locale(actor.locale)
+        keys = [k for k in re.split(r"[,;\s]+", " ".join(arguments(text, Command.REVIEW_BY))) if k]
+        if not keys:
+            return messages.t("people.usage")
+        lines = []
+        for result in await self._people.add(actor, keys):
+            key = f"people.{result.outcome.value}"
+            lines.append(
+                messages.t(
+                    key, typed=safe(result.typed), name=safe(result.name), count=result.backlog
+                )
+            )
+        return "\n\n".join(lines)
+
+    async def stop_reviews_for(self, actor: Actor, text: str | None) -> str:
+        messages = Messages.for_locale(actor.locale)
+        key = " ".join(arguments(text, Command.STOP_REVIEWS_FOR)).strip()
+        removed = await self._people.remove(actor, key) if key else None
+        if removed is None:
+            return messages.t("people.not_a_destination", typed=safe(key))
+        return messages.t("admin.stopped", destination=safe(removed.name))
 
     async def open(
         self, command: Command, actor: Actor, place: DestinationSpec | None

@@ -277,6 +277,10 @@ def create_agent_application(
             await _reply_card(
                 context, build_audit_card(await commands.recent_audit(AUDIT_SHOWN), messages)
             )
+        elif command is Command.REVIEW_BY:
+            await context.send_activity(await panels.review_by(actor, context.activity.text))
+        elif command is Command.STOP_REVIEWS_FOR:
+            await context.send_activity(await panels.stop_reviews_for(actor, context.activity.text))
         elif command is Command.RENAME:
             await _rename_here(context, messages, actor)
         elif command in (Command.ROUTE, Command.RULES, Command.REMOVE_RULE, Command.HIGH_RISK):

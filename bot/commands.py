@@ -40,6 +40,8 @@ class Command(StrEnum):
     ENABLE_REQUESTS = "requests on"
     CONNECTED_APPS = "connected apps"
     SETTINGS = "settings"
+    REVIEW_BY = "review by"
+    STOP_REVIEWS_FOR = "stop reviews for"
     HELP = "help"
     UNKNOWN = "unknown"
 
@@ -56,6 +58,8 @@ ADMIN_COMMANDS = frozenset(
         Command.RULES,
         Command.REMOVE_RULE,
         Command.HIGH_RISK,
+        Command.REVIEW_BY,
+        Command.STOP_REVIEWS_FOR,
     }
 )
 """Commands that change or reveal the configuration: admins only."""
@@ -103,6 +107,8 @@ _ALIASES = {
 
 _WITH_ARGUMENTS = (
     (re.compile(r"^rename( |$)"), Command.RENAME),
+    (re.compile(r"^review by( |$)"), Command.REVIEW_BY),
+    (re.compile(r"^stop reviews for( |$)"), Command.STOP_REVIEWS_FOR),
     (re.compile(r"^route .*here$"), Command.ROUTE),
     (re.compile(r"^remove rule( |$)"), Command.REMOVE_RULE),
     (re.compile(r"^high[ -]risk scopes( |$)"), Command.HIGH_RISK),

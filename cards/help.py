@@ -15,7 +15,9 @@ COMMAND_REVIEW_HERE = "review here"
 COMMAND_ESCALATE_HERE = "escalate here"
 COMMAND_HELP = "help"
 ADMIN_COMMAND_KEYS = (
+    ("settings", "help.admin.settings"),
     ("destinations", "help.admin.destinations"),
+    ("review by (UPN) · stop reviews for (UPN)", "help.admin.people"),
     ("rename (name) · stop here", "help.admin.rename_stop"),
     (
         "route high risk here · route unverified here · route everything else here",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main as bot_cli
+from bot.commands import parse_command
 from bot.store import decisions, destinations
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
@@ -32,6 +33,8 @@ ADMIN_COMMANDS = (
     "rename Triage",
     "stop here",
     "audit",
+    "review by meganb@example.com",
+    "stop reviews for meganb@example.com",
 )
 
 
@@ -81,7 +84,7 @@ async def test_non_admins_change_and_see_nothing(
     assert (row.name, row.role) == ("My Team / General", "review")
     assert [(a.action, a.result, a.actor_name) for a in log] == [
         (
-            f"command:{command.split()[0] if command.startswith('rename') else command}",
+            f"command:{parse_command(command).value}",
             "refused",
             who.name,
         )
@@ -224,3 +227,34 @@ async def test_a_rule_set_in_chat_sends_the_next_high_risk_request_there(
     assert log.count("add_rule") == 2
     assert "remove_rule" in log
     assert "set_high_risk" in log
+
+
+async def test_named_people_get_cards_in_their_own_chat_and_may_decide_there(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    await say(bot, connector, "review here", ALEX)
+    answer = await say(bot, connector, "review by meganb@example.com, nobody@example.com", ALEX)
+    assert "Megan Bowen now gets reviewer cards" in answer
+    assert 'could not find "nobody@example.com"' in answer
+    async with bot.services.sessions() as session:
+        [general, megan] = await destinations.all_active(session)
+    assert (megan.kind, megan.name, megan.person_id) == ("personal", "Megan Bowen", MEGAN.id)
+    assert megan.reviewers == [MEGAN.id]
+
+    sandbox.tenant.create_request("OneCal", ADELE.upn, "Calendar sync")
+    await bot.tick()
+    to_megan = [
+        call
+        for call in connector.posts()
+        if megan.conversation_id in call.path and "Admin consent request: OneCal" in str(call.body)
+    ]
+    assert len(to_megan) == 1
+    assert new_cards_in(connector, GENERAL_CHANNEL, "OneCal") == 1
+
+    stopped = await say(bot, connector, "stop reviews for meganb@example.com", ALEX)
+    assert "Megan Bowen" in stopped
+    async with bot.services.sessions() as session:
+        assert [d.name for d in await destinations.all_active(session)] == [general.name]
+        log = [(a.action, a.result) for a in await decisions.audit_log(session)]
+    assert ("add_person_destination", "succeeded") in log
+    assert ("remove_destination", "succeeded") in log
