@@ -26,9 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.admin_panels import AdminPanels
 from bot.admins import AdminCheck
 from bot.application import create_agent_application
+from bot.auto_approval import AutoApprover
+from bot.auto_approval_admin import AllowListCommands
 from bot.business_hours import BusinessHours
 from bot.clock import Clock, utc_now
 from bot.commands import ChatCommands
+from bot.config_seed import seed_config_file
 from bot.connected_apps import ConnectedApps
 from bot.connector import TeamsConnector
 from bot.decision_worker import DecisionWorker
@@ -147,6 +150,7 @@ def create_app(
             engine = create_engine(settings.effective_database_url)
             stack.push_async_callback(engine.dispose)
             await migrate(engine)
+            await seed_config_file(engine, settings.config_file, clock(), tenant_id=tenant_id)
             sessions = session_factory(engine)
 
             graph_tokens = _graph_tokens(settings, graph_url)
@@ -188,13 +192,12 @@ def create_app(
             cards = ReviewerCards(
                 EntraLinks(settings.authority_host, tenant_id),
                 clock,
-                cadence.first_due,
+                cadence.first_due_for,
                 digest_threshold=settings.digest_threshold,
             )
             reminder_worker = ReminderWorker(
                 sessions, cadence, cards, clock, on_queued=delivery.notify
             )
-            intake = Intake(graph, sessions, cards, clock, on_queued=delivery.notify)
             admins = AdminCheck(graph, settings.admin_groups)
             commands = ChatCommands(
                 sessions,
@@ -213,6 +216,15 @@ def create_app(
                 on_queued=delivery.notify,
                 app_profile=graph.app_profile,
             )
+            intake = Intake(
+                graph,
+                sessions,
+                cards,
+                clock,
+                on_queued=delivery.notify,
+                auto_approver=AutoApprover(sessions, clock, app_writes.resources),
+                on_work=worker.notify,
+            )
             decisions = DecisionService(
                 sessions,
                 ReviewerCheck(graph),
@@ -220,7 +232,7 @@ def create_app(
                 clock,
                 on_queued=delivery.notify,
                 on_work=worker.notify,
-                snoozed_until=cadence.snoozed_until,
+                snoozed_until=cadence.snoozed_until_for,
             )
             tenant_consent = TenantConsentReader(connection, graph, clock)
             policy_writes = PolicyWrites(graph_url, graph_tokens)
@@ -269,7 +281,12 @@ def create_app(
             )
 
             agent = create_agent_application(
-                commands, decisions, diagnostician, panels, connections
+                commands,
+                decisions,
+                diagnostician,
+                panels,
+                connections,
+                AllowListCommands(sessions, clock),
             )
             adapter = CloudAdapter(connection_manager=connections)
 

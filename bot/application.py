@@ -31,6 +31,7 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import (
 from microsoft_agents.hosting.core.authorization import Connections
 
 from bot.admin_panels import PANEL_COMMANDS, AdminPanels
+from bot.auto_approval_admin import AUTO_APPROVAL_COMMANDS, AllowListCommands
 from bot.commands import (
     ADMIN_COMMANDS,
     RENAME_LIMIT,
@@ -40,11 +41,12 @@ from bot.commands import (
     parse_command,
     rename_argument,
     route_rule,
+    valid_approvals,
 )
 from bot.decisions import Actor, DecisionService, UnknownRequest
 from bot.diagnosis.service import Diagnostician
 from bot.i18n import Messages
-from bot.routing import valid_pattern
+from bot.routing import MAX_APPROVALS, valid_pattern
 from bot.store.destinations import DestinationSpec
 from cards import verbs
 from cards.admin import AUDIT_SHOWN, build_audit_card, build_destinations_card, build_rules_card
@@ -129,6 +131,7 @@ def create_agent_application(
     diagnostician: Diagnostician,
     panels: AdminPanels,
     connection_manager: Connections,
+    allow_list: AllowListCommands,
 ) -> AgentApplication[TurnState]:
     """Build the application and register every handler on it."""
     app = AgentApplication[TurnState](
@@ -285,6 +288,10 @@ def create_agent_application(
             await _rename_here(context, messages, actor)
         elif command in (Command.ROUTE, Command.RULES, Command.REMOVE_RULE, Command.HIGH_RISK):
             await _routing_command(context, messages, command, actor)
+        elif command in AUTO_APPROVAL_COMMANDS:
+            await _reply_card(
+                context, await allow_list.answer(command, context.activity.text, actor)
+            )
         elif command is Command.STOP_HERE:
             spec = destination_spec(context.activity)
             stopped = await commands.stop_here(spec.conversation_id, actor) if spec else None
@@ -303,9 +310,23 @@ def create_agent_application(
             if rule is None:
                 await context.send_activity(messages.t("admin.route_invalid"))
                 return
-            added = await commands.add_route(spec.conversation_id, *rule, actor) if spec else None
-            key = "admin.route_added" if added else "admin.route_needs_destination"
-            await context.send_activity(messages.t(key))
+            kind, app_id, approvals = rule
+            if not valid_approvals(approvals):
+                invalid = messages.t("admin.route_approvals_invalid", most=MAX_APPROVALS)
+                await context.send_activity(invalid)
+                return
+            added = (
+                await commands.add_route(spec.conversation_id, kind, app_id, actor, approvals)
+                if spec
+                else None
+            )
+            if added and approvals > 1:
+                await context.send_activity(
+                    messages.t("admin.route_added_approvals", count=approvals)
+                )
+            else:
+                key = "admin.route_added" if added else "admin.route_needs_destination"
+                await context.send_activity(messages.t(key))
             if not added:
                 return
         elif command is Command.REMOVE_RULE:

@@ -27,10 +27,7 @@ class BusinessHours:
     end: time = time(17, 0)
 
     def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {self.timezone!r}") from error
+        check_timezone(self.timezone)
         if not self.days:
             raise ValueError("at least one business day is needed")
         if self.start >= self.end:
@@ -39,7 +36,7 @@ class BusinessHours:
     @classmethod
     def parse(cls, days: str, hours: str, timezone: str) -> BusinessHours:
         """From settings text like ``Mon-Fri``, ``09:00-17:00``, ``Europe/Paris``."""
-        return cls(timezone=timezone.strip(), days=_parse_days(days), **_parse_hours(hours))
+        return cls(timezone=timezone.strip(), days=parse_days(days), **parse_hours(hours))
 
     def _zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -64,7 +61,17 @@ class BusinessHours:
         raise AssertionError("a business day comes within a week")  # days is never empty
 
 
-def _parse_days(text: str) -> frozenset[int]:
+def check_timezone(name: str) -> str:
+    """``name`` if the IANA database knows it, else ValueError."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error
+    return name
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """Weekdays (Monday is 0) from text like ``Mon-Fri``, ``Sun-Thu`` or ``Mon,Wed,Fri``."""
     days: set[int] = set()
     for part in text.lower().replace(" ", "").split(","):
         if not part:
@@ -81,7 +88,8 @@ def _parse_days(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
-def _parse_hours(text: str) -> dict[str, time]:
+def parse_hours(text: str) -> dict[str, time]:
+    """``start`` and ``end`` from text like ``09:00-17:00`` (``24:00`` ends at midnight)."""
     match = _HOURS.match(text)
     if not match:
         raise ValueError(f"business hours must look like 09:00-17:00: {text!r}")

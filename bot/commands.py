@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.admins import AdminCheck
 from bot.domain import Actor
 from bot.reviewer_cards import ReviewerCards
-from bot.routing import Rule, RuleKind
+from bot.routing import MAX_APPROVALS, Rule, RuleKind
 from bot.store import decisions, destinations, requests
 from bot.store import routing as routing_store
 from bot.store.decisions import AuditEntry
@@ -42,6 +42,9 @@ class Command(StrEnum):
     SETTINGS = "settings"
     REVIEW_BY = "review by"
     STOP_REVIEWS_FOR = "stop reviews for"
+    AUTO_APPROVE = "auto approve"
+    AUTO_APPROVALS = "auto approvals"
+    REMOVE_AUTO_APPROVAL = "remove auto approval"
     HELP = "help"
     UNKNOWN = "unknown"
 
@@ -60,6 +63,9 @@ ADMIN_COMMANDS = frozenset(
         Command.HIGH_RISK,
         Command.REVIEW_BY,
         Command.STOP_REVIEWS_FOR,
+        Command.AUTO_APPROVE,
+        Command.AUTO_APPROVALS,
+        Command.REMOVE_AUTO_APPROVAL,
     }
 )
 """Commands that change or reveal the configuration: admins only."""
@@ -84,6 +90,9 @@ _ALIASES = {
     "activer les demandes": Command.ENABLE_REQUESTS,
     "要求を有効にする": Command.ENABLE_REQUESTS,
     "connected apps": Command.CONNECTED_APPS,
+    "auto approvals": Command.AUTO_APPROVALS,
+    "auto-approvals": Command.AUTO_APPROVALS,
+    "auto approval list": Command.AUTO_APPROVALS,
     "settings": Command.SETTINGS,
     "configure": Command.SETTINGS,
     "paramètres": Command.SETTINGS,
@@ -109,9 +118,11 @@ _WITH_ARGUMENTS = (
     (re.compile(r"^rename( |$)"), Command.RENAME),
     (re.compile(r"^review by( |$)"), Command.REVIEW_BY),
     (re.compile(r"^stop reviews for( |$)"), Command.STOP_REVIEWS_FOR),
-    (re.compile(r"^route .*here$"), Command.ROUTE),
+    (re.compile(r"^route .*\bhere\b"), Command.ROUTE),
     (re.compile(r"^remove rule( |$)"), Command.REMOVE_RULE),
     (re.compile(r"^high[ -]risk scopes( |$)"), Command.HIGH_RISK),
+    (re.compile(r"^auto[ -]?approve( |$)"), Command.AUTO_APPROVE),
+    (re.compile(r"^remove auto[ -]?approval( |$)"), Command.REMOVE_AUTO_APPROVAL),
 )
 _ROUTES = (
     (re.compile(r"^route (high[ -]risk|risky)( apps| requests)? here$"), RuleKind.HIGH_RISK),
@@ -120,6 +131,14 @@ _ROUTES = (
     (re.compile(r"^route app (?P<app>[0-9a-f-]{36}) here$"), RuleKind.APP),
     (re.compile(r"^route (everything else|the rest|default|all others) here$"), RuleKind.DEFAULT),
 )
+
+
+# "... here with 2 approvals", "... here, two-person approval": the rule, then its quorum.
+_QUORUM = re.compile(
+    r"^(?P<rule>route .*? here)"
+    r"(?:,? (?:with )?(?:a )?(?:two|2)[ -]person approval|,? with (?P<count>[^ ]+) approvals?)?$"
+)
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 def _normalised(text: str | None) -> str:
@@ -137,13 +156,33 @@ def parse_command(text: str | None) -> Command:
     return _ALIASES.get(normalised, Command.UNKNOWN)
 
 
-def route_rule(text: str | None) -> tuple[RuleKind, str | None] | None:
-    """The rule in "route high risk here", "route app <id> here"...; None if malformed."""
-    normalised = _normalised(text)
+def route_rule(text: str | None) -> tuple[RuleKind, str | None, int] | None:
+    """The rule in "route high risk here", "route app <id> here"...; None if malformed.
+
+    The last item is the approvals the rule requires: 1 unless the text ends
+    "with N approvals" (N as typed; 0 when it is no number or below 2) or
+    "two-person approval" (2). The caller checks it with ``valid_approvals``.
+    """
+    quorum = _QUORUM.fullmatch(_normalised(text))
+    if quorum is None:
+        return None
+    typed = quorum.group("count")
+    if typed is not None:
+        count = int(typed) if typed.isdecimal() and len(typed) < 4 else _NUMBERS.get(typed, 0)
+        count = count if count >= 2 else 0  # "with 1 approval" is no two-person approval
+    elif quorum.group("rule") != quorum.group(0):
+        count = 2  # "two-person approval"
+    else:
+        count = 1
     for pattern, kind in _ROUTES:
-        if match := pattern.fullmatch(normalised):
-            return kind, match.groupdict().get("app")
+        if match := pattern.fullmatch(quorum.group("rule")):
+            return kind, match.groupdict().get("app"), count
     return None
+
+
+def valid_approvals(count: int) -> bool:
+    """Whether a rule may require ``count`` approvals: 1, or 2 to ``MAX_APPROVALS``."""
+    return 1 <= count <= MAX_APPROVALS
 
 
 def arguments(text: str | None, command: Command) -> list[str]:
@@ -295,17 +334,31 @@ class ChatCommands:
             await session.commit()
 
     async def add_route(
-        self, conversation_id: str, kind: RuleKind, app_id: str | None, actor: Actor
+        self,
+        conversation_id: str,
+        kind: RuleKind,
+        app_id: str | None,
+        actor: Actor,
+        approvals: int = 1,
     ) -> RoutingRuleRow | None:
-        """A rule sending matching requests to this conversation; None when it is no destination."""
+        """A rule sending matching requests to this conversation; None when it is no destination.
+
+        ``approvals``: distinct approvals the requests it places need (checked
+        with ``valid_approvals`` first).
+        """
+        if not valid_approvals(approvals):
+            raise ValueError(f"a rule cannot require {approvals} approvals")
         async with self._sessions() as session:
             here = await destinations.find_by_conversation(session, conversation_id)
             if here is None or not here.active or here.role != "review":
                 return None
+            rule = Rule(kind, here.id, app_id, approvals)
             row = await routing_store.add_rule(
-                session, Rule(kind, here.id, app_id), created_by=actor.user_id, now=self._clock()
+                session, rule, created_by=actor.user_id, now=self._clock()
             )
             detail = f"{kind.value}{' ' + app_id if app_id else ''} -> {here.name}"
+            if approvals > 1:
+                detail += f" ({approvals} approvals)"
             entry = AuditEntry(actor.user_id, actor.name, "add_rule", "succeeded", detail=detail)
             await decisions.audit(session, entry, self._clock())
             await session.commit()

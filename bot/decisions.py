@@ -6,6 +6,12 @@ on a stale copy gets the decided card back. Everything is audited, allowed or
 refused. Deny is final at once; approve and block record a queued decision
 whose Graph work ``DecisionWorker`` performs durably, so the click is answered
 with an "approving..." card without waiting for Graph.
+
+A request whose routing rule asks for two (or more) approvals is approved in
+steps: each authorised reviewer's Approve is recorded once and shown on every
+copy of the card, and the approval that completes the count starts the grant
+exactly as a single approval would. Approvals of one request are counted
+while holding its row, so two at once neither grant twice nor lose a count.
 """
 
 from __future__ import annotations
@@ -15,15 +21,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import Actor, DecisionAction, RequestStatus
 from bot.i18n import Messages
 from bot.reviewer_cards import ReviewerCards
 from bot.reviewers import Refusal, ReviewerCheck
-from bot.store import decisions, destinations, reminders, requests
+from bot.store import approvals, decisions, destinations, reminders, requests
 from bot.store.decisions import AuditEntry
-from bot.store.tables import ConsentRequestRow
+from bot.store.tables import ConsentRequestRow, DestinationRow
 from cards.block import build_block_confirmation_card
 from cards.reviewer import build_noted_card, build_refusal_card
 
@@ -47,7 +54,7 @@ class DecisionService:
         *,
         on_queued: Callable[[], None] = lambda: None,
         on_work: Callable[[], None] = lambda: None,
-        snoozed_until: Callable[[datetime], datetime] | None = None,
+        snoozed_until: Callable[[datetime, DestinationRow], datetime] | None = None,
     ) -> None:
         self._snoozed_until = snoozed_until
         self._sessions = sessions
@@ -69,6 +76,8 @@ class DecisionService:
                 await self._audit(session, row, actor, "approve", "refused", "no scopes")
                 await session.commit()
                 return await self._refusal(session, row, actor, "refusal.no_scopes")
+            if row.approvals_required > 1 and row.status == RequestStatus.PENDING:
+                return await self._count_approval(session, row, actor)
         return await self._start(request_id, actor, DecisionAction.APPROVE, RequestStatus.APPROVING)
 
     async def confirm_block(self, request_id: str, actor: Actor) -> dict[str, Any]:
@@ -100,7 +109,7 @@ class DecisionService:
             )
             if here is None or self._snoozed_until is None:
                 return await self._cards.render(session, row)
-            until = self._snoozed_until(self._clock())
+            until = self._snoozed_until(self._clock(), here)
             await reminders.snooze(session, row.id, here.id, until)
             await self._audit(session, row, actor, "snooze", "succeeded", until.isoformat())
             view = await self._cards.view_of(session, row)
@@ -190,6 +199,102 @@ class DecisionService:
         self._on_work()
         return card
 
+    async def _count_approval(
+        self, session: AsyncSession, row: ConsentRequestRow, actor: Actor
+    ) -> dict[str, Any]:
+        """One reviewer's approval of a request that needs several; the last one starts the grant.
+
+        The request's row is held from the first write on, so approvals of it
+        are counted one after the other: each sees every earlier one, and only
+        the one completing the count moves the request to approving.
+        """
+        refused = await self._refused(session, row, actor, DecisionAction.APPROVE, "approve")
+        if refused is not None:
+            return refused
+        assert actor.user_id is not None  # a reviewer always has an object id
+        if not await requests.hold_pending(session, row.id):
+            return await self._already_decided(session, row, actor, "approve")
+        requester_ids = {r.user_id for r in await requests.requesters_of(session, row.id)}
+        needed = row.approvals_required
+        before = approvals.counted(await approvals.approvals_of(session, row.id), requester_ids)
+        if len(before) < needed:
+            if any(a.actor_id.lower() == actor.user_id.lower() for a in before):
+                return await self._approved_before(session, row, actor, needed - len(before))
+            try:
+                await approvals.add_approval(
+                    session, row.id, actor.user_id, actor.name, self._clock()
+                )
+            except IntegrityError:
+                # Only a write that bypassed the row hold could get here; the reviewer counts once.
+                await session.rollback()
+                row = await self._row(session, row.id)
+                return await self._approved_before(session, row, actor, None)
+            count = len(before) + 1
+        else:
+            count = len(before)  # a retry after a failed grant: the count was complete
+        if count < needed:
+            await self._audit(
+                session, row, actor, "approve", "counted", f"{count} of {needed} approvals"
+            )
+            await self._cards.queue_updates(session, row)
+            view = await self._cards.view_of(session, row)
+            await session.commit()
+            self._on_queued()
+            return build_noted_card(
+                view,
+                self._clock(),
+                Messages.for_locale(actor.locale),
+                "good",
+                "quorum.counted",
+                count=count,
+                required=needed,
+            )
+        # The count is complete (or was, before a failed grant): approve as with one approval.
+        if not await self._move(session, row, RequestStatus.APPROVING):
+            await session.rollback()
+            return await self._already_decided(session, row, actor, "approve")
+        await decisions.add_decision(
+            session,
+            request_id=row.id,
+            action=DecisionAction.APPROVE,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            reason=None,
+            now=self._clock(),
+            state=decisions.QUEUED,
+        )
+        await self._audit(
+            session, row, actor, "approve", "accepted", f"{count} of {needed} approvals"
+        )
+        await self._cards.queue_updates(session, row)
+        card = await self._cards.render(session, row)
+        await session.commit()
+        self._on_queued()
+        self._on_work()
+        return card
+
+    async def _approved_before(
+        self, session: AsyncSession, row: ConsentRequestRow, actor: Actor, waiting: int | None
+    ) -> dict[str, Any]:
+        """The same reviewer approved again: nothing more is recorded but the attempt."""
+        if waiting is None:
+            given = approvals.counted(
+                await approvals.approvals_of(session, row.id),
+                {r.user_id for r in await requests.requesters_of(session, row.id)},
+            )
+            waiting = max(row.approvals_required - len(given), 0)
+        await self._audit(session, row, actor, "approve", "refused", "already approved")
+        view = await self._cards.view_of(session, row)
+        await session.commit()
+        return build_noted_card(
+            view,
+            self._clock(),
+            Messages.for_locale(actor.locale),
+            "accent",
+            "quorum.already_approved",
+            count=waiting,
+        )
+
     async def _row(self, session: AsyncSession, request_id: str) -> ConsentRequestRow:
         row = await requests.get_request(session, request_id)
         if row is None:
@@ -217,7 +322,8 @@ class DecisionService:
         if row.status != RequestStatus.PENDING:
             return await self._already_decided(session, row, actor, audit_action)
         requester_ids = {r.user_id for r in await requests.requesters_of(session, row.id)}
-        refusal = await self._check.refusal(actor.user_id, action, requester_ids)
+        named_here = await destinations.reviewers_where_posted(session, row.id)
+        refusal = await self._check.refusal(actor.user_id, action, requester_ids, named_here)
         if refusal is None:
             return None
         await self._audit(session, row, actor, audit_action, "refused", refusal.name.lower())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,8 @@ from bot.domain import Actor
 from bot.graph.json_reads import GraphReadError
 from bot.graph.reviewer_lookup import AmbiguousGroup, Directory, ReviewerLookup, is_object_id
 from bot.i18n import Messages
-from bot.routing import Rule, RuleKind
+from bot.reminder_settings import FIELDS, ReminderOverrides, parse_overrides, stored_overrides
+from bot.routing import MAX_APPROVALS, Rule, RuleKind
 from bot.store import decisions, destinations
 from bot.store import routing as routing_store
 from bot.store.decisions import AuditEntry
@@ -35,9 +36,9 @@ from bot.store.tables import DestinationRow, RoutingRuleRow
 from cards.settings import (
     APPROVALS_INPUT_ID,
     FIELD_FORM,
-    MAX_APPROVALS,
     NAME_INPUT_ID,
     NAME_LIMIT,
+    REMINDER_INPUT_PREFIX,
     REVIEWERS_INPUT_ID,
     REVIEWERS_LIMIT,
     ROLE_INPUT_ID,
@@ -67,6 +68,7 @@ class ParsedSettings:
     route: str
     approvals: int
     reviewer_keys: tuple[str, ...]
+    reminders: ReminderOverrides | None
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,8 +77,19 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def parse_settings(place: str, data: Mapping[str, Any], messages: Messages) -> ParsedSettings:
-    """Check every field of a submitted form; nothing here touches Graph or the store."""
+def parse_settings(
+    place: str,
+    data: Mapping[str, Any],
+    messages: Messages,
+    *,
+    escalation_ids: Collection[int] = (),
+    own_id: int | None = None,
+) -> ParsedSettings:
+    """Check every field of a submitted form; nothing here touches Graph or the store.
+
+    ``escalation_ids`` are the destinations this one's escalations may be sent
+    to instead of every "escalate here" destination.
+    """
     errors: dict[str, str] = {}
     role, name, route = (
         _text(data, ROLE_INPUT_ID),
@@ -105,8 +118,21 @@ def parse_settings(place: str, data: Mapping[str, Any], messages: Messages) -> P
     keys = tuple(k.strip() for k in _SEPARATORS.split(reviewers_text) if k.strip())
     if len(reviewers_text) > REVIEWERS_LIMIT or len(keys) > MAX_REVIEWERS:
         errors[REVIEWERS_INPUT_ID] = messages.t("settings.error.too_many", most=MAX_REVIEWERS)
-    values = SettingsValues(place, role, name, route, approvals_text, reviewers_text)
-    return ParsedSettings(values, role, name, route, approvals, keys, errors)
+    typed = {name: _text(data, REMINDER_INPUT_PREFIX + name) for name in FIELDS}
+    reminders = parse_overrides(typed, messages, destination_ids=escalation_ids, own_id=own_id)
+    if isinstance(reminders, dict):
+        errors.update({REMINDER_INPUT_PREFIX + k: v for k, v in reminders.items()})
+    values = SettingsValues(
+        place,
+        role,
+        name,
+        route,
+        approvals_text,
+        reviewers_text,
+        {k: v for k, v in typed.items() if v},
+    )
+    overrides = reminders if isinstance(reminders, ReminderOverrides) else None
+    return ParsedSettings(values, role, name, route, approvals, keys, overrides, errors)
 
 
 class DestinationSettings:
@@ -131,7 +157,7 @@ class DestinationSettings:
         if not await self._admins.is_admin(actor.user_id):
             await self._audit(actor, "refused", "not an admin (form)")
             return build_settings_refused_card(messages)
-        return build_settings_form_card(messages, await self._saved_values(spec))
+        return await self._form(messages, await self._saved_values(spec), spec)
 
     async def save(
         self, actor: Actor, spec: DestinationSpec, data: Mapping[str, Any]
@@ -141,7 +167,10 @@ class DestinationSettings:
         if not await self._admins.is_admin(actor.user_id):
             await self._audit(actor, "refused", "not an admin")
             return build_settings_refused_card(messages)
-        parsed = parse_settings(spec.name, data, messages)
+        targets, own_id = await self._escalation_targets(spec)
+        parsed = parse_settings(
+            spec.name, data, messages, escalation_ids=[i for i, _ in targets], own_id=own_id
+        )
         errors = dict(parsed.errors)
         reviewers: list[Directory] = []
         if REVIEWERS_INPUT_ID not in errors:
@@ -152,7 +181,7 @@ class DestinationSettings:
                 errors[FIELD_FORM] = messages.t("settings.error.unreachable")
         if errors:
             await self._audit(actor, "invalid", "; ".join(f"{k}: {v}" for k, v in errors.items()))
-            return build_settings_form_card(messages, parsed.values, errors)
+            return await self._form(messages, parsed.values, spec, errors)
         if parsed.role == "off":
             await self._commands.stop_here(spec.conversation_id, actor)
         else:
@@ -171,6 +200,7 @@ class DestinationSettings:
         async def change(session: AsyncSession, row: DestinationRow) -> None:
             row.name = parsed.name
             row.reviewers = [r.id for r in reviewers]
+            row.reminder_settings = parsed.reminders.to_json() if parsed.reminders else {}
             await session.execute(
                 delete(RoutingRuleRow).where(RoutingRuleRow.destination_id == row.id)
             )
@@ -222,7 +252,34 @@ class DestinationSettings:
         route = rules[0].kind if rules and rules[0].kind in ROUTES else "all"
         approvals = str(rules[0].approvals_required) if rules else "1"
         names = await self._names(row.reviewers)
-        return SettingsValues(row.name, row.role, row.name, route, approvals, ", ".join(names))
+        reminders = {
+            k: str(v) for k, v in stored_overrides(row.reminder_settings).to_json().items()
+        }
+        return SettingsValues(
+            row.name, row.role, row.name, route, approvals, ", ".join(names), reminders
+        )
+
+    async def _escalation_targets(
+        self, spec: DestinationSpec
+    ) -> tuple[list[tuple[int, str]], int | None]:
+        """Escalation destinations other than this one (id, name), and this one's id if any."""
+        async with self._sessions() as session:
+            here = await destinations.find_by_conversation(session, spec.conversation_id)
+            escalation = await destinations.active_destinations(session, "escalation")
+        own_id = here.id if here is not None else None
+        return [(d.id, d.name) for d in escalation if d.id != own_id], own_id
+
+    async def _form(
+        self,
+        messages: Messages,
+        values: SettingsValues,
+        spec: DestinationSpec,
+        errors: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        targets, _own = await self._escalation_targets(spec)
+        return build_settings_form_card(
+            messages, values, errors, reminder_fields=FIELDS, escalation_targets=targets
+        )
 
     async def _names(self, object_ids: list[str]) -> list[str]:
         """Reviewer ids as names to show; an id the directory no longer knows stays an id."""
@@ -255,6 +312,16 @@ class DestinationSettings:
             )
         names = ", ".join(r.name for r in reviewers) or messages.t("settings.reviewers_none")
         summary.append((messages.t("settings.reviewers_label"), names))
+        overrides = parsed.reminders.to_json() if parsed.reminders else {}
+        reminders = "; ".join(
+            f"{messages.t(f'reminder_settings.field.{k}')}: {v}" for k, v in overrides.items()
+        )
+        summary.append(
+            (
+                messages.t("settings.reminders_title"),
+                reminders or messages.t("settings.reminders_global"),
+            )
+        )
         return summary
 
     async def _audit(self, actor: Actor, result: str, detail: str) -> None:

@@ -99,6 +99,28 @@ class DecisionView:
     unresolved_scopes: tuple[str, ...] = ()
 
 
+class AutoApprovalOutcome(StrEnum):
+    """What the auto-approval allow-list made of a request when intake first saw it."""
+
+    APPROVED = "approved"  # every scope on the app's list: the bot approved it itself
+    FAILED = "failed"  # approved by the list, but the grant did not go through
+    BEYOND = "beyond"  # some scopes are not on the app's list
+    BLOCKED = "blocked"  # the app is listed but disabled (blocked) in the tenant
+    UNRESOLVED = "unresolved"  # some scopes match no single API, so nothing is guessed
+
+
+@dataclass(frozen=True, slots=True)
+class AutoApprovalNote:
+    """The allow-list's verdict shown on the card, for a request of a listed app.
+
+    ``scopes``: for APPROVED and FAILED the scopes the list allowed; for BEYOND
+    those not on the list; for UNRESOLVED those matching no single API.
+    """
+
+    outcome: AutoApprovalOutcome
+    scopes: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class ReviewerCardView:
     """Everything the reviewer card shows for one admin consent request.
@@ -122,3 +144,9 @@ class ReviewerCardView:
     homepage_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     origin: RequestOrigin = RequestOrigin.ENTRA
+    approvals_required: int = 1
+    """Distinct approvals needed before the bot grants (two-person approval when 2 or more)."""
+    approved_by: tuple[str, ...] = ()
+    """Who approved so far, oldest first, when more than one approval is needed."""
+    auto_approval: AutoApprovalNote | None = None
+    """The auto-approval allow-list's verdict, for a request of a listed app."""

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.auto_approval import AutoApprover, Candidate
 from bot.diagnosis.ask_reviewers import ASKED_BECAUSE, REQUESTS_OFF
 from bot.domain import RequestStatus, ScopeDetail
-from bot.graph import GraphGateway, NotInGraph, PendingRequest, UserRequest
+from bot.graph import AppProfile, GraphGateway, NotInGraph, PendingRequest, UserRequest
 from bot.reviewer_cards import ReviewerCards, snapshot_of
 from bot.store import requests
 from bot.store.requests import NewRequest, NewRequester
@@ -37,6 +38,7 @@ class IntakeReport:
     rescoped: list[str] = field(default_factory=list)
     joined: dict[str, list[str]] = field(default_factory=dict)
     queued_messages: int = 0
+    auto_approved: list[str] = field(default_factory=list)
 
 
 def _requester(user: UserRequest) -> NewRequester:
@@ -70,7 +72,12 @@ def outcome_in_entra(users: list[UserRequest]) -> RequestStatus:
 
 
 class Intake:
-    """One tick of the poll: diff Graph's pending list against the store."""
+    """One tick of the poll: diff Graph's pending list against the store.
+
+    ``auto_approver`` checks new requests against the auto-approval list
+    (without one nothing is auto-approved); ``on_work`` wakes the decision
+    worker when it queued an approval.
+    """
 
     def __init__(
         self,
@@ -79,12 +86,17 @@ class Intake:
         cards: ReviewerCards,
         clock: Callable[[], datetime],
         on_queued: Callable[[], None] = lambda: None,
+        *,
+        auto_approver: AutoApprover | None = None,
+        on_work: Callable[[], None] = lambda: None,
     ) -> None:
         self._graph = graph
         self._sessions = sessions
         self._cards = cards
         self._clock = clock
         self._on_queued = on_queued
+        self._auto_approver = auto_approver
+        self._on_work = on_work
 
     async def run_once(self) -> IntakeReport:
         pending = await self._graph.pending_requests()
@@ -176,9 +188,28 @@ class Intake:
         """Store this tick's new requests and announce them, in one transaction.
 
         Announcing them together lets a burst (a first start on a busy tenant)
-        become one digest per destination instead of a flood of cards.
+        become one digest per destination instead of a flood of cards. A
+        request the auto-approval list covers is approved in the same
+        transaction, before its card is announced: the card is the record.
         """
-        details = [await self._read_details(item) for item in items]
+        read = [await self._read_details(item) for item in items]
+        details = [new_request for new_request, _ in read]
+        verdicts = (
+            await self._auto_approver.assess(
+                [
+                    Candidate(
+                        new_request.id,
+                        new_request.app_id,
+                        new_request.scopes,
+                        blocked=profile is not None and not profile.account_enabled,
+                    )
+                    for new_request, profile in read
+                ]
+            )
+            if self._auto_approver is not None
+            else {}
+        )
+        auto_approved = []
         async with self._sessions() as session:
             try:
                 rows = []
@@ -186,6 +217,13 @@ class Intake:
                     await requests.insert_request(session, new_request, self._clock())
                     row = await requests.get_request(session, new_request.id)
                     assert row is not None
+                    verdict = verdicts.get(row.id)
+                    if (
+                        self._auto_approver is not None
+                        and verdict is not None
+                        and await self._auto_approver.apply(session, row, verdict)
+                    ):
+                        auto_approved.append(row.id)
                     rows.append(row)
                 queued, _ = await self._cards.announce_routed(session, rows)
                 report.queued_messages += queued
@@ -196,8 +234,11 @@ class Intake:
                 logger.info("new requests were recorded by another worker; retrying next tick")
                 return
         report.new.extend(item.id for item in items)
+        report.auto_approved.extend(auto_approved)
+        if auto_approved:
+            self._on_work()
 
-    async def _read_details(self, item: PendingRequest) -> NewRequest:
+    async def _read_details(self, item: PendingRequest) -> tuple[NewRequest, AppProfile | None]:
         """The extra reads a new request needs: requesters, the app, scope meanings, expiry."""
         users = await self._graph.user_requests(item.id, in_progress_only=True)
         profile = await self._graph.app_profile(item.app_id)
@@ -206,7 +247,7 @@ class Intake:
         first_requested = min((u.created_at for u in users), default=self._clock())
         days = policy.request_duration_days
         scopes = [catalogue.get(value.lower(), ScopeDetail(value=value)) for value in item.scopes]
-        return NewRequest(
+        new_request = NewRequest(
             id=item.id,
             app_id=item.app_id,
             app_display_name=item.app_display_name,
@@ -220,6 +261,7 @@ class Intake:
             ),
             requesters=tuple(map(_requester, users)),
         )
+        return new_request, profile
 
     async def _refresh_scopes(self, item: PendingRequest, report: IntakeReport) -> None:
         async with self._sessions() as session:

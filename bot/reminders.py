@@ -4,10 +4,17 @@ Due times live in the store; a pass claims due rows with a lease (so several
 replicas send each reminder once), writes the reply to the outbox and moves the
 due time to the next business moment after the cadence. A request that is no
 longer pending (decided here, in Entra, or expired) is never reminded again.
+
+Each destination follows its own cadence: the global one with that
+destination's overrides (``bot.reminder_settings``) applied, read in the same
+query that claims the due reminders. A reminder is only sent while its
+destination is open for business, and a destination may send its
+escalations to one destination of its own instead of every "escalate here".
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -19,12 +26,15 @@ from bot.background import RowWorker
 from bot.business_hours import BusinessHours
 from bot.domain import RequestStatus
 from bot.i18n import Messages
+from bot.reminder_settings import ReminderOverrides, cadence_for, stored_overrides
 from bot.reviewer_cards import ReviewerCards
 from bot.store import destinations, outbox, reminders, requests
 from bot.store.outbox import OutboxKind
-from bot.store.tables import ReminderRow
+from bot.store.reminders import DueReminder
+from bot.store.tables import DestinationRow
 
 LEASE = timedelta(minutes=2)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +69,20 @@ class Cadence:
     def next_due(self, sent_at: datetime) -> datetime:
         return self.hours.next_open(sent_at + self.every)
 
+    def for_destination(self, destination: DestinationRow) -> Cadence:
+        """The cadence ``destination`` follows: this one with its overrides applied."""
+        return cadence_for(self, stored_overrides(destination.reminder_settings))
 
-class ReminderWorker(RowWorker[ReminderRow]):
+    def first_due_for(self, posted_at: datetime, destination: DestinationRow) -> datetime:
+        """``first_due`` of a card just posted to ``destination``, by that destination's cadence."""
+        return self.for_destination(destination).first_due(posted_at)
+
+    def snoozed_until_for(self, now: datetime, destination: DestinationRow) -> datetime:
+        """``snoozed_until`` in ``destination``'s business days, hours and time zone."""
+        return self.for_destination(destination).snoozed_until(now)
+
+
+class ReminderWorker(RowWorker[DueReminder]):
     """Sends due reminders as replies in each card's thread."""
 
     def __init__(
@@ -79,19 +101,28 @@ class ReminderWorker(RowWorker[ReminderRow]):
         self._on_queued = on_queued
         self._messages = Messages.for_locale(None)
 
-    async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[ReminderRow]:
+    async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[DueReminder]:
         return await reminders.claim_due(session, now, LEASE)
 
-    async def _handle(self, row: ReminderRow) -> None:
+    async def _handle(self, due: DueReminder) -> None:
         now = self._clock()
+        row = due.row
+        overrides = stored_overrides(due.settings)
+        cadence = cadence_for(self._cadence, overrides)
         async with self._sessions() as session:
+            if not cadence.hours.is_open(now):
+                # Due while this destination is closed (a snooze or a settings change put
+                # it there): wait for its next opening, unsent.
+                await reminders.reschedule(session, row.id, row.sent, cadence.hours.next_open(now))
+                await session.commit()
+                return
             request = await requests.get_request(session, row.request_id)
             if request is None or request.status != RequestStatus.PENDING:
                 await reminders.stop(session, row.id)
                 await session.commit()
                 return
             people = len(await requests.requesters_of(session, request.id))
-            text = self._text(request.first_requested_at, request.expires_at, people, now)
+            text = self._text(cadence, request.first_requested_at, request.expires_at, people, now)
             queued = await outbox.enqueue(
                 session,
                 key=f"reminder:{row.request_id}:{row.destination_id}:{row.sent + 1}",
@@ -101,28 +132,51 @@ class ReminderWorker(RowWorker[ReminderRow]):
                 payload={"text": text},
                 now=now,
             )
-            await reminders.reschedule(session, row.id, row.sent + 1, self._cadence.next_due(now))
+            await reminders.reschedule(session, row.id, row.sent + 1, cadence.next_due(now))
             left = request.expires_at - now if request.expires_at else None
-            if self._cadence.escalates(row.sent + 1, left):
-                targets = [
-                    t
-                    for t in await destinations.active_destinations(session, role="escalation")
-                    if t.id != row.destination_id
-                ]
+            if cadence.escalates(row.sent + 1, left):
+                targets = await self._escalation_targets(session, row.destination_id, overrides)
                 # The post's idempotency key makes escalation happen once per destination.
                 queued = await self._cards.queue_posts(session, request, targets) > 0 or queued
             await session.commit()
         if queued:
             self._on_queued()
 
-    def _text(self, first: datetime, expires: datetime | None, people: int, now: datetime) -> str:
+    @staticmethod
+    async def _escalation_targets(
+        session: AsyncSession, destination_id: int, overrides: ReminderOverrides
+    ) -> list[DestinationRow]:
+        """The destination's own escalation target if it has one, else every "escalate here"."""
+        target_id = overrides.escalation_destination_id
+        if target_id is not None:
+            target = await destinations.get_destination(session, target_id)
+            if target is not None and target.active and target.id != destination_id:
+                return [target]
+            logger.warning(
+                "destination %s escalates to destination %s, which is gone or inactive; "
+                "escalating to every escalation destination instead",
+                destination_id,
+                target_id,
+            )
+        return [
+            t
+            for t in await destinations.active_destinations(session, role="escalation")
+            if t.id != destination_id
+        ]
+
+    def _text(
+        self,
+        cadence: Cadence,
+        first: datetime,
+        expires: datetime | None,
+        people: int,
+        now: datetime,
+    ) -> str:
         m = self._messages
         waited = m.duration(now - first)
         asked = m.plural("reminder.people", people)
         if expires is None:
             return m.t("reminder.text_no_expiry", waited=waited, asked=asked)
         left = expires - now
-        key = (
-            "reminder.expiring" if left <= self._cadence.escalate_before_expiry else "reminder.text"
-        )
+        key = "reminder.expiring" if left <= cadence.escalate_before_expiry else "reminder.text"
         return m.t(key, waited=waited, left=m.duration(left), asked=asked)

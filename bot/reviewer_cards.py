@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.auto_approval import note_of
 from bot.domain import (
     DecisionAction,
     DecisionView,
@@ -26,8 +27,8 @@ from bot.domain import (
     ScopeDetail,
 )
 from bot.i18n import Messages
-from bot.routing import RoutedRequest, route
-from bot.store import decisions, destinations, outbox, reminders, requests
+from bot.routing import RoutedRequest, required_approvals, route
+from bot.store import approvals, decisions, destinations, outbox, reminders, requests
 from bot.store import routing as routing_store
 from bot.store.outbox import OutboxKind
 from bot.store.tables import ConsentRequestRow, DecisionRow, DestinationRow
@@ -102,7 +103,7 @@ class ReviewerCards:
         self,
         links: EntraLinks,
         clock: Callable[[], datetime],
-        first_reminder: Callable[[datetime], datetime] | None = None,
+        first_reminder: Callable[[datetime, DestinationRow], datetime] | None = None,
         *,
         digest_threshold: int = 5,
     ) -> None:
@@ -124,6 +125,15 @@ class ReviewerCards:
         )
         requester_rows = await requests.requesters_of(session, row.id)
         decision = await decisions.latest_decision(session, row.id)
+        needed = max(row.approvals_required or 1, 1)
+        approved = (
+            approvals.counted(
+                await approvals.approvals_of(session, row.id),
+                {r.user_id for r in requester_rows},
+            )
+            if needed > 1
+            else []
+        )
         origin = RequestOrigin(row.origin)
         return ReviewerCardView(
             request_id=row.id,
@@ -151,6 +161,9 @@ class ReviewerCards:
             entra_requests_url=ENTRA_CONSENT_REQUESTS_URL,
             homepage_url=stored.get("homepage_url"),
             origin=origin,
+            approvals_required=needed,
+            approved_by=tuple(a.actor_name for a in approved),
+            auto_approval=note_of(stored, RequestStatus(row.status), decision),
         )
 
     async def render(self, session: AsyncSession, row: ConsentRequestRow) -> dict[str, Any]:
@@ -180,7 +193,7 @@ class ReviewerCards:
             ):
                 queued += 1
             if self._first_reminder is not None:
-                due = self._first_reminder(self._clock())
+                due = self._first_reminder(self._clock(), destination)
                 await reminders.schedule(session, row.id, destination.id, due)
         return queued
 
@@ -214,9 +227,13 @@ class ReviewerCards:
         return queued
 
     async def routed(
-        self, session: AsyncSession, rows: Sequence[ConsentRequestRow]
+        self, session: AsyncSession, rows: Sequence[ConsentRequestRow], *, first: bool = False
     ) -> dict[int, list[ConsentRequestRow]]:
-        """The review destinations each request goes to, by the admins' routing rules."""
+        """The review destinations each request goes to, by the admins' routing rules.
+
+        ``first``: these requests are routed for the first time (new ones), so
+        each also takes the number of approvals its placing rule requires.
+        """
         review = [d.id for d in await destinations.active_destinations(session)]
         rules = await routing_store.rules(session)
         patterns = await routing_store.high_risk_patterns(session)
@@ -226,16 +243,24 @@ class ReviewerCards:
             request = RoutedRequest(
                 row.app_id, view.publisher.verified if view.publisher else None, view.scopes
             )
+            if first:
+                row.approvals_required = required_approvals(request, rules, review, patterns)
             for destination_id in route(request, rules, review, patterns):
                 per_destination.setdefault(destination_id, []).append(row)
+        if first:
+            await session.flush()
         return per_destination
 
     async def announce_routed(
         self, session: AsyncSession, rows: Sequence[ConsentRequestRow]
     ) -> tuple[int, tuple[str, ...]]:
-        """Announce new requests where the rules send them; returns messages queued and where."""
+        """Announce new requests where the rules send them; returns messages queued and where.
+
+        Each request also takes its quorum here: how many distinct approvals
+        the rule that placed it requires (one when no rule did).
+        """
         queued, names = 0, []
-        for destination_id, its_rows in (await self.routed(session, rows)).items():
+        for destination_id, its_rows in (await self.routed(session, rows, first=True)).items():
             destination = await destinations.get_destination(session, destination_id)
             if destination is None:
                 continue

@@ -5,7 +5,9 @@ high-risk list, wildcards allowed: ``Mail.*``), by publisher verified or not,
 or by app id; the first match wins. A ``default`` rule names where everything
 else goes; without one, everything else goes to the review destinations no
 rule names. With no rules at all every review destination gets every request,
-as before routing existed. Pure functions, so the routing of every scenario
+as before routing existed. The rule that places a request also says how
+many distinct reviewers must approve it (two-person approval); a request no
+rule places needs one. Pure functions, so the routing of every scenario
 app can be read off a table in the tests.
 """
 
@@ -31,6 +33,8 @@ DEFAULT_HIGH_RISK = (
     "MailboxSettings.ReadWrite",
 )
 HIGH_RISK_KEY = "high_risk_scopes"
+MAX_APPROVALS = 5
+"""The most approvals a rule may require; 2 to this is two-person (or more) approval."""
 _PATTERN = re.compile(r"^[A-Za-z0-9_.*-]{1,120}$")
 
 
@@ -95,12 +99,38 @@ def route(
     live = [rule for rule in rules if rule.destination_id in review_destinations]
     if not live:
         return list(review_destinations)
-    for rule in live:
-        if rule.kind is not RuleKind.DEFAULT and matches(rule, request, patterns):
-            return [rule.destination_id]
-    defaults = [rule.destination_id for rule in live if rule.kind is RuleKind.DEFAULT]
-    if defaults:
-        return defaults[:1]
+    placed_by = placing_rule(request, rules, review_destinations, patterns)
+    if placed_by is not None:
+        return [placed_by.destination_id]
     named = {rule.destination_id for rule in live}
     rest = [d for d in review_destinations if d not in named]
     return rest or list(review_destinations)
+
+
+def placing_rule(
+    request: RoutedRequest,
+    rules: Sequence[Rule],
+    review_destinations: Sequence[int],
+    patterns: Sequence[str] = DEFAULT_HIGH_RISK,
+) -> Rule | None:
+    """The rule that sends this request where ``route`` does; None when no rule does.
+
+    The first matching rule of a live destination, else the first live
+    ``default`` rule. Rules of stopped destinations are skipped, as in ``route``.
+    """
+    live = [rule for rule in rules if rule.destination_id in review_destinations]
+    for rule in live:
+        if rule.kind is not RuleKind.DEFAULT and matches(rule, request, patterns):
+            return rule
+    return next((rule for rule in live if rule.kind is RuleKind.DEFAULT), None)
+
+
+def required_approvals(
+    request: RoutedRequest,
+    rules: Sequence[Rule],
+    review_destinations: Sequence[int],
+    patterns: Sequence[str] = DEFAULT_HIGH_RISK,
+) -> int:
+    """Distinct approvals this request needs: the placing rule's, 1 when no rule places it."""
+    placed_by = placing_rule(request, rules, review_destinations, patterns)
+    return max(placed_by.approvals_required, 1) if placed_by is not None else 1

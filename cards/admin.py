@@ -55,14 +55,7 @@ def build_rules_card(
         body.append(
             fact_set(
                 [
-                    (
-                        str(number),
-                        messages.t(
-                            f"admin.rule_{row.kind}",
-                            app=safe(row.value or "", NAME_LIMIT),
-                            destination=safe(name, NAME_LIMIT),
-                        ),
-                    )
+                    (str(number), _rule_line(row, name, messages))
                     for number, (row, name) in enumerate(rules, start=1)
                 ],
                 "rules",
@@ -72,6 +65,18 @@ def build_rules_card(
     body.append(text_block(messages.t("admin.high_risk_list", patterns=shown), "high-risk"))
     body.append(text_block(messages.t("admin.rules_hint"), "rules-hint", isSubtle=True))
     return adaptive_card(body, fallback_text=title, language=messages.language)
+
+
+def _rule_line(row: RoutingRuleRow, destination: str, messages: Messages) -> str:
+    """What the rule sends where and, for two-person approval, how many approvals it needs."""
+    line = messages.t(
+        f"admin.rule_{row.kind}",
+        app=safe(row.value or "", NAME_LIMIT),
+        destination=safe(destination, NAME_LIMIT),
+    )
+    if row.approvals_required > 1:
+        line += " " + messages.t("admin.rule_approvals", count=row.approvals_required)
+    return line
 
 
 def _audit_line(row: AuditRow, messages: Messages) -> str:

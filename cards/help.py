@@ -20,12 +20,14 @@ ADMIN_COMMAND_KEYS = (
     ("review by (UPN) · stop reviews for (UPN)", "help.admin.people"),
     ("rename (name) · stop here", "help.admin.rename_stop"),
     (
-        "route high risk here · route unverified here · route everything else here",
+        "route high risk here (with 2 approvals) · route unverified here · "
+        "route everything else here",
         "help.admin.route",
     ),
     ("rules · remove rule (number) · high risk scopes (names)", "help.admin.rules"),
     ("requests on", "help.admin.requests_on"),
     ("connected apps", "help.admin.connected_apps"),
+    ("auto approve (app id) (permissions) · auto approvals", "help.admin.auto_approve"),
     ("audit", "help.admin.audit"),
 )
 """Commands only admins may use, shown under their own heading so others know they exist."""

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from bot.domain import Publisher, RequestOrigin, RequestStatus, ReviewerCardView
 from bot.i18n import Messages
+from cards.approvals import approval_progress
 from cards.buttons import close_in_entra, decision_buttons, open_in_entra, snooze_button
 from cards.elements import (
     CARD_BUDGET,
@@ -154,6 +155,7 @@ def _body(
     view: ReviewerCardView, now: datetime, messages: Messages, detail: _Detail
 ) -> list[Element]:
     body = status_banner(view, messages)
+    body += approval_progress(view, messages)
     if view.origin is RequestOrigin.BOT and view.status is RequestStatus.PENDING:
         body.append(
             callout(

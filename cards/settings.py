@@ -14,10 +14,11 @@ through ``cards.text.safe`` / ``clean`` before they reach the card.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from bot.i18n import Messages
+from bot.routing import MAX_APPROVALS
 from cards.elements import Element, adaptive_card, callout, execute, fact_set, text_block
 from cards.text import clean, safe
 
@@ -35,9 +36,11 @@ REVIEWERS_INPUT_ID: Final = "settings_reviewers"
 ROLES: Final = ("review", "escalation", "off")
 ROUTES: Final = ("all", "high_risk", "unverified", "verified", "default")
 """``all``: no rule names this place; the others are the routing rule kinds."""
-MAX_APPROVALS: Final = 5
 NAME_LIMIT: Final = 80
 REVIEWERS_LIMIT: Final = 1000
+
+REMINDER_INPUT_PREFIX: Final = "reminder_"
+"""Reminder override inputs are ``reminder_<field>`` for each field of ``bot.reminder_settings``."""
 
 FIELD_FORM: Final = "form"
 """A problem with the whole form, such as the directory being unreachable."""
@@ -53,6 +56,8 @@ class SettingsValues:
     route: str = "all"
     approvals: str = "1"
     reviewers: str = ""
+    reminders: Mapping[str, str] = field(default_factory=dict)
+    """Reminder overrides as text by field name; a missing field uses the global setting."""
 
 
 def _choices(messages: Messages, prefix: str, values: Sequence[str]) -> list[Element]:
@@ -98,11 +103,61 @@ def _error_line(errors: Mapping[str, str], field: str) -> list[Element]:
     return [text_block(message, f"error-{field}", color="attention", spacing="none", size="small")]
 
 
+def _reminder_fields(
+    messages: Messages,
+    values: SettingsValues,
+    fields: Sequence[str],
+    escalation_targets: Sequence[tuple[int, str]],
+    errors: Mapping[str, str],
+) -> list[Element]:
+    body: list[Element] = [
+        text_block(
+            messages.t("settings.reminders_title"),
+            "settings-reminders-title",
+            weight="bolder",
+            spacing="medium",
+        ),
+        text_block(messages.t("settings.reminders_hint"), "settings-reminders-hint", isSubtle=True),
+    ]
+    for name in fields:
+        input_id = REMINDER_INPUT_PREFIX + name
+        label = messages.t(f"reminder_settings.field.{name}")
+        if name == "escalation_destination_id":
+            choices = [{"title": messages.t("settings.escalate_everywhere"), "value": ""}]
+            choices += [{"title": safe(title), "value": str(i)} for i, title in escalation_targets]
+            body.append(
+                {
+                    "type": "Input.ChoiceSet",
+                    "id": input_id,
+                    "label": label,
+                    "style": "compact",
+                    "choices": choices,
+                    "value": values.reminders.get(name, ""),
+                }
+            )
+        else:
+            placeholder = messages.t(f"settings.reminder_placeholder.{name}")
+            body.append(
+                _text_field(
+                    input_id,
+                    label,
+                    placeholder,
+                    values.reminders.get(name, ""),
+                    64,
+                    errors.get(input_id),
+                )
+            )
+        body += _error_line(errors, input_id)
+    return body
+
+
 def build_settings_form_card(
     messages: Messages,
     values: SettingsValues,
     errors: Mapping[str, str] | None = None,
-    extra_fields: Sequence[Element] = (),
+    *,
+    reminder_fields: Sequence[str] = (),
+    escalation_targets: Sequence[tuple[int, str]] = (),
 ) -> Element:
     """The form for one conversation; ``errors`` maps an input id to its message."""
     errors = errors or {}
@@ -167,7 +222,7 @@ def build_settings_form_card(
             errors.get(REVIEWERS_INPUT_ID),
         ),
         *_error_line(errors, REVIEWERS_INPUT_ID),
-        *extra_fields,
+        *_reminder_fields(messages, values, reminder_fields, escalation_targets, errors),
     ]
     save = execute(
         messages.t("settings.save"), SETTINGS_SAVE, {}, "settings-save", style="positive"

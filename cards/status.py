@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from bot.domain import DecisionView, RequestStatus, ReviewerCardView
 from bot.i18n import Messages
+from cards.auto_approval import auto_approval_line
 from cards.elements import Element, callout
 from cards.text import DESCRIPTION_LIMIT, REASON_LIMIT, SCOPE_LIMIT, safe
 
@@ -47,7 +48,15 @@ _CLOSED_ELSEWHERE = {
 
 
 def status_banner(view: ReviewerCardView, messages: Messages) -> list[Element]:
-    """The banner for ``view``'s status, or nothing for a plain pending request."""
+    """The banner for ``view``'s status (none for a plain pending request).
+
+    Under it, for an app on the auto-approval list, what the list made of the
+    request: approved automatically, or why not.
+    """
+    return [*_banner(view, messages), *auto_approval_line(view, messages)]
+
+
+def _banner(view: ReviewerCardView, messages: Messages) -> list[Element]:
     if view.status in _CLOSED_ELSEWHERE:
         style, title, hint = _CLOSED_ELSEWHERE[view.status]
         return [callout(style, BANNER_ID, messages.t(title), messages.t(hint))]

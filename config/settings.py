@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PUBLIC_GRAPH_URL = "https://graph.microsoft.com"
 PUBLIC_AUTHORITY_HOST = "https://login.microsoftonline.com"
+MAX_REMINDER_HOURS = 24 * 90
+"""Upper bound of every reminder and escalation duration, globally and per destination."""
+MAX_ESCALATE_AFTER_REMINDERS = 50
 
 
 class Mode(StrEnum):
@@ -50,13 +53,13 @@ class Settings(BaseSettings):
         default=300, gt=0, description="How often pending requests are checked for new requesters."
     )
     delivery_interval_seconds: float = Field(default=1, gt=0)
-    reminder_first_after_hours: float = Field(default=24, gt=0)
-    reminder_every_hours: float = Field(default=24, gt=0)
+    reminder_first_after_hours: float = Field(default=24, gt=0, le=MAX_REMINDER_HOURS)
+    reminder_every_hours: float = Field(default=24, gt=0, le=MAX_REMINDER_HOURS)
     digest_threshold: int = Field(
         default=5, ge=1, description="More new requests than this in one poll become a digest."
     )
-    escalate_after_reminders: int = Field(default=3, ge=1)
-    escalate_before_expiry_hours: float = Field(default=24, ge=0)
+    escalate_after_reminders: int = Field(default=3, ge=1, le=MAX_ESCALATE_AFTER_REMINDERS)
+    escalate_before_expiry_hours: float = Field(default=24, ge=0, le=MAX_REMINDER_HOURS)
     admin_group_ids: str = Field(
         default="",
         description="Comma-separated ids of Entra groups whose members may configure the bot, "
@@ -78,14 +81,27 @@ class Settings(BaseSettings):
         "defaults to the review destination's.",
     )
     log_level: str = "INFO"
+    config_file: Path | None = Field(
+        default=None,
+        description="TOML file that seeds destinations, rules and lists at first start "
+        "(see config/consent-desk.example.toml); empty for none. Once the database holds "
+        "configuration the database wins and the file is ignored.",
+    )
 
     @field_validator("graph_base_url", "authority_host")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
-        return value.rstrip("/")
+        return absolute_http_url(value)
+
+    @field_validator("config_file", mode="before")
+    @classmethod
+    def _config_file(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        path = Path(value.strip() if isinstance(value, str) else str(value))
+        if not path.is_file():
+            raise ValueError(f"CONFIG_FILE: no such file: {path}")
+        return path
 
     @field_validator("admin_group_ids")
     @classmethod
@@ -145,6 +161,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'consent-desk.db').as_posix()}"
+
+
+def absolute_http_url(value: str) -> str:
+    """``value`` without a trailing slash; ValueError unless it is an absolute http(s) URL."""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+    return value.rstrip("/")
 
 
 def load_settings() -> Settings:

@@ -45,6 +45,7 @@ APP_PROFILE_FIELDS = [
     "verifiedPublisher",
     "publisherName",
     "homepage",
+    "accountEnabled",
 ]
 
 
@@ -89,6 +90,8 @@ class AppProfile:
     display_name: str | None
     publisher: Publisher
     homepage_url: str | None
+    account_enabled: bool = True
+    """False when the app is blocked (disabled) in the tenant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,7 @@ class GraphGateway:
                 verified=is_verified,
             ),
             homepage_url=sp.homepage,
+            account_enabled=sp.account_enabled is not False,
         )
 
     async def graph_scope_catalogue(self) -> dict[str, ScopeDetail]:

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.tables import DestinationRow
+from bot.store.rowcount import rowcount
+from bot.store.tables import CardPostRow, DestinationRow
+
+if TYPE_CHECKING:
+    from bot.reminder_settings import ReminderOverrides
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,34 @@ async def active_destinations(
     return rows.all()
 
 
+async def reminder_settings(session: AsyncSession, destination_id: int) -> dict[str, Any] | None:
+    """A destination's stored reminder overrides (``{}``: the global settings); None if unknown.
+
+    ``bot.reminder_settings.stored_overrides`` turns the value into ``ReminderOverrides``.
+    """
+    stored = await session.scalar(
+        select(DestinationRow.reminder_settings).where(DestinationRow.id == destination_id)
+    )
+    return None if stored is None else dict(stored)
+
+
+async def set_reminder_settings(
+    session: AsyncSession, destination_id: int, overrides: ReminderOverrides
+) -> bool:
+    """Replace a destination's reminder overrides (empty ones: back to the global settings).
+
+    Validate first (``bot.reminder_settings.parse_overrides``): this writes what
+    it is given. False when there is no such destination.
+    """
+    result = await session.execute(
+        update(DestinationRow)
+        .where(DestinationRow.id == destination_id)
+        .values(reminder_settings=overrides.to_json())
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
 async def find_by_conversation(
     session: AsyncSession, conversation_id: str
 ) -> DestinationRow | None:
@@ -89,3 +122,22 @@ async def all_active(session: AsyncSession) -> Sequence[DestinationRow]:
         select(DestinationRow).where(DestinationRow.active.is_(True)).order_by(DestinationRow.id)
     )
     return rows.all()
+
+
+async def reviewers_where_posted(session: AsyncSession, request_id: str) -> list[str]:
+    """Who the active destinations showing this request's card name as their reviewers.
+
+    Object ids of users and groups, each once, in the order found.
+    """
+    rows = await session.scalars(
+        select(DestinationRow.reviewers)
+        .join(CardPostRow, CardPostRow.destination_id == DestinationRow.id)
+        .where(CardPostRow.request_id == request_id, DestinationRow.active.is_(True))
+        .order_by(DestinationRow.id)
+    )
+    found: dict[str, str] = {}
+    for reviewers in rows.all():
+        for object_id in reviewers or []:
+            if isinstance(object_id, str) and object_id:
+                found.setdefault(object_id.lower(), object_id)
+    return list(found.values())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -10,7 +12,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.rowcount import rowcount
-from bot.store.tables import ReminderRow
+from bot.store.tables import DestinationRow, ReminderRow
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    """A claimed reminder with its destination's stored reminder settings (``{}``: global)."""
+
+    row: ReminderRow
+    settings: dict[str, Any]
 
 
 async def schedule(
@@ -34,17 +44,21 @@ async def schedule(
 
 async def claim_due(
     session: AsyncSession, now: datetime, lease: timedelta, limit: int = 50
-) -> list[ReminderRow]:
-    """Due reminders for this worker; a conditional UPDATE makes each claim exclusive."""
-    candidates = await session.scalars(
-        select(ReminderRow.id)
+) -> list[DueReminder]:
+    """Due reminders for this worker; a conditional UPDATE makes each claim exclusive.
+
+    The destinations' reminder settings come with the candidates, in the same query.
+    """
+    candidates = await session.execute(
+        select(ReminderRow.id, DestinationRow.reminder_settings)
+        .join(DestinationRow, DestinationRow.id == ReminderRow.destination_id)
         .where(ReminderRow.active.is_(True), ReminderRow.next_due_at <= now)
         .where((ReminderRow.lease_until.is_(None)) | (ReminderRow.lease_until < now))
         .order_by(ReminderRow.next_due_at)
         .limit(limit)
     )
-    claimed: list[ReminderRow] = []
-    for row_id in candidates.all():
+    claimed: list[DueReminder] = []
+    for row_id, settings in candidates.all():
         result = await session.execute(
             update(ReminderRow)
             .where(ReminderRow.id == row_id, ReminderRow.active.is_(True))
@@ -56,7 +70,7 @@ async def claim_due(
         if rowcount(result) == 1:
             row = await session.get(ReminderRow, row_id, populate_existing=True)
             if row is not None:
-                claimed.append(row)
+                claimed.append(DueReminder(row, dict(settings or {})))
     return claimed
 
 

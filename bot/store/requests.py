@@ -178,6 +178,24 @@ async def move_status(
     return rowcount(result) == 1
 
 
+async def hold_pending(session: AsyncSession, request_id: str) -> bool:
+    """Take the pending request's row for the rest of the transaction; False if not pending.
+
+    A write that changes nothing, so it takes the row lock (PostgreSQL) or
+    the write lock (SQLite): approvals of one request are then counted one
+    transaction after the other, and a count never misses a concurrent one.
+    """
+    result = await session.execute(
+        update(ConsentRequestRow)
+        .where(
+            ConsentRequestRow.id == request_id, ConsentRequestRow.status == RequestStatus.PENDING
+        )
+        .values(status=ConsentRequestRow.status)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
 async def close_request(
     session: AsyncSession, request_id: str, status: RequestStatus, now: datetime
 ) -> bool:

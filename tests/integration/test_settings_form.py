@@ -111,7 +111,9 @@ async def test_alex_makes_the_second_channel_the_high_risk_destination(
     form = await open_form(bot, connector, ALEX)
     assert by_id(form, ROLE_INPUT_ID)["value"] == "off"  # not a destination yet
 
-    saved = await save(bot, connector, ALEX)
+    saved = await save(
+        bot, connector, ALEX, reminder_timezone="Asia/Tokyo", reminder_every_hours="4"
+    )
 
     assert by_id(saved, "settings-saved-title")
     facts = dict((f["title"], f["value"]) for f in by_id(saved, "settings-saved")["facts"])
@@ -120,6 +122,7 @@ async def test_alex_makes_the_second_channel_the_high_risk_destination(
         row = await destinations.find_by_conversation(session, APP_REVIEWS)
         assert row is not None
         assert (row.name, row.role, row.reviewers) == ("App reviews", "review", [ISAIAH_ID])
+        assert row.reminder_settings == {"timezone": "Asia/Tokyo", "every_hours": 4.0}
         [rule] = await routing_store.rules(session)
         assert (rule.kind.value, rule.destination_id) == ("high_risk", row.id)
 
@@ -134,6 +137,7 @@ async def test_alex_makes_the_second_channel_the_high_risk_destination(
     again = await open_form(bot, connector, ALEX)  # the form shows what is saved
     assert by_id(again, ROUTE_INPUT_ID)["value"] == "high_risk"
     assert by_id(again, REVIEWERS_INPUT_ID)["value"] == "Isaiah Langer"
+    assert by_id(again, "reminder_timezone")["value"] == "Asia/Tokyo"
 
     off = await save(bot, connector, ALEX, **{ROLE_INPUT_ID: "off"})
     assert by_id(off, "settings-saved-title")
@@ -152,6 +156,9 @@ async def test_alex_makes_the_second_channel_the_high_risk_destination(
         ({APPROVALS_INPUT_ID: "2", ROUTE_INPUT_ID: "all"}, APPROVALS_INPUT_ID),
         ({ROLE_INPUT_ID: "escalation"}, ROUTE_INPUT_ID),
         ({REVIEWERS_INPUT_ID: "nobody@example.com, Consent Reviewers"}, REVIEWERS_INPUT_ID),
+        ({"reminder_timezone": "Mars/Olympus_Mons"}, "reminder_timezone"),
+        ({"reminder_every_hours": "-4"}, "reminder_every_hours"),
+        ({"reminder_escalation_destination_id": "999"}, "reminder_escalation_destination_id"),
     ],
 )
 async def test_a_bad_field_saves_nothing_and_is_named(
