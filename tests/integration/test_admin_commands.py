@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main as bot_cli
+from bot.commands import ADMIN_COMMANDS as COMMANDS_ONLY_ADMINS_MAY_USE
 from bot.commands import parse_command
 from bot.store import decisions, destinations
 from sandbox.server import SandboxHandle
@@ -35,7 +36,19 @@ ADMIN_COMMANDS = (
     "audit",
     "review by meganb@example.com",
     "stop reviews for meganb@example.com",
+    "route high risk here",
+    "rules",
+    "remove rule 1",
+    "high risk scopes Mail.*",
+    "auto approve 6a1b2c3d-0000-4000-8000-000000000001 User.Read",
+    "auto approvals",
+    "remove auto approval 6a1b2c3d-0000-4000-8000-000000000001",
 )
+"""One way of typing each admin-only command (the test below checks none is missing)."""
+
+
+def test_every_admin_command_is_tried_by_non_admins() -> None:
+    assert {parse_command(text) for text in ADMIN_COMMANDS} == set(COMMANDS_ONLY_ADMINS_MAY_USE)
 
 
 @pytest.fixture
