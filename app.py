@@ -235,8 +235,7 @@ def create_app(
                 snoozed_until=cadence.snoozed_until_for,
             )
             tenant_consent = TenantConsentReader(connection, graph, clock)
-            policy_writes = PolicyWrites(graph_url, graph_tokens)
-            stack.push_async_callback(policy_writes.close)
+            policy_writes = PolicyWrites(graph_json)
             panels = AdminPanels(
                 WorkflowSwitch(
                     graph,

@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cards.text import clean
+
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
 """The newest version Teams renders."""
@@ -145,6 +147,23 @@ def text_input(
         "errorMessage": error_message,
         "maxLength": max_length,
     }
+
+
+def filled_text_input(
+    input_id: str, label: str, placeholder: str, value: str, limit: int, error: str | None
+) -> Element:
+    """An ``Input.Text`` of a form that comes back with what was typed (cleaned) and its error."""
+    element: Element = {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "placeholder": placeholder,
+        "maxLength": limit,
+        "value": clean(value, limit),
+    }
+    if error:
+        element["errorMessage"] = error
+    return element
 
 
 def open_url(title: str, url: str, element_id: str, tooltip: str | None = None) -> Element:

@@ -19,8 +19,16 @@ from typing import Final
 
 from bot.i18n import Messages
 from bot.routing import MAX_APPROVALS
-from cards.elements import Element, adaptive_card, callout, execute, fact_set, text_block
-from cards.text import clean, safe
+from cards.elements import (
+    Element,
+    adaptive_card,
+    callout,
+    execute,
+    fact_set,
+    filled_text_input,
+    text_block,
+)
+from cards.text import safe
 
 SETTINGS_SAVE: Final = "settings_save"
 """The form's button: validate everything, then save it all or nothing."""
@@ -80,22 +88,6 @@ def _choice_set(
     return element
 
 
-def _text_field(
-    input_id: str, label: str, placeholder: str, value: str, limit: int, error: str | None
-) -> Element:
-    element: Element = {
-        "type": "Input.Text",
-        "id": input_id,
-        "label": label,
-        "placeholder": placeholder,
-        "maxLength": limit,
-        "value": clean(value, limit),
-    }
-    if error:
-        element["errorMessage"] = error
-    return element
-
-
 def _error_line(errors: Mapping[str, str], field: str) -> list[Element]:
     message = errors.get(field)
     if not message:
@@ -138,7 +130,7 @@ def _reminder_fields(
         else:
             placeholder = messages.t(f"settings.reminder_placeholder.{name}")
             body.append(
-                _text_field(
+                filled_text_input(
                     input_id,
                     label,
                     placeholder,
@@ -184,7 +176,7 @@ def build_settings_form_card(
             errors.get(ROLE_INPUT_ID),
         ),
         *_error_line(errors, ROLE_INPUT_ID),
-        _text_field(
+        filled_text_input(
             NAME_INPUT_ID,
             messages.t("settings.name_label"),
             messages.t("settings.name_placeholder"),
@@ -213,7 +205,7 @@ def build_settings_form_card(
             or messages.t("settings.approvals_label"),
         },
         *_error_line(errors, APPROVALS_INPUT_ID),
-        _text_field(
+        filled_text_input(
             REVIEWERS_INPUT_ID,
             messages.t("settings.reviewers_label"),
             messages.t("settings.reviewers_placeholder"),

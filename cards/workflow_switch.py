@@ -24,6 +24,7 @@ from cards.elements import (
     callout,
     execute,
     fact_set,
+    filled_text_input,
     text_block,
 )
 from cards.text import clean, safe
@@ -113,22 +114,6 @@ def _field_error(errors: Mapping[str, str], field: str) -> list[Element]:
     return [text_block(message, f"error-{field}", color="attention", spacing="none", size="small")]
 
 
-def _text_input(
-    input_id: str, label: str, placeholder: str, value: str, error: str | None
-) -> Element:
-    element: Element = {
-        "type": "Input.Text",
-        "id": input_id,
-        "label": label,
-        "placeholder": placeholder,
-        "maxLength": TEXT_INPUT_LIMIT,
-        "value": clean(value, TEXT_INPUT_LIMIT),
-    }
-    if error:
-        element["errorMessage"] = error
-    return element
-
-
 def _toggle(input_id: str, title: str, value: bool) -> Element:
     return {
         "type": "Input.Toggle",
@@ -203,19 +188,21 @@ def build_workflow_form_card(
         roles["value"] = ",".join(chosen)
     body += [
         text_block(messages.t("workflow.form_title"), "workflow-form-title", weight="bolder"),
-        _text_input(
+        filled_text_input(
             USERS_INPUT_ID,
             messages.t("workflow.users_label"),
             messages.t("workflow.users_placeholder"),
             values.users,
+            TEXT_INPUT_LIMIT,
             errors.get(FIELD_USERS),
         ),
         *_field_error(errors, FIELD_USERS),
-        _text_input(
+        filled_text_input(
             GROUPS_INPUT_ID,
             messages.t("workflow.groups_label"),
             messages.t("workflow.groups_placeholder"),
             values.groups,
+            TEXT_INPUT_LIMIT,
             errors.get(FIELD_GROUPS),
         ),
         *_field_error(errors, FIELD_GROUPS),

@@ -6,7 +6,8 @@ milliseconds of CPU (httpx, the middleware chain, model parsing); over aiohttp
 it costs a fraction of that, which is what lets fifty people ask at once. The
 same token provider as the SDK's is used, and throttling is honoured the same
 way: 429/503/504 are retried after ``Retry-After`` (bounded), then reported.
-Everything else (writes, rarely read and cached lists) stays on the SDK.
+Everything else (writes, rarely read and cached lists) stays on the SDK,
+except the one PUT the SDK cannot send (the request workflow policy).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class GraphReadError(RuntimeError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"Graph answered {status}: {message}")
         self.status = status
+        self.graph_message = message
 
 
 def _query(params: dict[str, str]) -> str:
@@ -77,16 +79,29 @@ class GraphJson:
             found += [item for item in page.get("value", []) if isinstance(item, dict)]
         return found
 
+    async def put(self, path: str, body: dict[str, Any]) -> None:
+        """Replace a resource with ``body``; ``GraphReadError`` (despite the name) on refusal."""
+        await self._send("PUT", f"{self._base}{path}", body)
+
     async def _get_url(self, url: str) -> dict[str, Any]:
+        return await self._send("GET", url)
+
+    async def _send(
+        self, method: str, url: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         token = await self._tokens.get_authorization_token(url)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         for attempt in range(1, self._attempts + 1):
-            async with self._session.get(URL(url, encoded=True), headers=headers) as response:
+            async with self._session.request(
+                method, URL(url, encoded=True), headers=headers, json=body
+            ) as response:
+                if response.status == 204 or (method != "GET" and 200 <= response.status < 300):
+                    return {}
                 if response.status == 200:
-                    body = await response.json(content_type=None)
-                    return body if isinstance(body, dict) else {}
+                    found = await response.json(content_type=None)
+                    return found if isinstance(found, dict) else {}
                 if response.status == 404:
                     raise NotInGraph(url)
                 if response.status not in RETRIED or attempt == self._attempts:

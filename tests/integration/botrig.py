@@ -19,6 +19,7 @@ from aiohttp import ClientSession, web
 from app import RUNTIME, Services, create_app
 from config.settings import Settings
 from tests.conftest import ManualClock
+from tests.fakes.connector import RecordingConnector
 
 GENERAL_CHANNEL = "19:general-channel@thread.tacv2"
 TEAM_ID = "19:team-id@thread.tacv2"
@@ -49,6 +50,17 @@ class BotRig:
         """One intake poll, then deliver everything it queued."""
         await self.services.intake.run_once()
         await self.services.delivery.run_due()
+
+
+def new_cards_in(connector: RecordingConnector, channel: str, app: str) -> int:
+    """Reviewer cards for ``app`` started as new threads in ``channel``."""
+    return sum(
+        1
+        for call in connector.posts()
+        if call.path == "/v3/conversations"
+        and call.body.get("channelData", {}).get("channel", {}).get("id") == channel
+        and f"Admin consent request: {app}" in str(call.body)
+    )
 
 
 def channel_message(text: str, service_url: str, *, user: str = ALEX) -> dict[str, Any]:

@@ -23,7 +23,13 @@ from bot.store import decisions, destinations
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
-from tests.integration.botrig import GENERAL_CHANNEL, BotRig, channel_message, running_bot
+from tests.integration.botrig import (
+    GENERAL_CHANNEL,
+    BotRig,
+    channel_message,
+    new_cards_in,
+    running_bot,
+)
 from tests.integration.diagnosis_rig import ADELE, ALEX, MEGAN, Person, card_click
 
 ISAIAH = Person("00000000-0000-0000-0000-0000000000023", "Isaiah Langer", "isaiah@example.com")
@@ -195,17 +201,6 @@ async def say_in_app_reviews(bot: BotRig, connector: RecordingConnector, text: s
     answer = await bot.post_activity(body)
     assert answer.status in (200, 202), answer.text
     return replies_since(connector, before)
-
-
-def new_cards_in(connector: RecordingConnector, channel: str, app: str) -> int:
-    """Reviewer cards for ``app`` started as new threads in ``channel``."""
-    return sum(
-        1
-        for call in connector.posts()
-        if call.path == "/v3/conversations"
-        and call.body.get("channelData", {}).get("channel", {}).get("id") == channel
-        and f"Admin consent request: {app}" in str(call.body)
-    )
 
 
 async def test_a_rule_set_in_chat_sends_the_next_high_risk_request_there(

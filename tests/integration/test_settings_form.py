@@ -32,6 +32,7 @@ from tests.integration.botrig import (
     TEAM_ID,
     BotRig,
     channel_message,
+    new_cards_in,
     running_bot,
 )
 from tests.integration.diagnosis_rig import ADELE, ALEX, Person, card_click
@@ -91,16 +92,6 @@ async def save(bot: BotRig, connector: RecordingConnector, who: Person, **fields
     card = json.loads(answer.text)["value"]
     validate_card(card)
     return card
-
-
-def new_cards_in(connector: RecordingConnector, channel: str, app: str) -> int:
-    return sum(
-        1
-        for call in connector.posts()
-        if call.path == "/v3/conversations"
-        and call.body.get("channelData", {}).get("channel", {}).get("id") == channel
-        and f"Admin consent request: {app}" in str(call.body)
-    )
 
 
 async def test_alex_makes_the_second_channel_the_high_risk_destination(

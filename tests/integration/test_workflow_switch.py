@@ -71,7 +71,7 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     connection = GraphConnection.open(sandbox.url, tokens)
     graph = GraphGateway(connection, clock=clock)
     graph_json = GraphJson(sandbox.url, tokens)
-    writes = PolicyWrites(sandbox.url, tokens)
+    writes = PolicyWrites(graph_json)
     consent = TenantConsentReader(connection, graph, clock)
     switch = WorkflowSwitch(
         graph, ReviewerLookup(graph_json), writes, sessions, clock, on_saved=consent.forget
@@ -79,7 +79,6 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     try:
         yield Rig(switch, graph, consent, sandbox, sessions)
     finally:
-        await writes.close()
         await graph_json.close()
         await graph.close()
         await engine.dispose()
