@@ -181,20 +181,31 @@ class DecisionService:
                 return refused
             if not await self._move(session, row, working):
                 return await self._already_decided(session, row, actor, action.value)
-            await decisions.add_decision(
-                session,
-                request_id=row.id,
-                action=action,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                reason=None,
-                now=self._clock(),
-                state=decisions.QUEUED,
-            )
-            await self._audit(session, row, actor, action.value, "accepted")
-            await self._cards.queue_updates(session, row)
-            card = await self._cards.render(session, row)
-            await session.commit()
+            return await self._queue_work(session, row, actor, action)
+
+    async def _queue_work(
+        self,
+        session: AsyncSession,
+        row: ConsentRequestRow,
+        actor: Actor,
+        action: DecisionAction,
+        detail: str | None = None,
+    ) -> dict[str, Any]:
+        """Record the accepted decision for the worker, edit every copy, commit, wake them up."""
+        await decisions.add_decision(
+            session,
+            request_id=row.id,
+            action=action,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            reason=None,
+            now=self._clock(),
+            state=decisions.QUEUED,
+        )
+        await self._audit(session, row, actor, action.value, "accepted", detail)
+        await self._cards.queue_updates(session, row)
+        card = await self._cards.render(session, row)
+        await session.commit()
         self._on_queued()
         self._on_work()
         return card
@@ -253,25 +264,8 @@ class DecisionService:
         if not await self._move(session, row, RequestStatus.APPROVING):
             await session.rollback()
             return await self._already_decided(session, row, actor, "approve")
-        await decisions.add_decision(
-            session,
-            request_id=row.id,
-            action=DecisionAction.APPROVE,
-            actor_id=actor.user_id,
-            actor_name=actor.name,
-            reason=None,
-            now=self._clock(),
-            state=decisions.QUEUED,
-        )
-        await self._audit(
-            session, row, actor, "approve", "accepted", f"{count} of {needed} approvals"
-        )
-        await self._cards.queue_updates(session, row)
-        card = await self._cards.render(session, row)
-        await session.commit()
-        self._on_queued()
-        self._on_work()
-        return card
+        detail = f"{count} of {needed} approvals"
+        return await self._queue_work(session, row, actor, DecisionAction.APPROVE, detail)
 
     async def _approved_before(
         self, session: AsyncSession, row: ConsentRequestRow, actor: Actor, waiting: int | None
