@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from microsoft_agents.activity import Activity
 
-from bot.application import destination_spec
+from bot.activity_reading import destination_spec
 from bot.commands import Command, parse_command
 
 
