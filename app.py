@@ -7,6 +7,7 @@ own settings and clock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,7 +21,6 @@ from kiota_abstractions.authentication import AccessTokenProvider
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core.authorization import Connections
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admin_panels import AdminPanels
@@ -55,17 +55,20 @@ from bot.http import Endpoint, create_routes
 from bot.intake import Intake
 from bot.logging_setup import announce_mode, configure_logging
 from bot.named_reviewers import NamedReviewers
+from bot.permission_check import check_graph_permissions, features_off_json
+from bot.readiness import GraphProbe, store_reachable
 from bot.reminders import Cadence, ReminderWorker
+from bot.request_context import request_ids
 from bot.requester_chats import RequesterChats
 from bot.reviewer_cards import EntraLinks, ReviewerCards
 from bot.reviewers import ReviewerCheck
+from bot.shutdown import InFlight, Shutdown, drain
+from bot.signed_activities import CallerPolicy, SignedActivityVerifier
 from bot.store.database import create_engine, migrate, session_factory
 from bot.workflow_switch import WorkflowSwitch
 from config.settings import Mode, Settings, load_settings
 
 logger = logging.getLogger("consent_desk")
-
-BOT_FRAMEWORK_RESOURCE = "https://api.botframework.com"
 
 
 @dataclass(slots=True)
@@ -102,8 +105,13 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 
 def connection_manager_for(settings: Settings) -> MsalConnectionManager:
-    """Agents SDK connection settings; unsigned activities are allowed only in sandbox mode."""
-    connection: dict[str, str | bool | None]
+    """Agents SDK connection settings; unsigned activities are allowed only in sandbox mode.
+
+    The authority, the accepted issuers and the Bot Connector scope all come from
+    the configured cloud, so a GCC High or China bot neither asks the public
+    cloud for tokens nor expects public-cloud issuers.
+    """
+    connection: dict[str, str | bool | list[str] | None]
     if settings.mode is Mode.SANDBOX:
         connection = {"ANONYMOUS_ALLOWED": True}
     else:
@@ -114,9 +122,24 @@ def connection_manager_for(settings: Settings) -> MsalConnectionManager:
             "CLIENTSECRET": settings.client_secret.get_secret_value(),
             "TENANTID": settings.tenant_id,
             "AUTHORITY": f"{settings.authority_host}/{settings.tenant_id}",
-            "ANONYMOUS_ALLOWED": False,
+            "SCOPES": [settings.cloud_profile.bot_connector_scope],
+            "ISSUERS": settings.cloud_profile.bot_issuers(settings.tenant_id or ""),
+            "ANONYMOUS_ALLOWED": settings.accepts_unsigned_activities,
         }
     return MsalConnectionManager(CONNECTIONS={"SERVICE_CONNECTION": {"SETTINGS": connection}})
+
+
+def caller_policy_for(settings: Settings) -> CallerPolicy:
+    """Signed activities only, unless in sandbox mode or dangerously allowed for local debugging."""
+    verifier = None
+    if settings.mode is Mode.PRODUCTION:
+        assert settings.client_id
+        verifier = SignedActivityVerifier(
+            app_id=settings.client_id,
+            bot_framework_metadata_url=settings.effective_bot_openid_metadata_url,
+            entra_metadata_urls=settings.entra_openid_metadata_urls,
+        )
+    return CallerPolicy(verifier, accepts_unsigned=settings.accepts_unsigned_activities)
 
 
 def connector_token_source(settings: Settings, connections: Connections):  # type: ignore[no-untyped-def]
@@ -125,10 +148,12 @@ def connector_token_source(settings: Settings, connections: Connections):  # typ
     async def sandbox_token(_service_url: str) -> str:
         return ""
 
+    cloud = settings.cloud_profile
+
     async def app_token(_service_url: str) -> str:
         provider = connections.get_default_connection()
         token = await provider.get_access_token(
-            BOT_FRAMEWORK_RESOURCE, [f"{BOT_FRAMEWORK_RESOURCE}/.default"]
+            cloud.bot_connector_resource, [cloud.bot_connector_scope]
         )
         return str(token)
 
@@ -136,10 +161,18 @@ def connector_token_source(settings: Settings, connections: Connections):  # typ
 
 
 def create_app(
-    settings: Settings, *, clock: Clock = utc_now, start_jobs: bool = True
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    start_jobs: bool = True,
+    graph_token_source: AccessTokenProvider | None = None,
 ) -> web.Application:
-    """Build the aiohttp application; resources open and close with its lifecycle."""
-    app = web.Application(client_max_size=512 * 1024)
+    """Build the aiohttp application; resources open and close with its lifecycle.
+
+    ``graph_token_source`` replaces the mode's Graph tokens (tests hand in tokens
+    with chosen permissions).
+    """
+    app = web.Application(client_max_size=512 * 1024, middlewares=[request_ids])
     connections = connection_manager_for(settings)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
@@ -149,11 +182,12 @@ def create_app(
 
             engine = create_engine(settings.effective_database_url)
             stack.push_async_callback(engine.dispose)
+            stack.push_async_callback(endpoint.callers.close)
             await migrate(engine)
             await seed_config_file(engine, settings.config_file, clock(), tenant_id=tenant_id)
             sessions = session_factory(engine)
 
-            graph_tokens = _graph_tokens(settings, graph_url)
+            graph_tokens = graph_token_source or _graph_tokens(settings, graph_url)
             connection = GraphConnection.open(graph_url, graph_tokens)
             graph_json = GraphJson(graph_url, graph_tokens)
             stack.push_async_callback(graph_json.close)
@@ -289,29 +323,31 @@ def create_app(
             )
             adapter = CloudAdapter(connection_manager=connections)
 
+            graph_probe = GraphProbe(graph_url, graph_tokens)
+            stack.push_async_callback(graph_probe.close)
+
             async def readiness() -> dict[str, bool]:
-                checks = {"store": False}
-                try:
-                    async with engine.connect() as connection:
-                        await connection.execute(text("SELECT 1"))
-                    checks["store"] = True
-                except Exception:
-                    logger.warning("store not reachable", exc_info=True)
-                return checks
+                store, graph_ok = await asyncio.gather(
+                    store_reachable(engine), graph_probe.reachable()
+                )
+                return {"store": store, "graph": graph_ok}
 
             endpoint.bind(agent, adapter, readiness)
+            endpoint.features_off = features_off_json(
+                await check_graph_permissions(
+                    graph_tokens, graph_url, required=settings.mode is Mode.PRODUCTION
+                )
+            )
 
             if start_jobs:
+                jobs = InFlight()
                 delivery.start()
-                stack.push_async_callback(delivery.stop)
                 worker.start()
-                stack.push_async_callback(worker.stop)
                 reminder_worker.start()
-                stack.push_async_callback(reminder_worker.stop)
                 scheduler.add_job(
                     _run_job,
                     "interval",
-                    args=["intake", intake.run_once],
+                    args=["intake", intake.run_once, jobs],
                     seconds=settings.poll_interval_seconds,
                     next_run_time=clock(),
                     max_instances=1,
@@ -322,22 +358,28 @@ def create_app(
                 scheduler.add_job(
                     _run_job,
                     "interval",
-                    args=["requester refresh", intake.refresh_requesters],
+                    args=["requester refresh", intake.refresh_requesters, jobs],
                     seconds=settings.requester_refresh_seconds,
                     max_instances=1,
                     coalesce=True,
                     id="requesters",
                 )
                 scheduler.start()
-                stack.callback(scheduler.shutdown, wait=False)
+                # Decisions and reminders queue messages, so delivery drains last.
+                stack.push_async_callback(
+                    drain, shutdown, scheduler, jobs, [reminder_worker, worker, delivery]
+                )
             yield
 
-    with warnings.catch_warnings():
-        # The Agents SDK's JWT check reads this exact string key; aiohttp prefers AppKeys.
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        app["agent_configuration"] = connections.get_default_connection_configuration()
     runtime = Runtime()
-    endpoint = Endpoint()
+    shutdown = Shutdown(settings.shutdown_grace_seconds)
+    endpoint = Endpoint(shutdown)
+    endpoint.callers = caller_policy_for(settings)
+
+    async def stop_taking_work(_app: web.Application) -> None:
+        shutdown.begin()
+
+    app.on_shutdown.append(stop_taking_work)
     app[RUNTIME] = runtime
     app.router.add_routes(create_routes(endpoint))
     app.cleanup_ctx.append(lifecycle)
@@ -386,11 +428,12 @@ def _sandbox_bot_id() -> str:
     return BOT_APP_ID
 
 
-async def _run_job(name: str, job: Callable[[], Awaitable[object]]) -> None:
-    try:
-        await job()
-    except Exception:
-        logger.exception("%s failed; the next run will try again", name)
+async def _run_job(name: str, job: Callable[[], Awaitable[object]], jobs: InFlight) -> None:
+    async with jobs.track():
+        try:
+            await job()
+        except Exception:
+            logger.exception("%s failed; the next run will try again", name)
 
 
 def main() -> None:
@@ -399,7 +442,12 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings)
     web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=settings.shutdown_grace_seconds,
     )
 
 

@@ -2,7 +2,9 @@
 
 The outbox and decision workers both drain a table: they run a pass every
 interval, and whoever writes rows wakes them so nothing waits for the timer.
-A failing pass is logged and retried; it never kills the loop.
+A failing pass is logged and retried; it never kills the loop. Stopping lets
+the pass in progress finish (within a grace period) rather than cutting a send
+in half; a row worker claims nothing new once asked to stop.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.shutdown import finish_or_cancel
 
 logger = logging.getLogger(__name__)
 RowT = TypeVar("RowT")
@@ -32,6 +36,11 @@ class WakeableLoop:
         self._interval = interval_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     def notify(self) -> None:
         self._wake.set()
@@ -40,22 +49,25 @@ class WakeableLoop:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=self._name)
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 0.0) -> None:
+        """Let the pass in progress finish for up to ``grace_seconds``, then cancel it."""
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await finish_or_cancel(self._task, grace_seconds)
             self._task = None
+        self._stopping = False
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._step()
             except Exception:
                 logger.exception("%s pass failed; will retry", self._name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
-            self._wake.clear()
+            if not self._stopping:
+                self._wake.clear()
 
 
 class RowWorker(ABC, Generic[RowT]):
@@ -83,13 +95,14 @@ class RowWorker(ABC, Generic[RowT]):
     def start(self) -> None:
         self._loop.start()
 
-    async def stop(self) -> None:
-        await self._loop.stop()
+    async def stop(self, grace_seconds: float = 0.0) -> None:
+        """Finish the rows already claimed (up to ``grace_seconds``), claim no more."""
+        await self._loop.stop(grace_seconds)
 
     async def run_due(self) -> int:
         """Handle every row that is due now; returns how many were handled."""
         handled = 0
-        while True:
+        while not self._loop.stopping:
             async with self._sessions() as session:
                 rows = await self._claim(session, self._clock())
                 await session.commit()
@@ -98,6 +111,7 @@ class RowWorker(ABC, Generic[RowT]):
             for row in rows:
                 await self._handle(row)
                 handled += 1
+        return handled
 
     @abstractmethod
     async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[RowT]: ...

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.clouds import CLOUDS, LOCAL_HOSTS, Cloud, CloudName, inconsistent_hosts
+
 PUBLIC_GRAPH_URL = "https://graph.microsoft.com"
 PUBLIC_AUTHORITY_HOST = "https://login.microsoftonline.com"
 MAX_REMINDER_HOURS = 24 * 90
@@ -41,9 +43,26 @@ class Settings(BaseSettings):
         description="Microsoft Graph root without the version segment.",
     )
     authority_host: str = Field(default=PUBLIC_AUTHORITY_HOST)
+    cloud: CloudName = Field(
+        default=CloudName.PUBLIC,
+        description="Microsoft cloud of the tenant: public, usgov, usgovdod or china; picks "
+        "the Graph, sign-in and Bot Framework endpoints unless GRAPH_BASE_URL or "
+        "AUTHORITY_HOST say otherwise.",
+    )
     tenant_id: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    bot_openid_metadata_url: str | None = Field(
+        default=None,
+        description="OpenID metadata naming the issuer and signing keys of the Bot Framework "
+        "tokens on /api/messages; the CLOUD's if unset (public: "
+        "https://login.botframework.com/v1/.well-known/openidconfiguration).",
+    )
+    allow_unsigned_activities_dangerous: bool = Field(
+        default=False,
+        description="With real credentials, accept activities WITHOUT a Bot Framework token; "
+        "for local debugging only, refused unless HOST is 127.0.0.1, ::1 or localhost.",
+    )
     data_dir: Path = Path("data")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; a SQLite file in DATA_DIR if unset."
@@ -80,7 +99,27 @@ class Settings(BaseSettings):
         description="Bot Connector URL for 1:1 notices to users the bot never talked to; "
         "defaults to the review destination's.",
     )
+    teams_developer_name: str = Field(
+        default="Consent Desk",
+        max_length=32,
+        description="Developer shown on the Teams app's details page (usually your organisation).",
+    )
+    teams_developer_url: str | None = Field(
+        default=None,
+        description="https page about the app for your users (the Teams app's website, privacy "
+        "and terms links); needed only to build the Teams app package.",
+    )
     log_level: str = "INFO"
+    log_format: str = Field(
+        default="text",
+        description="text for people at a terminal, json (one object per line) for containers.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="On SIGTERM, how long work in flight may take to finish before it is cut.",
+    )
     config_file: Path | None = Field(
         default=None,
         description="TOML file that seeds destinations, rules and lists at first start "
@@ -88,10 +127,61 @@ class Settings(BaseSettings):
         "configuration the database wins and the file is ignored.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _hosts_from_cloud(cls, data: object) -> object:
+        """Graph and sign-in hosts not given explicitly come from ``CLOUD``."""
+        if not isinstance(data, dict):
+            return data
+        try:
+            cloud = CLOUDS[CloudName(str(data.get("cloud") or CloudName.PUBLIC).strip().lower())]
+        except ValueError:
+            return data  # the field validator names the bad value
+        filled = dict(data)
+        if not filled.get("graph_base_url"):
+            filled["graph_base_url"] = cloud.graph_url
+        if not filled.get("authority_host"):
+            filled["authority_host"] = cloud.authority_host
+        return filled
+
+    @field_validator("cloud", mode="before")
+    @classmethod
+    def _cloud_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _hosts_match_cloud(self) -> Settings:
+        mismatched = inconsistent_hosts(
+            self.cloud_profile,
+            graph_base_url=self.graph_base_url,
+            authority_host=self.authority_host,
+        )
+        if mismatched:
+            raise ValueError(
+                f"CLOUD={self.cloud.value} does not match {', '.join(mismatched)}: a tenant's "
+                "Graph and sign-in hosts come from one cloud; fix CLOUD or remove the override"
+            )
+        return self
+
+    @property
+    def cloud_profile(self) -> Cloud:
+        """The endpoints of the configured cloud."""
+        return CLOUDS[self.cloud]
+
     @field_validator("graph_base_url", "authority_host")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
         return absolute_http_url(value)
+
+    @field_validator("teams_developer_url", mode="before")
+    @classmethod
+    def _https_page(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        url = str(value).strip()
+        if urlsplit(url).scheme != "https" or not urlsplit(url).netloc:
+            raise ValueError(f"TEAMS_DEVELOPER_URL: must be an absolute https URL, got {url!r}")
+        return url
 
     @field_validator("config_file", mode="before")
     @classmethod
@@ -114,6 +204,14 @@ class Settings(BaseSettings):
     @property
     def admin_groups(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.admin_group_ids.split(",") if part.strip())
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        log_format = value.strip().lower()
+        if log_format not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return log_format
 
     @field_validator("log_level")
     @classmethod
@@ -146,6 +244,49 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("bot_openid_metadata_url", mode="before")
+    @classmethod
+    def _metadata_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return absolute_http_url(str(value).strip())
+
+    @model_validator(mode="after")
+    def _unsigned_activities_only_locally(self) -> Settings:
+        if self.allow_unsigned_activities_dangerous and self.host not in LOCAL_HOSTS:
+            raise ValueError(
+                f"ALLOW_UNSIGNED_ACTIVITIES_DANGEROUS lets anyone who reaches the bot act as any "
+                f"user; it is refused with HOST={self.host} (only 127.0.0.1, ::1 or localhost)"
+            )
+        if self.bot_openid_metadata_url and not self.cloud_profile.owns(
+            self.bot_openid_metadata_url
+        ):
+            raise ValueError(
+                f"CLOUD={self.cloud.value} does not match BOT_OPENID_METADATA_URL="
+                f"{self.bot_openid_metadata_url}; fix CLOUD or remove the override"
+            )
+        return self
+
+    @property
+    def accepts_unsigned_activities(self) -> bool:
+        """Sandbox mode always; with credentials only when explicitly, dangerously allowed."""
+        return self.mode is Mode.SANDBOX or self.allow_unsigned_activities_dangerous
+
+    @property
+    def effective_bot_openid_metadata_url(self) -> str:
+        return self.bot_openid_metadata_url or self.cloud_profile.bot_openid_metadata_url
+
+    @property
+    def entra_openid_metadata_urls(self) -> tuple[str, ...]:
+        """The tenant's v2.0 and v1 OpenID metadata on AUTHORITY_HOST (empty without a tenant)."""
+        if not self.tenant_id:
+            return ()
+        tenant = f"{self.authority_host}/{self.tenant_id}"
+        return (
+            f"{tenant}/v2.0/.well-known/openid-configuration",
+            f"{tenant}/.well-known/openid-configuration",
+        )
+
     @property
     def mode(self) -> Mode:
         """Sandbox mode whenever no Microsoft credentials are configured."""
@@ -154,7 +295,7 @@ class Settings(BaseSettings):
     @property
     def runs_embedded_sandbox(self) -> bool:
         """In sandbox mode the tenant runs in-process unless Graph points elsewhere."""
-        return self.mode is Mode.SANDBOX and self.graph_base_url == PUBLIC_GRAPH_URL
+        return self.mode is Mode.SANDBOX and self.graph_base_url == self.cloud_profile.graph_url
 
     @property
     def effective_database_url(self) -> str:

@@ -1,0 +1,131 @@
+"""The start-up permission self-check over real HTTP: one missing permission, one feature off."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from aiohttp import ClientSession, web
+from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsValidator
+
+from app import RUNTIME, create_app
+from config.settings import Settings
+from sandbox.server import SandboxHandle
+from tests.conftest import ManualClock
+from tests.fakes.connector import RecordingConnector
+from tests.integration.botrig import BotRig, channel_message
+from tests.unit.test_permissions import EVERYTHING
+
+
+class RolesToken(AccessTokenProvider):
+    """An app-only-shaped token granting ``roles``; the sandbox accepts any bearer token."""
+
+    def __init__(self, graph_url: str, roles: list[str]) -> None:
+        self._validator = AllowedHostsValidator([urlsplit(graph_url).hostname or ""])
+
+        def part(value: dict[str, Any]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+        self._token = f"{part({'typ': 'JWT'})}.{part({'roles': roles})}.unsigned"
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        return self._token if self._validator.is_url_host_valid(uri) else ""
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._validator
+
+
+@asynccontextmanager
+async def bot_with_tokens(
+    sandbox: SandboxHandle,
+    tmp_path: Path,
+    clock: ManualClock,
+    tokens: AccessTokenProvider | None,
+) -> AsyncIterator[BotRig]:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        graph_base_url=sandbox.url,
+        data_dir=tmp_path,
+        poll_interval_seconds=3600,
+    )
+    app = create_app(settings, clock=clock, start_jobs=False, graph_token_source=tokens)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with ClientSession() as http:
+            yield BotRig(f"http://127.0.0.1:{port}", app[RUNTIME].require(), http)
+    finally:
+        await runner.cleanup()
+
+
+async def _readyz(bot: BotRig) -> dict[str, Any]:
+    async with bot.http.get(f"{bot.url}/readyz") as response:
+        body: dict[str, Any] = await response.json()
+        body["http_status"] = response.status
+        return body
+
+
+async def test_missing_grant_write_turns_off_approve_only(
+    sandbox: SandboxHandle,
+    connector: RecordingConnector,
+    clock: ManualClock,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    roles = [role for role in EVERYTHING if role != "DelegatedPermissionGrant.ReadWrite.All"]
+    caplog.set_level(logging.INFO, logger="consent_desk.permissions")
+    tokens = RolesToken(sandbox.url, roles)
+    async with bot_with_tokens(sandbox, tmp_path, clock, tokens) as bot:
+        off_lines = [
+            record.getMessage()
+            for record in caplog.records
+            if record.name == "consent_desk.permissions" and " is off" in record.getMessage()
+        ]
+        assert off_lines == [
+            "permission self-check: approve is off, missing Graph application permission "
+            "DelegatedPermissionGrant.ReadWrite.All"
+        ]
+
+        readiness = await _readyz(bot)
+        assert readiness["http_status"] == 200  # reported, not fatal
+        assert readiness["features_off"] == [
+            {"feature": "approve", "missing": ["DelegatedPermissionGrant.ReadWrite.All"]}
+        ]
+
+        # The other features keep working: a request still becomes a reviewer card.
+        await bot.post_activity(channel_message("review here", connector.url))
+        sandbox.tenant.create_request("OneCal", "adelev@example.com", "Sync my work calendar")
+        await bot.tick()
+        cards = [call for call in connector.posts() if call.path == "/v3/conversations"]
+        assert len(cards) == 1
+        assert "OneCal" in json.dumps(cards[0].body)
+
+
+async def test_everything_granted_reports_nothing_off(
+    sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with bot_with_tokens(
+        sandbox, tmp_path, clock, RolesToken(sandbox.url, list(EVERYTHING))
+    ) as bot:
+        assert (await _readyz(bot))["features_off"] == []
+
+
+async def test_sandbox_local_token_is_not_checked(
+    sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with bot_with_tokens(sandbox, tmp_path, clock, None) as bot:
+        readiness = await _readyz(bot)
+        assert readiness["http_status"] == 200
+        assert "features_off" not in readiness

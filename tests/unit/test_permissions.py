@@ -1,0 +1,123 @@
+"""The feature -> Graph permission table and the start-up reading of the token's roles."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from bot.permission_check import granted_roles
+from bot.permissions import FEATURES, FeatureOff, features_off
+
+EVERYTHING = (
+    "ConsentRequest.Read.All",
+    "Application.Read.All",
+    "Policy.Read.All",
+    "DelegatedPermissionGrant.Read.All",
+    "User.ReadBasic.All",
+    "RoleManagement.Read.Directory",
+    "GroupMember.Read.All",
+    "Application.ReadWrite.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
+    "TeamsAppInstallation.ReadWriteSelfForUser.All",
+    "Policy.ReadWrite.ConsentRequest",
+)
+
+
+def _without(*dropped: str) -> list[str]:
+    return [role for role in EVERYTHING if role not in dropped]
+
+
+def test_the_readme_table_turns_every_feature_on() -> None:
+    assert features_off(EVERYTHING) == []
+
+
+def test_nothing_granted_turns_every_feature_off() -> None:
+    off = features_off([])
+    assert [item.feature for item in off] == [feature.name for feature in FEATURES]
+    assert (
+        FeatureOff(
+            "approve", ("Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All")
+        )
+        in off
+    )
+
+
+@pytest.mark.parametrize(
+    ("dropped", "expected"),
+    [
+        ("ConsentRequest.Read.All", [FeatureOff("intake", ("ConsentRequest.Read.All",))]),
+        (
+            "Policy.Read.All",
+            [
+                FeatureOff("reviewer cards", ("Policy.Read.All",)),
+                FeatureOff("diagnosis", ("Policy.Read.All",)),
+            ],
+        ),
+        (
+            "DelegatedPermissionGrant.ReadWrite.All",
+            [FeatureOff("approve", ("DelegatedPermissionGrant.ReadWrite.All",))],
+        ),
+        (
+            "Application.ReadWrite.All",
+            [
+                FeatureOff("approve", ("Application.ReadWrite.All",)),
+                FeatureOff("block", ("Application.ReadWrite.All",)),
+            ],
+        ),
+        (
+            "TeamsAppInstallation.ReadWriteSelfForUser.All",
+            [FeatureOff("requester notices", ("TeamsAppInstallation.ReadWriteSelfForUser.All",))],
+        ),
+        (
+            "Policy.ReadWrite.ConsentRequest",
+            [FeatureOff("requests on", ("Policy.ReadWrite.ConsentRequest",))],
+        ),
+        (
+            "RoleManagement.Read.Directory",
+            [FeatureOff("reviewer checks", ("RoleManagement.Read.Directory",))],
+        ),
+        ("GroupMember.Read.All", [FeatureOff("reviewer checks", ("GroupMember.Read.All",))]),
+        ("User.ReadBasic.All", [FeatureOff("diagnosis", ("User.ReadBasic.All",))]),
+    ],
+)
+def test_one_missing_permission_turns_off_exactly_its_features(
+    dropped: str, expected: list[FeatureOff]
+) -> None:
+    assert features_off(_without(dropped)) == expected
+
+
+def test_broader_permissions_cover_reads() -> None:
+    # Application.ReadWrite.All covers Application.Read.All, the grant write covers the grant read.
+    assert features_off(_without("Application.Read.All", "DelegatedPermissionGrant.Read.All")) == []
+    # Directory.Read.All covers the directory reads.
+    directory = _without(
+        "User.ReadBasic.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"
+    )
+    assert features_off([*directory, "Directory.Read.All"]) == []
+
+
+def test_role_names_compare_without_case() -> None:
+    assert features_off([role.upper() for role in EVERYTHING]) == []
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.signature"
+
+
+def test_roles_are_read_from_the_token() -> None:
+    roles = granted_roles(_jwt({"roles": ["Policy.Read.All", "User.ReadBasic.All"]}))
+    assert roles == frozenset({"Policy.Read.All", "User.ReadBasic.All"})
+
+
+def test_a_token_without_roles_means_nothing_granted() -> None:
+    assert granted_roles(_jwt({"aud": "https://graph.microsoft.com"})) == frozenset()
+
+
+@pytest.mark.parametrize("token", ["sandbox-local-token", "a.b.c", "", "x.bm90IGpzb24.y"])
+def test_unreadable_tokens_are_not_guessed(token: str) -> None:
+    assert granted_roles(token) is None
