@@ -18,13 +18,17 @@ from datetime import timedelta
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from kiota_abstractions.authentication import AccessTokenProvider
-from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core.authorization import Connections
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admin_panels import AdminPanels
 from bot.admins import AdminCheck
+from bot.agents_connection import (
+    caller_policy_for,
+    connection_manager_for,
+    connector_token_source,
+)
+from bot.app_tokens import AppTokens, app_tokens_for
 from bot.application import create_agent_application
 from bot.auto_approval import AutoApprover
 from bot.auto_approval_admin import AllowListCommands
@@ -50,7 +54,7 @@ from bot.graph.reviewer_lookup import ReviewerLookup
 from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.graph.teams import PersonalChats
 from bot.graph.tenant_consent import TenantConsentReader
-from bot.graph_auth import ClientCredentialsTokenProvider, SandboxTokenProvider
+from bot.graph_auth import AppGraphTokens, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
 from bot.logging_setup import announce_mode, configure_logging
@@ -63,7 +67,6 @@ from bot.requester_chats import RequesterChats
 from bot.reviewer_cards import EntraLinks, ReviewerCards
 from bot.reviewers import ReviewerCheck
 from bot.shutdown import InFlight, Shutdown, drain
-from bot.signed_activities import CallerPolicy, SignedActivityVerifier
 from bot.store.database import create_engine, migrate, session_factory
 from bot.workflow_switch import WorkflowSwitch
 from config.settings import Mode, Settings, load_settings
@@ -104,62 +107,6 @@ class Runtime:
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def connection_manager_for(settings: Settings) -> MsalConnectionManager:
-    """Agents SDK connection settings; unsigned activities are allowed only in sandbox mode.
-
-    The authority, the accepted issuers and the Bot Connector scope all come from
-    the configured cloud, so a GCC High or China bot neither asks the public
-    cloud for tokens nor expects public-cloud issuers.
-    """
-    connection: dict[str, str | bool | list[str] | None]
-    if settings.mode is Mode.SANDBOX:
-        connection = {"ANONYMOUS_ALLOWED": True}
-    else:
-        assert settings.client_secret is not None
-        connection = {
-            "AUTHTYPE": "ClientSecret",
-            "CLIENTID": settings.client_id,
-            "CLIENTSECRET": settings.client_secret.get_secret_value(),
-            "TENANTID": settings.tenant_id,
-            "AUTHORITY": f"{settings.authority_host}/{settings.tenant_id}",
-            "SCOPES": [settings.cloud_profile.bot_connector_scope],
-            "ISSUERS": settings.cloud_profile.bot_issuers(settings.tenant_id or ""),
-            "ANONYMOUS_ALLOWED": settings.accepts_unsigned_activities,
-        }
-    return MsalConnectionManager(CONNECTIONS={"SERVICE_CONNECTION": {"SETTINGS": connection}})
-
-
-def caller_policy_for(settings: Settings) -> CallerPolicy:
-    """Signed activities only, unless in sandbox mode or dangerously allowed for local debugging."""
-    verifier = None
-    if settings.mode is Mode.PRODUCTION:
-        assert settings.client_id
-        verifier = SignedActivityVerifier(
-            app_id=settings.client_id,
-            bot_framework_metadata_url=settings.effective_bot_openid_metadata_url,
-            entra_metadata_urls=settings.entra_openid_metadata_urls,
-        )
-    return CallerPolicy(verifier, accepts_unsigned=settings.accepts_unsigned_activities)
-
-
-def connector_token_source(settings: Settings, connections: Connections):  # type: ignore[no-untyped-def]
-    """Bot Connector tokens: none for the local Playground, MSAL app tokens otherwise."""
-
-    async def sandbox_token(_service_url: str) -> str:
-        return ""
-
-    cloud = settings.cloud_profile
-
-    async def app_token(_service_url: str) -> str:
-        provider = connections.get_default_connection()
-        token = await provider.get_access_token(
-            cloud.bot_connector_resource, [cloud.bot_connector_scope]
-        )
-        return str(token)
-
-    return sandbox_token if settings.mode is Mode.SANDBOX else app_token
-
-
 def create_app(
     settings: Settings,
     *,
@@ -173,7 +120,8 @@ def create_app(
     with chosen permissions).
     """
     app = web.Application(client_max_size=512 * 1024, middlewares=[request_ids])
-    connections = connection_manager_for(settings)
+    tokens = app_tokens_for(settings) if settings.mode is Mode.PRODUCTION else None
+    connections = connection_manager_for(settings, tokens)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
@@ -187,7 +135,7 @@ def create_app(
             await seed_config_file(engine, settings.config_file, clock(), tenant_id=tenant_id)
             sessions = session_factory(engine)
 
-            graph_tokens = graph_token_source or _graph_tokens(settings, graph_url)
+            graph_tokens = graph_token_source or _graph_tokens(settings, graph_url, tokens)
             connection = GraphConnection.open(graph_url, graph_tokens)
             graph_json = GraphJson(graph_url, graph_tokens)
             stack.push_async_callback(graph_json.close)
@@ -200,7 +148,7 @@ def create_app(
             connector = TeamsConnector(
                 bot_id=settings.client_id or _sandbox_bot_id(),
                 bot_name=settings.bot_name,
-                token_source=connector_token_source(settings, connections),
+                token_source=connector_token_source(settings, tokens),
             )
             stack.push_async_callback(connector.close)
 
@@ -401,19 +349,12 @@ async def _tenant(settings: Settings, stack: AsyncExitStack) -> tuple[str, str]:
     return sandbox.url, TENANT_ID
 
 
-def _graph_tokens(settings: Settings, graph_url: str) -> AccessTokenProvider:
-    if settings.mode is Mode.SANDBOX:
+def _graph_tokens(
+    settings: Settings, graph_url: str, tokens: AppTokens | None
+) -> AccessTokenProvider:
+    if tokens is None:
         return SandboxTokenProvider(graph_url)
-    assert settings.client_id
-    assert settings.client_secret
-    assert settings.tenant_id
-    return ClientCredentialsTokenProvider(
-        graph_base_url=graph_url,
-        authority_host=settings.authority_host,
-        tenant_id=settings.tenant_id,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret.get_secret_value(),
-    )
+    return AppGraphTokens(graph_url, tokens)
 
 
 def _sandbox_teams_app_id() -> str:

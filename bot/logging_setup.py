@@ -82,8 +82,13 @@ class JsonFormatter(logging.Formatter):
 
 def log_handler(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """The one handler every record goes through (stderr by default), as ``LOG_FORMAT`` says."""
-    secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-    redact = Redactor([secret])
+    redact = Redactor(
+        [
+            secret.get_secret_value()
+            for secret in (settings.client_secret, settings.client_certificate_password)
+            if secret is not None
+        ]
+    )
     handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(
@@ -107,7 +112,13 @@ def announce_mode(settings: Settings, graph_url: str) -> None:
             graph_url,
         )
     else:
-        logger.info("production mode: tenant %s, Graph at %s", settings.tenant_id, graph_url)
+        logger.info(
+            "production mode: tenant %s, Graph at %s, %s credential, %s approvals",
+            settings.tenant_id,
+            graph_url,
+            settings.credential_kind,
+            settings.approval_mode.value.replace("_", "-"),
+        )
     if settings.mode is Mode.PRODUCTION and settings.allow_unsigned_activities_dangerous:
         logger.warning(
             "ALLOW_UNSIGNED_ACTIVITIES_DANGEROUS: accepting UNSIGNED activities with REAL "

@@ -14,6 +14,12 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.clouds import CLOUDS, LOCAL_HOSTS, Cloud, CloudName, inconsistent_hosts
+from config.credentials import (
+    CertificateError,
+    ClientCertificate,
+    CredentialKind,
+    read_client_certificate,
+)
 
 PUBLIC_GRAPH_URL = "https://graph.microsoft.com"
 PUBLIC_AUTHORITY_HOST = "https://login.microsoftonline.com"
@@ -27,6 +33,13 @@ class Mode(StrEnum):
 
     SANDBOX = "sandbox"
     PRODUCTION = "production"
+
+
+class ApprovalMode(StrEnum):
+    """Whose rights make the grant: the bot's own (app-only) or the reviewer's (delegated)."""
+
+    APP_ONLY = "app_only"
+    DELEGATED = "delegated"
 
 
 class Settings(BaseSettings):
@@ -52,6 +65,27 @@ class Settings(BaseSettings):
     tenant_id: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    client_certificate_path: Path | None = Field(
+        default=None,
+        description="PEM file with the private key and the certificate (or a .pfx/.p12), "
+        "instead of CLIENT_SECRET.",
+    )
+    client_certificate_password: SecretStr | None = None
+    use_managed_identity: bool = Field(
+        default=False,
+        description="Authenticate as the user-assigned managed identity whose client id is "
+        "CLIENT_ID, instead of a secret or certificate (Azure hosting only).",
+    )
+    approval_mode: ApprovalMode = Field(
+        default=ApprovalMode.APP_ONLY,
+        description="app_only: the bot grants with its own Graph permissions; delegated: the "
+        "reviewer signs in (Teams SSO) and the grant is made on their behalf.",
+    )
+    oauth_connection_name: str = Field(
+        default="ConsentDeskSSO",
+        description="Name of the OAuth connection on the Azure Bot resource used for the "
+        "reviewers' single sign-on in delegated approval mode.",
+    )
     bot_openid_metadata_url: str | None = Field(
         default=None,
         description="OpenID metadata naming the issuer and signing keys of the Bot Framework "
@@ -228,21 +262,71 @@ class Settings(BaseSettings):
         BusinessHours.parse(self.business_days, self.business_hours, self.business_timezone)
         return self
 
+    @field_validator("client_certificate_path", mode="before")
+    @classmethod
+    def _optional_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _credentials_complete(self) -> Settings:
-        given = {
-            "CLIENT_ID": self.client_id,
-            "CLIENT_SECRET": self.client_secret,
-            "TENANT_ID": self.tenant_id,
-        }
+        kinds = self.credential_kinds_given
+        given = {"CLIENT_ID": self.client_id, "TENANT_ID": self.tenant_id}
         present = [name for name, value in given.items() if value]
-        if present and len(present) != len(given):
-            missing = ", ".join(name for name, value in given.items() if not value)
+        if not present and not kinds:
+            return self
+        missing = [name for name, value in given.items() if not value]
+        if not kinds:
+            missing.append(
+                "a credential (CLIENT_SECRET, CLIENT_CERTIFICATE_PATH or USE_MANAGED_IDENTITY)"
+            )
+        if missing:
+            named = ", ".join(present + [_SETTING_OF[kind] for kind in kinds]) or "nothing"
             raise ValueError(
-                f"incomplete Microsoft credentials: {', '.join(present)} set but {missing} "
-                "missing (set all three for production, none for sandbox mode)"
+                f"incomplete Microsoft credentials: {named} set but {', '.join(missing)} "
+                "missing (set them all for production, none for sandbox mode)"
+            )
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{' and '.join(_SETTING_OF[kind] for kind in kinds)} are both set: "
+                "configure exactly one credential"
+            )
+        if kinds[0] is CredentialKind.CERTIFICATE:
+            self.client_certificate()
+        if (
+            self.approval_mode is ApprovalMode.DELEGATED
+            and kinds[0] is CredentialKind.MANAGED_IDENTITY
+        ):
+            raise ValueError(
+                "APPROVAL_MODE=delegated needs CLIENT_SECRET or CLIENT_CERTIFICATE_PATH: a "
+                "managed identity cannot act on behalf of a reviewer"
             )
         return self
+
+    @property
+    def credential_kinds_given(self) -> list[CredentialKind]:
+        kinds = []
+        if self.client_secret is not None and self.client_secret.get_secret_value():
+            kinds.append(CredentialKind.CLIENT_SECRET)
+        if self.client_certificate_path is not None:
+            kinds.append(CredentialKind.CERTIFICATE)
+        if self.use_managed_identity:
+            kinds.append(CredentialKind.MANAGED_IDENTITY)
+        return kinds
+
+    @property
+    def credential_kind(self) -> CredentialKind | None:
+        """The configured credential; None in sandbox mode."""
+        kinds = self.credential_kinds_given
+        return kinds[0] if kinds else None
+
+    def client_certificate(self) -> ClientCertificate:
+        """The certificate credential, read and checked (CertificateError names the problem)."""
+        if self.client_certificate_path is None:
+            raise CertificateError("CLIENT_CERTIFICATE_PATH is not set")
+        password = self.client_certificate_password
+        return read_client_certificate(
+            self.client_certificate_path, password.get_secret_value() if password else None
+        )
 
     @field_validator("bot_openid_metadata_url", mode="before")
     @classmethod
@@ -302,6 +386,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'consent-desk.db').as_posix()}"
+
+
+_SETTING_OF = {
+    CredentialKind.CLIENT_SECRET: "CLIENT_SECRET",
+    CredentialKind.CERTIFICATE: "CLIENT_CERTIFICATE_PATH",
+    CredentialKind.MANAGED_IDENTITY: "USE_MANAGED_IDENTITY",
+}
 
 
 def absolute_http_url(value: str) -> str:

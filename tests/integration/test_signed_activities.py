@@ -108,6 +108,9 @@ class LocalConfidentialClient(msal.ConfidentialClientApplication):  # type: igno
     def acquire_token_for_client(self, *_args: object, **_kwargs: object) -> dict[str, Any]:
         return {"access_token": OUTGOING_APP_TOKEN, "token_type": "Bearer", "expires_in": 3600}
 
+    def remove_tokens_for_client(self) -> None:
+        """Nothing is cached here."""
+
 
 @pytest.fixture
 def local_msal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from app import connection_manager_for
+from bot.agents_connection import connection_manager_for
+from bot.app_tokens import AppTokens
 from config.clouds import CLOUDS, CloudName
 from config.settings import Settings
 
 CREDENTIALS = {"client_id": "app-id", "client_secret": "secret-value", "tenant_id": "tenant-1"}
+
+UNUSED_TOKENS = AppTokens(lambda _resource: {})
+"""Tokens the connection holds but these tests never ask for."""
 
 
 def _settings(**values: object) -> Settings:
@@ -82,7 +86,7 @@ def test_cloud_setting_picks_graph_and_sign_in_hosts(name: CloudName) -> None:
 @pytest.mark.parametrize("name", list(CloudName))
 def test_production_connection_uses_the_clouds_bot_framework(name: CloudName) -> None:
     settings = _settings(cloud=name.value, **CREDENTIALS)
-    config = connection_manager_for(settings).get_default_connection_configuration()
+    config = connection_manager_for(settings, UNUSED_TOKENS).get_default_connection_configuration()
     authority, scopes, issuers = config.AUTHORITY, config.SCOPES, config.ISSUERS
     assert authority == f"{EXPECTED[name][1]}/tenant-1"
     assert scopes == [EXPECTED[name][4]]
@@ -96,7 +100,7 @@ def test_default_is_the_public_cloud_as_before() -> None:
     assert settings.cloud is CloudName.PUBLIC
     assert settings.graph_base_url == "https://graph.microsoft.com"
     assert settings.authority_host == "https://login.microsoftonline.com"
-    config = connection_manager_for(settings).get_default_connection_configuration()
+    config = connection_manager_for(settings, UNUSED_TOKENS).get_default_connection_configuration()
     assert config.AUTHORITY == "https://login.microsoftonline.com/tenant-1"
     assert config.SCOPES == ["https://api.botframework.com/.default"]
     assert config.ISSUERS == [

@@ -41,8 +41,16 @@ def test_full_credentials_mean_production() -> None:
 
 
 def test_partial_credentials_are_refused_with_the_missing_names() -> None:
-    with pytest.raises(ValidationError, match="CLIENT_SECRET, TENANT_ID missing"):
+    with pytest.raises(
+        ValidationError,
+        match=r"CLIENT_ID set but TENANT_ID, a credential \(CLIENT_SECRET, CLIENT_CERTIFICATE_PATH "
+        r"or USE_MANAGED_IDENTITY\) missing",
+    ):
         _settings(client_id="a")
+    with pytest.raises(
+        ValidationError, match=r"CLIENT_SECRET set but CLIENT_ID, TENANT_ID missing"
+    ):
+        _settings(client_secret="s3cr3t-value")
 
 
 @pytest.mark.parametrize(
