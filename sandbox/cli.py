@@ -190,6 +190,30 @@ def _backlog(args: argparse.Namespace) -> tuple[Any, str]:
     return result, f"created {len(result['created'])} user requests"
 
 
+def _sso_token(args: argparse.Namespace) -> tuple[Any, str]:
+    body = {"user": args.user, "client_id": args.client_id, "expired": args.expired}
+    result = call(args.url, "POST", "/identity/sso-token", body)
+    return result, result["token"]
+
+
+def _register_client(args: argparse.Namespace) -> tuple[Any, str]:
+    body: dict[str, Any] = {
+        "client_id": args.client_id,
+        "app_roles": args.app_role,
+        "delegated_scopes": args.delegated_scope,
+    }
+    if args.secret is not None:
+        body["secret"] = args.secret
+    if args.certificate:
+        try:
+            with open(args.certificate, encoding="utf-8") as pem:
+                body["certificate_pem"] = pem.read()
+        except OSError as failure:
+            raise CliError(f"cannot read {args.certificate}: {failure.strerror}") from None
+    result = call(args.url, "POST", "/identity/clients", body)
+    return result, show_fields(result)
+
+
 def _state(args: argparse.Namespace) -> tuple[Any, str]:
     result = call(args.url, "POST" if args.command == "reset" else "GET", f"/{args.command}")
     return result, show_state(result)
@@ -214,6 +238,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, str]]] = {
     "classify": _classify,
     "sign-in": _sign_in,
     "backlog": _backlog,
+    "sso-token": _sso_token,
+    "register-client": _register_client,
     "state": _state,
     "reset": _state,
 }
@@ -225,17 +251,22 @@ def run_command(args: argparse.Namespace) -> str:
     return json.dumps(result, indent=2) if args.json else text
 
 
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, tls: bool = False) -> None:
     from sandbox.seed import fresh_tenant
     from sandbox.server import start_sandbox
 
-    handle = await start_sandbox(host, port, tenant=fresh_tenant())
+    handle = await start_sandbox(host, port, tenant=fresh_tenant(), tls=tls)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     print(f"sandbox tenant {handle.tenant.tenant_id} listening on {handle.url}")
     print(f"  Graph:   {handle.url}/v1.0  (and /beta)")
-    print(f"  Control: {handle.url}/_sandbox/state", flush=True)
+    print(f"  Control: {handle.url}/_sandbox/state")
+    print(f"  Entra:   {handle.authority}  (MSAL authority; MSAL needs --tls)")
+    print(f"  Managed identity: IDENTITY_ENDPOINT={handle.identity_endpoint}")
+    if handle.ca_file:
+        print(f"  Trust:   {handle.ca_file}  (e.g. SSL_CERT_FILE for this CLI)")
+    print(end="", flush=True)
     try:
         await stop.wait()
     finally:
@@ -261,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(os.environ.get("SANDBOX_URL") or DEFAULT_URL, DEFAULT_PORT).parse_args(argv)
     try:
         if args.command == "serve":
-            asyncio.run(serve(args.host, args.port))
+            asyncio.run(serve(args.host, args.port, args.tls))
             return 0
         if args.command == "playground-config":
             print(write_config(args.directory, args.bot_name))

@@ -19,6 +19,9 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     serve = sub.add_parser("serve", help="run the sandbox tenant")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=default_port)
+    serve.add_argument(
+        "--tls", action="store_true", help="serve https with a certificate made at start"
+    )
 
     playground = sub.add_parser(
         "playground-config", help="write the Agents Playground's config for this tenant"
@@ -102,6 +105,22 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     block = sub.add_parser("block", parents=[common], help="a user blocks the bot in Teams")
     block.add_argument("user")
     block.add_argument("--unblock", action="store_true")
+
+    sso = sub.add_parser(
+        "sso-token", parents=[common], help="the token Teams SSO gives an app for a user"
+    )
+    sso.add_argument("--user", required=True, help="user principal name or object id")
+    sso.add_argument("--client-id", required=True, help="the app (bot) id: the token's audience")
+    sso.add_argument("--expired", action="store_true", help="mint one that expired an hour ago")
+
+    client = sub.add_parser(
+        "register-client", parents=[common], help="register a confidential client for tokens"
+    )
+    client.add_argument("client_id")
+    client.add_argument("--secret")
+    client.add_argument("--certificate", metavar="PEM_FILE", help="X.509 certificate (PEM)")
+    client.add_argument("--app-role", action="append", default=[], help="repeatable")
+    client.add_argument("--delegated-scope", action="append", default=[], help="repeatable")
 
     backlog = sub.add_parser("backlog", parents=[common], help="add many pending requests")
     backlog.add_argument("count", type=int)

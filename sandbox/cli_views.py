@@ -17,8 +17,10 @@ def show_grants(result: Any) -> str:
     rows = []
     for g in result["grants"]:
         who = g["principalUserPrincipalName"] or "everyone (AllPrincipals)"
+        author = g.get("grantedBy", "sandbox")
+        by = "" if author == "sandbox" else f" (written by {author})"
         rows.append(
-            f"{g['clientDisplayName']} -> {g['resourceDisplayName']} for {who}: {g['scope']}"
+            f"{g['clientDisplayName']} -> {g['resourceDisplayName']} for {who}: {g['scope']}{by}"
         )
     return "\n".join(rows) or "no grants"
 

@@ -17,7 +17,7 @@ from aiohttp.typedefs import Handler, Middleware
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox.backlog import add_backlog
-from sandbox.errors import BadRequest, SandboxError
+from sandbox.errors import BadRequest, NotFound, SandboxError
 
 if TYPE_CHECKING:
     from sandbox.tenant import SandboxTenant
@@ -92,6 +92,20 @@ class FaultKnobs(_Body):
 
 class BotBlock(_Body):
     blocked: bool = True
+
+
+class SsoToken(_Body):
+    user: str
+    client_id: str
+    expired: bool = False
+
+
+class ClientRegistration(_Body):
+    client_id: Annotated[str, Field(min_length=1)]
+    secret: str | None = None
+    certificate_pem: str | None = None
+    app_roles: list[str] = Field(default_factory=list)
+    delegated_scopes: list[str] = Field(default_factory=list)
 
 
 class Backlog(_Body):
@@ -237,6 +251,37 @@ def add_control_routes(app: web.Application, tenant: SandboxTenant) -> Middlewar
         body = await _parse(request, Backlog)
         created = add_backlog(tenant, body.count, seed=body.seed, spread_days=body.spread_days)
         return _json({"created": created}, 201)
+
+    @routes.post(PREFIX + "/identity/sso-token")
+    async def sso_token(request: web.Request) -> web.Response:
+        body = await _parse(request, SsoToken)
+        base = f"{request.scheme}://{request.host}"
+        try:
+            token = tenant.identity.sso_token(
+                body.user, body.client_id, base_url=base, expired=body.expired
+            )
+        except KeyError:
+            raise NotFound(f"Unknown user '{body.user}'.") from None
+        return _json({"token": token})
+
+    @routes.post(PREFIX + "/identity/clients")
+    async def register_client(request: web.Request) -> web.Response:
+        body = await _parse(request, ClientRegistration)
+        try:
+            tenant.identity.register_client(
+                body.client_id,
+                secret=body.secret,
+                certificate_pem=body.certificate_pem.encode() if body.certificate_pem else None,
+                app_roles=body.app_roles,
+                delegated_scopes=body.delegated_scopes,
+            )
+        except ValueError as invalid:
+            raise BadRequest(f"certificate_pem is not a PEM X.509 certificate: {invalid}") from None
+        return _json(tenant.identity.summary()["clients"][body.client_id], 201)
+
+    @routes.get(PREFIX + "/identity")
+    async def identity(request: web.Request) -> web.Response:
+        return _json(tenant.identity.summary())
 
     @routes.post(PREFIX + "/reset")
     async def reset(request: web.Request) -> web.Response:

@@ -84,7 +84,7 @@ def add_graph_routes(app: web.Application, tenant: SandboxTenant) -> Middleware:
             base_url=f"{request.scheme}://{request.host}",
         )
         try:
-            authenticate(req)
+            req.caller = authenticate(req, tenant)
         except Unauthorized as refusal:
             denied = error_response(
                 401, refusal.code, refusal.message, tenant.now(), request.headers

@@ -19,6 +19,7 @@ from sandbox import app_admin, sign_in_page
 from sandbox.clock import Clock, graph_time, system_clock
 from sandbox.errors import NotFound
 from sandbox.faults import Faults
+from sandbox.identity import IdentityPlatform
 from sandbox.ids import IdFactory
 from sandbox.state import sign_in
 from sandbox.state.apps import Apps
@@ -82,6 +83,8 @@ class SandboxTenant:
             CallLog(),
         )
         self._baseline: TenantState | None = None
+        # Outside the state: registrations and the signing key survive ``reset()``.
+        self.identity = IdentityPlatform(self)
 
     def now(self) -> datetime:
         """The tenant's current time; stores call this so a swapped clock takes effect."""
@@ -174,6 +177,7 @@ class SandboxTenant:
             item["principalUserPrincipalName"] = (
                 principal.user_principal_name if principal else None
             )
+            item["grantedBy"] = grant.granted_by
             result.append(item)
         return result
 

@@ -66,6 +66,7 @@ def _inner(outer: GraphRequest, item: dict[str, Any]) -> GraphRequest:
         headers=_headers(item.get("headers")),
         body=_body(item.get("body")),
         base_url=outer.base_url,
+        caller=outer.caller,  # inner requests act with the batch's token
     )
 
 

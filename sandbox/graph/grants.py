@@ -3,6 +3,7 @@
 The bot looks a grant up by client, consent type and resource, then PATCHes
 the union of scopes or POSTs a new grant; Graph answers a duplicate POST with
 409 and treats PATCH as replace. See ``sandbox.state.grants`` for the rules.
+Writes are authorised in ``sandbox.graph.auth`` and record their author.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import BadRequest
+from sandbox.graph.auth import authorize_grant_write
 from sandbox.graph.filters import FilterSpec, apply_filter
 from sandbox.graph.odata import GraphRequest, GraphResponse, allow_options, collection, entity
 from sandbox.graph.router import Router
@@ -60,6 +62,7 @@ def register(router: Router) -> None:
 
     @router.add("POST", "/oauth2PermissionGrants")
     def create_grant(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
+        granted_by = authorize_grant_write(req, tenant)
         body = req.json_body()
         unknown = set(body) - _FIELDS - {"@odata.type", "id"}
         if unknown:
@@ -73,18 +76,23 @@ def register(router: Router) -> None:
             resource_id=_text(body, "resourceId") or "",
             scope=_text(body, "scope") or "",
             principal_id=_text(body, "principalId", required=False),
+            granted_by=granted_by,
         )
         return entity(req, grant.to_json(), "oauth2PermissionGrants/$entity", status=201)
 
     @router.add("PATCH", "/oauth2PermissionGrants/{id}")
     def update_grant(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
+        granted_by = authorize_grant_write(req, tenant)
         body = req.json_body()
         if set(body) - {"scope", "@odata.type"}:
             raise BadRequest("Only 'scope' can be updated on a grant.", code="Request_BadRequest")
-        tenant.permission_grants.update_scope(req.params["id"], _text(body, "scope") or "")
+        tenant.permission_grants.update_scope(
+            req.params["id"], _text(body, "scope") or "", granted_by=granted_by
+        )
         return GraphResponse(204)
 
     @router.add("DELETE", "/oauth2PermissionGrants/{id}")
     def delete_grant(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
+        authorize_grant_write(req, tenant)
         tenant.permission_grants.delete(req.params["id"])
         return GraphResponse(204)

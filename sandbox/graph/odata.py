@@ -22,6 +22,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from sandbox.clock import error_date
 from sandbox.errors import BadRequest
+from sandbox.graph.caller import LOCAL_CALLER, Caller
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 999
@@ -41,6 +42,7 @@ class GraphRequest:
     body: Any = None
     base_url: str = "http://127.0.0.1"
     params: dict[str, str] = field(default_factory=dict)
+    caller: Caller = LOCAL_CALLER  # set by ``sandbox.graph.auth.authenticate``
 
     @property
     def root(self) -> str:

@@ -29,6 +29,8 @@ class PermissionGrant:
     principal_id: str | None
     resource_id: str
     scope: str
+    # Who wrote it last (user id, client id, or "sandbox"); not part of Graph's entity.
+    granted_by: str = "sandbox"
 
     @property
     def scopes(self) -> list[str]:
@@ -81,6 +83,7 @@ class Grants:
         resource_id: str,
         scope: str,
         principal_id: str | None = None,
+        granted_by: str = "sandbox",
     ) -> PermissionGrant:
         if client_id not in self._apps.service_principals:
             raise _invalid("clientId", client_id, self._apps)
@@ -105,15 +108,18 @@ class Grants:
             raise Conflict(
                 "Permission entry already exists.", code="Request_MultipleObjectsWithSameKeyValue"
             )
-        grant = PermissionGrant(key, client_id, consent_type, principal_id, resource_id, scope)
+        grant = PermissionGrant(
+            key, client_id, consent_type, principal_id, resource_id, scope, granted_by
+        )
         self.items[key] = grant
         return grant
 
-    def update_scope(self, key: str, scope: str) -> PermissionGrant:
+    def update_scope(self, key: str, scope: str, granted_by: str = "sandbox") -> PermissionGrant:
         """PATCH semantics: the new string replaces the old one, nothing is merged."""
         grant = self.get(key)
         self._check_scope(grant.resource_id, scope)
         grant.scope = scope
+        grant.granted_by = granted_by
         return grant
 
     def delete(self, key: str) -> None:
