@@ -39,6 +39,7 @@ from bot.config_seed import seed_config_file
 from bot.connected_apps import ConnectedApps
 from bot.connector import TeamsConnector
 from bot.decision_worker import DecisionWorker
+from bot.decision_writes import WritesFor, app_only_writes, delegated_writes
 from bot.decisions import DecisionService
 from bot.delivery import DeliveryWorker
 from bot.destination_settings import DestinationSettings
@@ -60,16 +61,19 @@ from bot.intake import Intake
 from bot.logging_setup import announce_mode, configure_logging
 from bot.named_reviewers import NamedReviewers
 from bot.permission_check import check_graph_permissions, features_off_json
+from bot.permissions import app_only_features
 from bot.readiness import GraphProbe, store_reachable
 from bot.reminders import Cadence, ReminderWorker
 from bot.request_context import request_ids
 from bot.requester_chats import RequesterChats
 from bot.reviewer_cards import EntraLinks, ReviewerCards
+from bot.reviewer_sign_in import ReviewerSignIn, ReviewerTokens
 from bot.reviewers import ReviewerCheck
 from bot.shutdown import InFlight, Shutdown, drain
+from bot.signed_activities import SignedActivityVerifier
 from bot.store.database import create_engine, migrate, session_factory
 from bot.workflow_switch import WorkflowSwitch
-from config.settings import Mode, Settings, load_settings
+from config.settings import ApprovalMode, Mode, Settings, load_settings
 
 logger = logging.getLogger("consent_desk")
 
@@ -128,6 +132,8 @@ def create_app(
             graph_url, tenant_id = await _tenant(settings, stack)
             announce_mode(settings, graph_url)
 
+            if tokens is not None:
+                stack.callback(tokens.close)
             engine = create_engine(settings.effective_database_url)
             stack.push_async_callback(engine.dispose)
             stack.push_async_callback(endpoint.callers.close)
@@ -190,9 +196,12 @@ def create_app(
             )
             scope_catalogue = ScopeCatalogue(connection, clock)
             app_writes = AppWrites(connection, scope_catalogue)
+            sign_in, writes_for = _decision_rights(
+                settings, tokens, graph_url, scope_catalogue, app_writes, stack
+            )
             worker = DecisionWorker(
                 sessions,
-                app_writes,
+                writes_for,
                 cards,
                 clock,
                 on_queued=delivery.notify,
@@ -268,6 +277,7 @@ def create_app(
                 panels,
                 connections,
                 AllowListCommands(sessions, clock),
+                sign_in,
             )
             adapter = CloudAdapter(connection_manager=connections)
 
@@ -283,7 +293,12 @@ def create_app(
             endpoint.bind(agent, adapter, readiness)
             endpoint.features_off = features_off_json(
                 await check_graph_permissions(
-                    graph_tokens, graph_url, required=settings.mode is Mode.PRODUCTION
+                    graph_tokens,
+                    graph_url,
+                    required=settings.mode is Mode.PRODUCTION,
+                    features=app_only_features(
+                        delegated_approvals=settings.approval_mode is ApprovalMode.DELEGATED
+                    ),
                 )
             )
 
@@ -347,6 +362,38 @@ async def _tenant(settings: Settings, stack: AsyncExitStack) -> tuple[str, str]:
     sandbox = await start_sandbox(port=settings.sandbox_port, tenant=fresh_tenant())
     stack.push_async_callback(sandbox.close)
     return sandbox.url, TENANT_ID
+
+
+def _decision_rights(
+    settings: Settings,
+    tokens: AppTokens | None,
+    graph_url: str,
+    catalogue: ScopeCatalogue,
+    app_writes: AppWrites,
+    stack: AsyncExitStack,
+) -> tuple[ReviewerSignIn | None, WritesFor]:
+    """App-only: the bot's own writes. Delegated: reviewers sign in, decisions use their rights."""
+    if settings.approval_mode is not ApprovalMode.DELEGATED or tokens is None:
+        return None, app_only_writes(app_writes)
+    assert settings.client_id
+    sso_audience = f"api://botid-{settings.client_id}"
+    verifier = SignedActivityVerifier(
+        app_id=settings.client_id,
+        bot_framework_metadata_url=None,
+        entra_metadata_urls=settings.entra_openid_metadata_urls,
+        extra_audiences=[sso_audience],
+    )
+    stack.push_async_callback(verifier.close)
+    held = ReviewerTokens()
+    sign_in = ReviewerSignIn(
+        app_id=settings.client_id,
+        connection_name=settings.oauth_connection_name,
+        graph_url=graph_url,
+        verifier=verifier,
+        app_tokens=tokens,
+        held=held,
+    )
+    return sign_in, delegated_writes(graph_url, held, catalogue, app_writes)
 
 
 def _graph_tokens(

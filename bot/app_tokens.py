@@ -36,6 +36,17 @@ USABLE_MARGIN_SECONDS = 60.0
 """A token this close to expiry is not handed out any more; callers wait for a new one."""
 
 
+ENTRA_TIMEOUT_SECONDS = 20.0
+
+
+class _EntraSession(requests.Session):
+    """requests has no default timeout; a token request must not hang a worker thread forever."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", ENTRA_TIMEOUT_SECONDS)
+        return super().request(*args, **kwargs)
+
+
 class TokenError(RuntimeError):
     """Entra refused a token; the message names the error code, never the secret."""
 
@@ -66,12 +77,19 @@ class AppTokens:
         *,
         on_behalf_of: Callable[[str, list[str]], dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.time,
+        http: requests.Session | None = None,
     ) -> None:
+        self._http = http
         self._fetch = fetch
         self._on_behalf_of = on_behalf_of
         self._clock = clock
         self._held: dict[str, _Held] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def close(self) -> None:
+        """Close MSAL's connections to Entra."""
+        if self._http is not None:
+            self._http.close()
 
     @property
     def can_act_for_users(self) -> bool:
@@ -143,10 +161,11 @@ def app_tokens_for(settings: Settings) -> AppTokens:
 
         def fetch_as_identity(resource: str) -> dict[str, Any]:
             # A fresh cache each time: renewing early must not be answered from MSAL's cache.
-            client = msal.ManagedIdentityClient(
-                identity, http_client=requests.Session(), token_cache=msal.TokenCache()
-            )
-            return dict(client.acquire_token_for_client(resource=resource))
+            with _EntraSession() as http:
+                client = msal.ManagedIdentityClient(
+                    identity, http_client=http, token_cache=msal.TokenCache()
+                )
+                return dict(client.acquire_token_for_client(resource=resource))
 
         return AppTokens(fetch_as_identity)
 
@@ -157,6 +176,7 @@ def app_tokens_for(settings: Settings) -> AppTokens:
         assert settings.client_secret is not None
         credential = settings.client_secret.get_secret_value()
     local = urlsplit(settings.authority_host).hostname in LOCAL_HOSTS
+    http = _EntraSession()
     built: list[msal.ConfidentialClientApplication] = []
     building = threading.Lock()
 
@@ -170,6 +190,7 @@ def app_tokens_for(settings: Settings) -> AppTokens:
                         client_credential=credential,
                         authority=f"{settings.authority_host}/{tenant_id}",
                         token_cache=msal.TokenCache(),
+                        http_client=http,
                         # MSAL asks the public cloud to vouch for unknown hosts, a local one is not.
                         instance_discovery=False if local else None,
                     )
@@ -184,4 +205,4 @@ def app_tokens_for(settings: Settings) -> AppTokens:
     def on_behalf_of(assertion: str, scopes: list[str]) -> dict[str, Any]:
         return dict(app().acquire_token_on_behalf_of(assertion, scopes))
 
-    return AppTokens(fetch_as_app, on_behalf_of=on_behalf_of)
+    return AppTokens(fetch_as_app, on_behalf_of=on_behalf_of, http=http)

@@ -41,6 +41,7 @@ from bot.commands import (
 from bot.decisions import Actor, DecisionService, UnknownRequest
 from bot.diagnosis.service import Diagnostician
 from bot.i18n import Messages
+from bot.reviewer_sign_in import ReviewerSignIn
 from cards import verbs
 from cards.help import build_help_card
 from cards.text import safe
@@ -64,6 +65,7 @@ def create_agent_application(
     panels: AdminPanels,
     connection_manager: Connections,
     allow_list: AllowListCommands,
+    sign_in: ReviewerSignIn | None = None,
 ) -> AgentApplication[TurnState]:
     """Build the application and register every handler on it."""
     app = AgentApplication[TurnState](
@@ -93,9 +95,19 @@ def create_agent_application(
             )
         return adaptive_card_response(card)
 
+    async def _with_reviewer_rights(
+        context: TurnContext, data: Any, act: Callable[[str, Actor], Awaitable[dict[str, Any]]]
+    ) -> AdaptiveCardInvokeResponse:
+        """Approve and block: in delegated mode, only once the reviewer has signed in."""
+        if sign_in is not None:
+            answer = await sign_in.gate(context.activity)
+            if answer is not None:
+                return answer
+        return await _card_action(context, data, act)
+
     @app.adaptive_card.action_execute(verbs.APPROVE)
     async def on_approve(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        return await _card_action(context, data, decisions.approve)
+        return await _with_reviewer_rights(context, data, decisions.approve)
 
     @app.adaptive_card.action_execute(verbs.DENY)
     async def on_deny(context: TurnContext, _state: TurnState, data: Any) -> Any:
@@ -144,7 +156,7 @@ def create_agent_application(
 
     @app.adaptive_card.action_execute(verbs.BLOCK_CONFIRM)
     async def on_block_confirm(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        return await _card_action(context, data, decisions.confirm_block)
+        return await _with_reviewer_rights(context, data, decisions.confirm_block)
 
     async def current(request_id: str, _actor: Actor) -> dict[str, Any]:
         return await decisions.current_card(request_id)

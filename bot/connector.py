@@ -21,6 +21,8 @@ from microsoft_agents.activity import (
 )
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
+from bot.outbound_tls import outbound_connector
+
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 TokenSource = Callable[[str], Awaitable[str]]
 
@@ -68,7 +70,11 @@ class TeamsConnector:
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
         session = self._sessions.get(endpoint)
         if session is None or session.closed:
-            session = ClientSession(base_url=endpoint, timeout=ClientTimeout(total=30))
+            session = ClientSession(
+                base_url=endpoint,
+                timeout=ClientTimeout(total=30),
+                connector=outbound_connector(),
+            )
             self._sessions[endpoint] = session
         token = await self._token_source(service_url)
         session.headers.pop("Authorization", None)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import RowWorker
 from bot.consent_grant import approve_app, block_app
+from bot.decision_writes import SignInLapsed, WritesFor
 from bot.domain import DecisionAction, RequestStatus
 from bot.graph import AppProfile
 from bot.graph.apps import AppWrites, GraphWriteError, TransientGraphError
@@ -32,7 +33,23 @@ from bot.store.tables import DecisionRow
 
 logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
+SIGN_IN_ATTEMPTS = 4
+"""Tries before a delegated decision whose reviewer token is not here gives up (about 15 s)."""
+SIGN_IN_LAPSED = "the reviewer's sign-in has expired here; approve again to sign in and retry"
 MAX_BACKOFF = 600.0
+
+
+async def _carry_out(
+    writes: AppWrites, action: DecisionAction, app_id: str, scopes: Sequence[str]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The Graph work of one decision: the problem (None when done) and unresolved scopes."""
+    if action is DecisionAction.APPROVE:
+        outcome = await approve_app(writes, app_id, scopes)
+        if outcome.unresolved and outcome.problem is None:
+            return "some permissions cannot be resolved to one API", outcome.unresolved
+        return outcome.problem, outcome.unresolved
+    await block_app(writes, app_id)
+    return None, ()
 
 
 class DecisionWorker(RowWorker[DecisionRow]):
@@ -41,7 +58,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        writes: AppWrites,
+        writes: WritesFor,
         cards: ReviewerCards,
         clock: Callable[[], datetime],
         *,
@@ -51,7 +68,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
     ) -> None:
         self._app_profile = app_profile
         super().__init__("decision-worker", sessions, clock, interval_seconds)
-        self._writes = writes
+        self._writes_for = writes
         self._cards = cards
         self._on_queued = on_queued
         self._rng = random.Random()  # noqa: S311 - jitter
@@ -69,15 +86,13 @@ class DecisionWorker(RowWorker[DecisionRow]):
             return
         action = DecisionAction(decision.action)
         try:
-            if action is DecisionAction.APPROVE:
-                outcome = await approve_app(self._writes, row.app_id, row.scopes)
-                problem = outcome.problem
-                unresolved = outcome.unresolved
-                if unresolved and problem is None:
-                    problem = "some permissions cannot be resolved to one API"
-            else:
-                await block_app(self._writes, row.app_id)
-                problem, unresolved = None, ()
+            async with self._writes_for(decision) as writes:
+                problem, unresolved = await _carry_out(writes, action, row.app_id, row.scopes)
+        except SignInLapsed as lapsed:
+            if decision.attempts + 1 < SIGN_IN_ATTEMPTS:
+                await self._retry(decision, str(lapsed))  # the process holding it may claim it
+                return
+            problem, unresolved = SIGN_IN_LAPSED, ()
         except GraphWriteError as error:
             problem, unresolved = str(error), ()
         except (TransientGraphError, ODataError, httpx.HTTPError) as error:

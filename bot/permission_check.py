@@ -17,7 +17,7 @@ import logging
 
 from kiota_abstractions.authentication import AccessTokenProvider
 
-from bot.permissions import FeatureOff, features_off
+from bot.permissions import FEATURES, Feature, FeatureOff, features_off
 
 logger = logging.getLogger("consent_desk.permissions")
 
@@ -47,7 +47,11 @@ def granted_roles(access_token: str) -> frozenset[str] | None:
 
 
 async def check_graph_permissions(
-    tokens: AccessTokenProvider, graph_url: str, *, required: bool
+    tokens: AccessTokenProvider,
+    graph_url: str,
+    *,
+    required: bool,
+    features: tuple[Feature, ...] = FEATURES,
 ) -> list[FeatureOff] | None:
     """Log one line per feature that is off; None when the token could not be read.
 
@@ -68,7 +72,7 @@ async def check_graph_permissions(
         else:
             logger.info("permission self-check: skipped, the local token names no permissions")
         return None
-    off = features_off(roles)
+    off = features_off(roles, features)
     for feature, missing in off:
         logger.warning(
             "permission self-check: %s is off, missing Graph application permission %s",

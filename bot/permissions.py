@@ -78,6 +78,17 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
+DELEGATED_FEATURES = frozenset({"approve", "block"})
+"""Made with the reviewer's own rights in delegated approval mode: no application permission."""
+
+
+def app_only_features(*, delegated_approvals: bool) -> tuple[Feature, ...]:
+    """The features that rely on the bot's application permissions in this approval mode."""
+    if not delegated_approvals:
+        return FEATURES
+    return tuple(feature for feature in FEATURES if feature.name not in DELEGATED_FEATURES)
+
+
 def features_off(roles: Iterable[str], features: Iterable[Feature] = FEATURES) -> list[FeatureOff]:
     """Every feature some requirement of which no granted role meets, with what is missing."""
     granted = frozenset(role.lower() for role in roles)

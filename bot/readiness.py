@@ -18,6 +18,8 @@ from kiota_abstractions.authentication import AccessTokenProvider
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.outbound_tls import outbound_connector
+
 logger = logging.getLogger(__name__)
 
 PROBE_PATH = "/v1.0/identityGovernance/appConsent/appConsentRequests?$top=1&$select=id"
@@ -64,7 +66,9 @@ class GraphProbe:
             async with asyncio.timeout(self._timeout.total):
                 token = await self._tokens.get_authorization_token(self._url)
                 if self._session is None:
-                    self._session = aiohttp.ClientSession(timeout=self._timeout)
+                    self._session = aiohttp.ClientSession(
+                        timeout=self._timeout, connector=outbound_connector()
+                    )
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
                 async with self._session.get(self._url, headers=headers) as response:
                     if response.status == 200:

@@ -23,6 +23,8 @@ import jwt
 from aiohttp import ClientError, ClientSession, ClientTimeout
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
+from bot.outbound_tls import outbound_connector
+
 logger = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_OPENID_METADATA_URL = (
@@ -73,19 +75,19 @@ class SignedActivityVerifier:
         self,
         *,
         app_id: str,
-        bot_framework_metadata_url: str,
+        bot_framework_metadata_url: str | None,
         entra_metadata_urls: Sequence[str] = (),
+        extra_audiences: Sequence[str] = (),
         refresh_after_seconds: float = 24 * 3600,
         unknown_key_refetch_seconds: float = 300,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if not app_id:
             raise ValueError("an app id is required to check token audiences")
-        self._app_id = app_id
+        self._audiences = [app_id, *extra_audiences]
         self._bot_framework_metadata_url = bot_framework_metadata_url
-        self._metadata_urls = tuple(
-            dict.fromkeys([bot_framework_metadata_url, *entra_metadata_urls])
-        )
+        first = [bot_framework_metadata_url] if bot_framework_metadata_url else []
+        self._metadata_urls = tuple(dict.fromkeys([*first, *entra_metadata_urls]))
         self._refresh_after = refresh_after_seconds
         self._unknown_key_refetch = unknown_key_refetch_seconds
         self._monotonic = monotonic
@@ -121,7 +123,7 @@ class SignedActivityVerifier:
                 token,
                 key=key,
                 algorithms=["RS256"],
-                audience=self._app_id,
+                audience=self._audiences,
                 issuer=trusted.issuer,
                 leeway=CLOCK_SKEW_SECONDS,
                 options={"require": ["exp", "iss", "aud"]},
@@ -181,7 +183,9 @@ class SignedActivityVerifier:
 
     async def _json(self, url: str) -> dict[str, Any]:
         if self._session is None:
-            self._session = ClientSession(timeout=ClientTimeout(total=10))
+            self._session = ClientSession(
+                timeout=ClientTimeout(total=10), connector=outbound_connector()
+            )
         try:
             async with self._session.get(url) as response:
                 response.raise_for_status()

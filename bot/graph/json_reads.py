@@ -22,6 +22,7 @@ from kiota_abstractions.authentication import AccessTokenProvider
 from yarl import URL
 
 from bot.graph.gateway import NotInGraph
+from bot.outbound_tls import outbound_connector
 
 RETRIED = frozenset({429, 503, 504})
 _QUERY_SAFE = "$'(),=:/"
@@ -90,7 +91,9 @@ class GraphJson:
         self, method: str, url: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, connector=outbound_connector()
+            )
         token = await self._tokens.get_authorization_token(url)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         for attempt in range(1, self._attempts + 1):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, web
+from kiota_abstractions.authentication import AccessTokenProvider
 
 from app import RUNTIME, Services, create_app
 from config.settings import Settings
@@ -97,7 +98,12 @@ def channel_message(text: str, service_url: str, *, user: str = ALEX) -> dict[st
 
 @asynccontextmanager
 async def running_bot(
-    *, graph_url: str, data_dir: Path, clock: ManualClock, **overrides: Any
+    *,
+    graph_url: str,
+    data_dir: Path,
+    clock: ManualClock,
+    graph_token_source: AccessTokenProvider | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[BotRig]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -106,7 +112,7 @@ async def running_bot(
         poll_interval_seconds=3600,
         **overrides,
     )
-    app = create_app(settings, clock=clock, start_jobs=False)
+    app = create_app(settings, clock=clock, start_jobs=False, graph_token_source=graph_token_source)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

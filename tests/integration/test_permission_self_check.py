@@ -9,39 +9,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from aiohttp import ClientSession, web
-from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsValidator
+from kiota_abstractions.authentication import AccessTokenProvider
 
-from app import RUNTIME, create_app
-from config.settings import Settings
+from bot.graph_auth import FixedTokenProvider
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
-from tests.integration.botrig import BotRig, channel_message
+from tests.integration.botrig import BotRig, channel_message, running_bot
 from tests.unit.test_permissions import EVERYTHING
 
 
-class RolesToken(AccessTokenProvider):
+def roles_token(graph_url: str, roles: list[str]) -> AccessTokenProvider:
     """An app-only-shaped token granting ``roles``; the sandbox accepts any bearer token."""
 
-    def __init__(self, graph_url: str, roles: list[str]) -> None:
-        self._validator = AllowedHostsValidator([urlsplit(graph_url).hostname or ""])
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
-        def part(value: dict[str, Any]) -> str:
-            return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-        self._token = f"{part({'typ': 'JWT'})}.{part({'roles': roles})}.unsigned"
-
-    async def get_authorization_token(
-        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
-    ) -> str:
-        return self._token if self._validator.is_url_host_valid(uri) else ""
-
-    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
-        return self._validator
+    return FixedTokenProvider(
+        graph_url, f"{part({'typ': 'JWT'})}.{part({'roles': roles})}.unsigned"
+    )
 
 
 @asynccontextmanager
@@ -51,23 +39,10 @@ async def bot_with_tokens(
     clock: ManualClock,
     tokens: AccessTokenProvider | None,
 ) -> AsyncIterator[BotRig]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        graph_base_url=sandbox.url,
-        data_dir=tmp_path,
-        poll_interval_seconds=3600,
-    )
-    app = create_app(settings, clock=clock, start_jobs=False, graph_token_source=tokens)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with ClientSession() as http:
-            yield BotRig(f"http://127.0.0.1:{port}", app[RUNTIME].require(), http)
-    finally:
-        await runner.cleanup()
+    async with running_bot(
+        graph_url=sandbox.url, data_dir=tmp_path, clock=clock, graph_token_source=tokens
+    ) as rig:
+        yield rig
 
 
 async def _readyz(bot: BotRig) -> dict[str, Any]:
@@ -86,7 +61,7 @@ async def test_missing_grant_write_turns_off_approve_only(
 ) -> None:
     roles = [role for role in EVERYTHING if role != "DelegatedPermissionGrant.ReadWrite.All"]
     caplog.set_level(logging.INFO, logger="consent_desk.permissions")
-    tokens = RolesToken(sandbox.url, roles)
+    tokens = roles_token(sandbox.url, roles)
     async with bot_with_tokens(sandbox, tmp_path, clock, tokens) as bot:
         off_lines = [
             record.getMessage()
@@ -117,7 +92,7 @@ async def test_everything_granted_reports_nothing_off(
     sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path
 ) -> None:
     async with bot_with_tokens(
-        sandbox, tmp_path, clock, RolesToken(sandbox.url, list(EVERYTHING))
+        sandbox, tmp_path, clock, roles_token(sandbox.url, list(EVERYTHING))
     ) as bot:
         assert (await _readyz(bot))["features_off"] == []
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.permission_check import granted_roles
-from bot.permissions import FEATURES, FeatureOff, features_off
+from bot.permissions import FEATURES, FeatureOff, app_only_features, features_off
 
 EVERYTHING = (
     "ConsentRequest.Read.All",
@@ -121,3 +121,12 @@ def test_a_token_without_roles_means_nothing_granted() -> None:
 @pytest.mark.parametrize("token", ["sandbox-local-token", "a.b.c", "", "x.bm90IGpzb24.y"])
 def test_unreadable_tokens_are_not_guessed(token: str) -> None:
     assert granted_roles(token) is None
+
+
+def test_delegated_approvals_need_no_write_application_permission() -> None:
+    writes = {"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"}
+    read_only = [permission for permission in EVERYTHING if permission not in writes]
+    app_only = {off.feature for off in features_off(read_only)}
+    assert app_only == {"approve", "block"}
+    delegated = features_off(read_only, app_only_features(delegated_approvals=True))
+    assert delegated == []
