@@ -69,9 +69,10 @@ class ReviewerTokens:
         """The reviewer's token while it has more than a couple of minutes left."""
         if not user_id:
             return None
-        held = self._held.get(user_id.lower())
+        key = user_id.lower()
+        held = self._held.get(key)
         if held is None or held.expires_at - EXPIRY_MARGIN_SECONDS <= self._clock():
-            self._held.pop((user_id or "").lower(), None)
+            self._held.pop(key, None)
             return None
         return held.token
 
