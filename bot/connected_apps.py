@@ -174,31 +174,17 @@ class ConnectedApps:
     async def ask_block(self, actor: Actor, app_id: str | None, page: int) -> dict[str, Any]:
         """The confirmation card for blocking ``app_id``; nothing changes yet."""
         messages = Messages.for_locale(actor.locale)
-        if not await self._admins.is_admin(actor.user_id):
-            await self._audit(actor, BLOCK_ACTION, "refused", f"not an admin; app {app_id}")
-            return build_connected_refusal_card(messages)
-        try:
-            app = await self._find(app_id)
-        except Exception:
-            logger.exception("could not read app %s for the block confirmation", app_id)
-            return build_connected_unavailable_card(messages, page)
-        if app is None or not app.enabled:
-            return await self._listing(page, messages, self._gone(messages, app))
+        app = await self._blockable(actor, app_id, page, messages)
+        if not isinstance(app, ConnectedApp):
+            return app
         return build_block_connected_card(app, page=page, messages=messages)
 
     async def confirm_block(self, actor: Actor, app_id: str | None, page: int) -> dict[str, Any]:
         """Block ``app_id``, audit it, and answer with the list and what happened."""
         messages = Messages.for_locale(actor.locale)
-        if not await self._admins.is_admin(actor.user_id):
-            await self._audit(actor, BLOCK_ACTION, "refused", f"not an admin; app {app_id}")
-            return build_connected_refusal_card(messages)
-        try:
-            app = await self._find(app_id)
-        except Exception:
-            logger.exception("could not read app %s before blocking it", app_id)
-            return build_connected_unavailable_card(messages, page)
-        if app is None or not app.enabled:
-            return await self._listing(page, messages, self._gone(messages, app))
+        app = await self._blockable(actor, app_id, page, messages)
+        if not isinstance(app, ConnectedApp):
+            return app
         name = safe(app.display_name) or safe(app.app_id)
         detail = f"{app.display_name} ({app.app_id})"
         try:
@@ -260,6 +246,22 @@ class ConnectedApps:
         return build_connected_apps_card(
             shown, page=page, total=len(apps), messages=messages, notice=notice
         )
+
+    async def _blockable(
+        self, actor: Actor, app_id: str | None, page: int, messages: Messages
+    ) -> ConnectedApp | dict[str, Any]:
+        """The enabled app an admin asked to block, or the card that says why not."""
+        if not await self._admins.is_admin(actor.user_id):
+            await self._audit(actor, BLOCK_ACTION, "refused", f"not an admin; app {app_id}")
+            return build_connected_refusal_card(messages)
+        try:
+            app = await self._find(app_id)
+        except Exception:
+            logger.exception("could not read app %s to block it", app_id)
+            return build_connected_unavailable_card(messages, page)
+        if app is None or not app.enabled:
+            return await self._listing(page, messages, self._gone(messages, app))
+        return app
 
     async def _find(self, app_id: str | None) -> ConnectedApp | None:
         """The listed app with this app id, read fresh; None when it is not listed."""
