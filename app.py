@@ -72,6 +72,7 @@ from bot.reviewers import ReviewerCheck
 from bot.shutdown import InFlight, Shutdown, drain
 from bot.signed_activities import SignedActivityVerifier
 from bot.store.database import create_engine, migrate, session_factory
+from bot.user_sign_in_service import UserSignInService
 from bot.workflow_switch import WorkflowSwitch
 from config.settings import ApprovalMode, Mode, Settings, load_settings
 
@@ -372,7 +373,8 @@ def _decision_rights(
     app_writes: AppWrites,
     stack: AsyncExitStack,
 ) -> tuple[ReviewerSignIn | None, WritesFor]:
-    """App-only: the bot's own writes. Delegated: reviewers sign in, decisions use their rights."""
+    """App-only: the bot's own writes. Delegated: reviewers sign in (SSO, or the OAuth
+    connection's sign-in page), decisions use their rights."""
     if settings.approval_mode is not ApprovalMode.DELEGATED or tokens is None:
         return None, app_only_writes(app_writes)
     assert settings.client_id
@@ -385,6 +387,13 @@ def _decision_rights(
     )
     stack.push_async_callback(verifier.close)
     held = ReviewerTokens()
+    token_service = UserSignInService(
+        endpoint=settings.effective_bot_token_service_url,
+        resource=settings.cloud_profile.bot_connector_resource,
+        app_id=settings.client_id,
+        app_tokens=tokens,
+    )
+    stack.push_async_callback(token_service.close)
     sign_in = ReviewerSignIn(
         app_id=settings.client_id,
         connection_name=settings.oauth_connection_name,
@@ -392,6 +401,7 @@ def _decision_rights(
         verifier=verifier,
         app_tokens=tokens,
         held=held,
+        token_service=token_service,
     )
     return sign_in, delegated_writes(graph_url, held, catalogue, app_writes)
 

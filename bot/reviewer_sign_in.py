@@ -1,14 +1,17 @@
 """Delegated approval: the reviewer signs in once, and grants are made with their rights.
 
 In ``APPROVAL_MODE=delegated`` an Approve or Block click from a reviewer the
-bot holds no token for is answered with a sign-in request (Universal Actions
-SSO): Teams obtains the reviewer's token for the bot's app silently and sends
-the click again with it. The bot checks that token (signed by the tenant,
-meant for this bot, and the clicker's own), exchanges it on-behalf-of the
-reviewer for a Graph token with the two write scopes, and keeps that token in
-memory until it expires. Entra then enforces the reviewer's own role on every
-write, and the bot's registration needs no write permission of its own.
-Tokens are never stored in the database or logged.
+bot holds no token for is answered with a Universal Actions sign-in request.
+It offers both ways in: Teams SSO (Teams obtains the reviewer's token for the
+bot's app silently and sends the click again with it) and, for clients that
+cannot do SSO, a sign-in button from the OAuth connection's token service
+(the click comes back with a magic code in ``value.state``, which the bot
+redeems there). Either way the bot ends up with a token for its own API, which
+it checks (signed by the tenant, meant for this bot, and the clicker's own),
+exchanges on-behalf-of the reviewer for a Graph token with the two write
+scopes, and keeps in memory until it expires. Entra then enforces the
+reviewer's own role on every write, and the bot's registration needs no write
+permission of its own. Tokens are never stored in the database or logged.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from bot.activity_reading import actor_of
 from bot.app_tokens import AppTokens, TokenError
 from bot.i18n import Messages
 from bot.signed_activities import CallerRefused, SignedActivityVerifier, SigningKeysUnavailable
+from bot.user_sign_in_service import TokenServiceError, UserSignInService
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ DELEGATED_WRITE_PERMISSIONS = (
 """What approving (grants) and blocking (service principals) write, for the reviewer."""
 EXPIRY_MARGIN_SECONDS = 120.0
 LOGIN_REQUEST_TYPE = "application/vnd.microsoft.activity.loginRequest"
+INVALID_AUTH_CODE_TYPE = "application/vnd.microsoft.error.invalidAuthCode"
 
 
 class SignInRefused(Exception):
@@ -89,6 +94,7 @@ class ReviewerSignIn:
         verifier: SignedActivityVerifier,
         app_tokens: AppTokens,
         held: ReviewerTokens,
+        token_service: UserSignInService | None = None,
     ) -> None:
         self._app_id = app_id
         self._connection_name = connection_name
@@ -96,6 +102,7 @@ class ReviewerSignIn:
         self._verifier = verifier
         self._app_tokens = app_tokens
         self._held = held
+        self._token_service = token_service
 
     @property
     def resource_uri(self) -> str:
@@ -131,25 +138,84 @@ class ReviewerSignIn:
         messages = Messages.for_locale(activity.locale)
         value = activity.value if isinstance(activity.value, dict) else {}
         authentication = value.get("authentication")
-        token = authentication.get("token") if isinstance(authentication, dict) else None
-        if isinstance(token, str) and token:
-            try:
-                await self.accept(token, actor.user_id)
-            except SignInRefused as refusal:
-                logger.warning("sign-in of %s refused: %s", actor.user_id, refusal)
-                return message_response(messages.t(refusal.key))
+        sso_token = authentication.get("token") if isinstance(authentication, dict) else None
+        magic_code = value.get("state")
+        try:
+            if isinstance(sso_token, str) and sso_token:
+                await self.accept(sso_token, actor.user_id)
+                return None
+            if isinstance(magic_code, str) and magic_code.strip():
+                return await self._redeem(activity, magic_code.strip(), actor.user_id)
+        except SignInRefused as refusal:
+            logger.warning("sign-in of %s refused: %s", actor.user_id, refusal)
+            return message_response(messages.t(refusal.key))
+        if self.signed_in(actor.user_id) or await self._held_by_token_service(activity):
             return None
-        if self.signed_in(actor.user_id):
-            return None
-        return self.login_request(messages)
+        return await self.login_request(activity, messages)
 
-    def login_request(self, messages: Messages) -> AdaptiveCardInvokeResponse:
-        """The Universal Actions answer that makes Teams sign the reviewer in and click again."""
+    async def _redeem(
+        self, activity: Activity, magic_code: str, user_id: str | None
+    ) -> AdaptiveCardInvokeResponse | None:
+        """The click came back from the sign-in page: trade its magic code for the token."""
+        if self._token_service is None or activity.from_property is None:
+            raise SignInRefused("sign_in.refused", "a magic code, but no token service")
+        try:
+            token = await self._token_service.user_token(
+                activity.from_property.id,
+                self._connection_name,
+                str(activity.channel_id or "msteams"),
+                code=magic_code,
+            )
+        except TokenServiceError as error:
+            raise SignInRefused("sign_in.service_unavailable", str(error)) from None
+        if token is None:
+            # Teams asks the user for the code again (or lets them click another action).
+            return AdaptiveCardInvokeResponse(
+                status_code=HTTPStatus.UNAUTHORIZED, type=INVALID_AUTH_CODE_TYPE, value=None
+            )
+        await self.accept(token, user_id)
+        return None
+
+    async def _held_by_token_service(self, activity: Activity) -> bool:
+        """Whether the reviewer signed in before (on any replica) and the service still has it."""
+        actor = actor_of(activity)
+        if self._token_service is None or activity.from_property is None or not actor.user_id:
+            return False
+        try:
+            token = await self._token_service.user_token(
+                activity.from_property.id,
+                self._connection_name,
+                str(activity.channel_id or "msteams"),
+            )
+            if token is None:
+                return False
+            await self.accept(token, actor.user_id)
+        except (TokenServiceError, SignInRefused) as problem:
+            logger.warning("could not reuse the sign-in of %s: %s", actor.user_id, problem)
+            return False
+        return True
+
+    async def login_request(
+        self, activity: Activity, messages: Messages
+    ) -> AdaptiveCardInvokeResponse:
+        """The Universal Actions answer that makes Teams sign the reviewer in and click again.
+
+        The exchange resource lets Teams try SSO first; the sign-in button is for
+        clients that cannot. Without a reachable token service, SSO alone is offered.
+        """
+        buttons: list[dict[str, str]] = []
+        if self._token_service is not None:
+            try:
+                link = await self._token_service.sign_in_link(activity, self._connection_name)
+                title = messages.t("sign_in.button")
+                buttons.append({"type": "signin", "title": title, "text": title, "value": link})
+            except TokenServiceError as error:
+                logger.warning("no sign-in button, only SSO, is offered: %s", error)
         value: dict[str, Any] = {
             "text": messages.t("sign_in.prompt"),
             "connectionName": self._connection_name,
             "tokenExchangeResource": {"id": str(uuid.uuid4()), "uri": self.resource_uri},
-            "buttons": [],
+            "buttons": buttons,
         }
         return AdaptiveCardInvokeResponse(
             status_code=HTTPStatus.UNAUTHORIZED, type=LOGIN_REQUEST_TYPE, value=value

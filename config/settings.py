@@ -92,6 +92,12 @@ class Settings(BaseSettings):
         "tokens on /api/messages; the CLOUD's if unset (public: "
         "https://login.botframework.com/v1/.well-known/openidconfiguration).",
     )
+    bot_token_service_url: str | None = Field(
+        default=None,
+        description="The Bot Framework token service of the OAuth connection (sign-in links "
+        "and user tokens in delegated mode); the CLOUD's if unset (public: "
+        "https://token.botframework.com).",
+    )
     allow_unsigned_activities_dangerous: bool = Field(
         default=False,
         description="With real credentials, accept activities WITHOUT a Bot Framework token; "
@@ -328,7 +334,7 @@ class Settings(BaseSettings):
             self.client_certificate_path, password.get_secret_value() if password else None
         )
 
-    @field_validator("bot_openid_metadata_url", mode="before")
+    @field_validator("bot_openid_metadata_url", "bot_token_service_url", mode="before")
     @classmethod
     def _metadata_url(cls, value: object) -> object:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -342,13 +348,13 @@ class Settings(BaseSettings):
                 f"ALLOW_UNSIGNED_ACTIVITIES_DANGEROUS lets anyone who reaches the bot act as any "
                 f"user; it is refused with HOST={self.host} (only 127.0.0.1, ::1 or localhost)"
             )
-        if self.bot_openid_metadata_url and not self.cloud_profile.owns(
-            self.bot_openid_metadata_url
-        ):
-            raise ValueError(
-                f"CLOUD={self.cloud.value} does not match BOT_OPENID_METADATA_URL="
-                f"{self.bot_openid_metadata_url}; fix CLOUD or remove the override"
-            )
+        for name in ("bot_openid_metadata_url", "bot_token_service_url"):
+            url = getattr(self, name)
+            if url and not self.cloud_profile.owns(url):
+                raise ValueError(
+                    f"CLOUD={self.cloud.value} does not match {name.upper()}={url}; fix CLOUD "
+                    "or remove the override"
+                )
         return self
 
     @property
@@ -359,6 +365,10 @@ class Settings(BaseSettings):
     @property
     def effective_bot_openid_metadata_url(self) -> str:
         return self.bot_openid_metadata_url or self.cloud_profile.bot_openid_metadata_url
+
+    @property
+    def effective_bot_token_service_url(self) -> str:
+        return self.bot_token_service_url or self.cloud_profile.bot_oauth_url
 
     @property
     def entra_openid_metadata_urls(self) -> tuple[str, ...]:

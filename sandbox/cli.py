@@ -214,6 +214,12 @@ def _register_client(args: argparse.Namespace) -> tuple[Any, str]:
     return result, show_fields(result)
 
 
+def _oauth_connection(args: argparse.Namespace) -> tuple[Any, str]:
+    body = {"bot_id": args.bot_id, "name": args.name, "scopes": args.scopes}
+    result = call(args.url, "POST", "/bot-service/connections", body)
+    return result, f"OAuth connection {args.name} of {args.bot_id}: {args.scopes}"
+
+
 def _state(args: argparse.Namespace) -> tuple[Any, str]:
     result = call(args.url, "POST" if args.command == "reset" else "GET", f"/{args.command}")
     return result, show_state(result)
@@ -240,6 +246,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, str]]] = {
     "backlog": _backlog,
     "sso-token": _sso_token,
     "register-client": _register_client,
+    "oauth-connection": _oauth_connection,
     "state": _state,
     "reset": _state,
 }
@@ -264,6 +271,7 @@ async def serve(host: str, port: int, tls: bool = False) -> None:
     print(f"  Control: {handle.url}/_sandbox/state")
     print(f"  Entra:   {handle.authority}  (MSAL authority; MSAL needs --tls)")
     print(f"  Managed identity: IDENTITY_ENDPOINT={handle.identity_endpoint}")
+    print(f"  Bot token service: BOT_TOKEN_SERVICE_URL={handle.url}")
     if handle.ca_file:
         print(f"  Trust:   {handle.ca_file}  (e.g. SSL_CERT_FILE for this CLI)")
     print(end="", flush=True)

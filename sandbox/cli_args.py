@@ -122,6 +122,13 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     client.add_argument("--app-role", action="append", default=[], help="repeatable")
     client.add_argument("--delegated-scope", action="append", default=[], help="repeatable")
 
+    connection = sub.add_parser(
+        "oauth-connection", parents=[common], help="add an OAuth connection to a bot"
+    )
+    connection.add_argument("bot_id")
+    connection.add_argument("--name", required=True, help="the connection's name")
+    connection.add_argument("--scopes", required=True, help="space-separated, as on the Azure Bot")
+
     backlog = sub.add_parser("backlog", parents=[common], help="add many pending requests")
     backlog.add_argument("count", type=int)
     backlog.add_argument("--seed", type=int, default=0)

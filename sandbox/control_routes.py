@@ -108,6 +108,12 @@ class ClientRegistration(_Body):
     delegated_scopes: list[str] = Field(default_factory=list)
 
 
+class OAuthConnectionSetting(_Body):
+    bot_id: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)]
+    scopes: Annotated[str, Field(min_length=1)]
+
+
 class Backlog(_Body):
     count: Annotated[int, Field(ge=1, le=5000)]
     seed: int = 0
@@ -282,6 +288,16 @@ def add_control_routes(app: web.Application, tenant: SandboxTenant) -> Middlewar
     @routes.get(PREFIX + "/identity")
     async def identity(request: web.Request) -> web.Response:
         return _json(tenant.identity.summary())
+
+    @routes.post(PREFIX + "/bot-service/connections")
+    async def add_oauth_connection(request: web.Request) -> web.Response:
+        body = await _parse(request, OAuthConnectionSetting)
+        tenant.bot_tokens.add_connection(body.bot_id, body.name, body.scopes)
+        return _json(tenant.bot_tokens.summary(), 201)
+
+    @routes.get(PREFIX + "/bot-service")
+    async def bot_service(request: web.Request) -> web.Response:
+        return _json(tenant.bot_tokens.summary())
 
     @routes.post(PREFIX + "/reset")
     async def reset(request: web.Request) -> web.Response:

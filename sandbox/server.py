@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from sandbox.bot_service.routes import add_token_service_routes
 from sandbox.control_routes import add_control_routes
 from sandbox.faults import fault_middleware
 from sandbox.graph_routes import add_graph_routes
@@ -27,13 +28,14 @@ TENANT_KEY = web.AppKey("sandbox_tenant", SandboxTenant)
 
 def create_sandbox_app(tenant: SandboxTenant | None = None) -> web.Application:
     """The sandbox as an aiohttp app: Graph under /v1.0 and /beta, control under /_sandbox,
-    the identity platform under /{tenant}/... and /msi/token."""
+    the identity platform under /{tenant}/... and /msi/token, the bot token service under /api."""
     tenant = tenant or seeded_tenant()
     app = web.Application()
     app[TENANT_KEY] = tenant
     count_calls = add_graph_routes(app, tenant)
     control_errors = add_control_routes(app, tenant)
     add_identity_routes(app, tenant)
+    add_token_service_routes(app, tenant)
     # Counting runs first so calls turned into 429/503 by faults are counted too.
     app.middlewares.extend([control_errors, count_calls, fault_middleware(tenant)])
     return app

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import app_admin, sign_in_page
+from sandbox.bot_service import TokenService
 from sandbox.clock import Clock, graph_time, system_clock
 from sandbox.errors import NotFound
 from sandbox.faults import Faults
@@ -85,6 +86,8 @@ class SandboxTenant:
         self._baseline: TenantState | None = None
         # Outside the state: registrations and the signing key survive ``reset()``.
         self.identity = IdentityPlatform(self)
+        self.bot_tokens = TokenService(self.identity)
+        """The Azure Bot resource's token service (OAuth connections, user sign-in)."""
 
     def now(self) -> datetime:
         """The tenant's current time; stores call this so a swapped clock takes effect."""

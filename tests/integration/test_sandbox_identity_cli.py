@@ -1,4 +1,4 @@
-"""``python -m sandbox sso-token`` and ``register-client`` against a running sandbox."""
+"""``python -m sandbox sso-token``, ``register-client`` and ``oauth-connection`` on a sandbox."""
 
 from __future__ import annotations
 
@@ -35,3 +35,19 @@ async def test_register_a_client_and_mint_an_sso_token(sandbox: SandboxHandle) -
     )  # fmt: skip
     assert code == 1
     assert "404" in err
+
+
+async def test_add_an_oauth_connection_to_the_bots_token_service(sandbox: SandboxHandle) -> None:
+    scopes = f"api://botid-{BOT_APP_ID}/access_as_user"
+    code, out, err = await run_cli(
+        "oauth-connection", BOT_APP_ID, "--name", "ConsentDeskSSO", "--scopes", scopes,
+        "--url", sandbox.url,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "ConsentDeskSSO" in out
+    [connection] = sandbox.tenant.bot_tokens.connections.values()
+    assert (connection.bot_id, connection.name, connection.scopes) == (
+        BOT_APP_ID,
+        "ConsentDeskSSO",
+        scopes,
+    )

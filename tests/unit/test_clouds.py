@@ -133,6 +133,16 @@ def test_china_partner_sign_in_host_is_accepted() -> None:
         ("public", {"authority_host": "https://login.chinacloudapi.cn"}, "AUTHORITY_HOST"),
         ("usgov", {"graph_base_url": "https://graph.microsoft.com"}, "GRAPH_BASE_URL"),
         ("usgovdod", {"authority_host": "https://login.microsoftonline.com"}, "AUTHORITY_HOST"),
+        (
+            "usgov",
+            {"bot_token_service_url": "https://token.botframework.com"},
+            "BOT_TOKEN_SERVICE_URL",
+        ),
+        (
+            "public",
+            {"bot_openid_metadata_url": "https://login.botframework.azure.cn/v1/x"},
+            "BOT_OPENID_METADATA_URL",
+        ),
     ],
 )
 def test_inconsistent_mix_is_refused_with_a_clear_message(
@@ -150,6 +160,15 @@ def test_local_graph_is_accepted_in_every_cloud(host: str) -> None:
         settings = _settings(cloud=name.value, graph_base_url=host)
         assert settings.graph_base_url == host
         assert not settings.runs_embedded_sandbox
+
+
+@pytest.mark.parametrize("name", list(CloudName))
+def test_the_token_service_of_the_cloud_is_used_unless_a_local_one_is_named(
+    name: CloudName,
+) -> None:
+    assert _settings(cloud=name.value).effective_bot_token_service_url == EXPECTED[name][5]
+    local = _settings(cloud=name.value, bot_token_service_url="https://127.0.0.1:8443/")
+    assert local.effective_bot_token_service_url == "https://127.0.0.1:8443"
 
 
 def test_unknown_cloud_is_refused() -> None:
