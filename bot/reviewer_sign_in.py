@@ -112,12 +112,13 @@ class ReviewerSignIn:
     def signed_in(self, user_id: str | None) -> bool:
         return self._held.token_of(user_id) is not None
 
-    async def accept(self, sso_token: str, user_id: str | None) -> None:
-        """Check the reviewer's SSO token and keep a delegated Graph token made from it."""
+    async def accept(self, user_token: str, user_id: str | None) -> None:
+        """Check a token of the reviewer for the bot's own API (from SSO or the token service)
+        and keep a delegated Graph token made from it on-behalf-of them."""
         if not user_id:
             raise SignInRefused("sign_in.refused", "the click names no Entra user")
         try:
-            caller = await self._verifier.verify(f"Bearer {sso_token}")
+            caller = await self._verifier.verify(f"Bearer {user_token}")
         except CallerRefused as refusal:
             raise SignInRefused("sign_in.refused", str(refusal)) from None
         except SigningKeysUnavailable as error:
@@ -125,7 +126,7 @@ class ReviewerSignIn:
         if str(caller.identity.claims.get("oid", "")).lower() != user_id.lower():
             raise SignInRefused("sign_in.refused", "the token belongs to someone else")
         try:
-            graph_token = await self._app_tokens.for_user(sso_token, self._scopes)
+            graph_token = await self._app_tokens.for_user(user_token, self._scopes)
         except TokenError as error:
             key = "sign_in.consent_missing" if "65001" in str(error) else "sign_in.refused"
             raise SignInRefused(key, str(error)) from None
