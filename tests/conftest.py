@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy import text
@@ -55,6 +56,13 @@ async def sandbox(clock: ManualClock) -> AsyncIterator[SandboxHandle]:
     handle = await start_sandbox(tenant=seeded_tenant(clock=clock))
     yield handle
     await handle.close()
+
+
+@pytest.fixture
+async def http(sandbox: SandboxHandle) -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client session with the sandbox's address as base URL."""
+    async with aiohttp.ClientSession(sandbox.url) as session:
+        yield session
 
 
 @pytest.fixture

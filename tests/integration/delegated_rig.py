@@ -116,6 +116,14 @@ async def sign_in_on_page(sandbox: SandboxHandle, link: str, user: str) -> str:
     return code.group(1)
 
 
+async def click_and_sign_in_on_page(
+    bot: BotRig, sandbox: SandboxHandle, click: dict[str, Any], user: str
+) -> str:
+    """Send a first click, follow the sign-in button it gets, sign in as ``user``: the code."""
+    link = sign_in_button(await invoke(bot, click))
+    return await sign_in_on_page(sandbox, link, user)
+
+
 def sign_in_button(login_request: dict[str, Any]) -> str:
     [button] = login_request["value"]["buttons"]
     assert button["type"] == "signin"

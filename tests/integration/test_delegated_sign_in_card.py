@@ -17,6 +17,7 @@ from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig
 from tests.integration.delegated_rig import (
     LOGIN_REQUEST,
+    click_and_sign_in_on_page,
     delegated_bot,
     delegated_bot_on,
     invoke,
@@ -61,8 +62,9 @@ async def test_a_wrong_code_or_one_made_for_another_user_gets_invalid_auth_code(
 ) -> None:
     request_id = await ask(delegated_bot, https_sandbox, "OneCal", "adelev@example.com", "cal")
     megans_click = click("approve", request_id, MEGAN, connector.url)
-    link = sign_in_button(await invoke(delegated_bot, megans_click))
-    code = await sign_in_on_page(https_sandbox, link, "meganb@example.com")
+    code = await click_and_sign_in_on_page(
+        delegated_bot, https_sandbox, megans_click, "meganb@example.com"
+    )
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
 
     answer = await invoke(delegated_bot, with_magic_code(megans_click, wrong))
@@ -81,9 +83,10 @@ async def test_someone_else_signing_in_on_the_reviewers_link_is_refused(
 ) -> None:
     request_id = await ask(delegated_bot, https_sandbox, "OneCal", "adelev@example.com", "cal")
     approve = click("approve", request_id, MEGAN, connector.url)
-    link = sign_in_button(await invoke(delegated_bot, approve))
     # Megan's link, but Entra signs Alex in (a shared browser, a phishing attempt...).
-    code = await sign_in_on_page(https_sandbox, link, "alexw@example.com")
+    code = await click_and_sign_in_on_page(
+        delegated_bot, https_sandbox, approve, "alexw@example.com"
+    )
 
     answer = await invoke(delegated_bot, with_magic_code(approve, code))
     assert answer["type"] == "application/vnd.microsoft.activity.message"
@@ -101,8 +104,9 @@ async def test_a_reviewer_signs_in_once_even_for_a_restarted_or_other_replica(
 ) -> None:
     first_request = await ask(delegated_bot, https_sandbox, "OneCal", "adelev@example.com", "x")
     approve = click("approve", first_request, MEGAN, connector.url)
-    link = sign_in_button(await invoke(delegated_bot, approve))
-    code = await sign_in_on_page(https_sandbox, link, "meganb@example.com")
+    code = await click_and_sign_in_on_page(
+        delegated_bot, https_sandbox, approve, "meganb@example.com"
+    )
     assert (await invoke(delegated_bot, with_magic_code(approve, code)))["statusCode"] == 200
     await settle(delegated_bot)
 
@@ -123,8 +127,9 @@ async def test_without_a_usable_oauth_connection_sso_is_still_offered(
 ) -> None:
     request_id = await ask(delegated_bot, https_sandbox, "OneCal", "adelev@example.com", "cal")
     approve = click("approve", request_id, MEGAN, connector.url)
-    link = sign_in_button(await invoke(delegated_bot, approve))
-    code = await sign_in_on_page(https_sandbox, link, "meganb@example.com")
+    code = await click_and_sign_in_on_page(
+        delegated_bot, https_sandbox, approve, "meganb@example.com"
+    )
     https_sandbox.tenant.bot_tokens.connections.clear()  # say, renamed on the Azure Bot
 
     answer = await invoke(delegated_bot, with_magic_code(approve, code))

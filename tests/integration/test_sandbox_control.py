@@ -21,12 +21,6 @@ async def sandbox() -> AsyncIterator[SandboxHandle]:
     await handle.close()
 
 
-@pytest.fixture
-async def http(sandbox: SandboxHandle) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(sandbox.url) as session:
-        yield session
-
-
 async def call(
     http: aiohttp.ClientSession, method: str, url: str, **kwargs: Any
 ) -> tuple[int, Any, aiohttp.ClientResponse]:

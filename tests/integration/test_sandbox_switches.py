@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -14,12 +13,6 @@ from sandbox.server import SandboxHandle
 
 AUTH = {"Authorization": "Bearer sandbox-token"}
 ADELE = "adelev@example.com"
-
-
-@pytest.fixture
-async def http(sandbox: SandboxHandle) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(sandbox.url) as session:
-        yield session
 
 
 async def call(

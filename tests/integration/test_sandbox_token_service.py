@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -13,29 +12,20 @@ import jwt
 import pytest
 
 from sandbox.identity import claims
-from sandbox.seed import BOT_APP_ID, MEGAN_ID, seeded_tenant
-from sandbox.server import SandboxHandle, start_sandbox
+from sandbox.seed import BOT_APP_ID, MEGAN_ID
+from sandbox.server import SandboxHandle
 
 CONNECTION = "ConsentDeskSSO"
 MEGANS_TEAMS_ID = f"29:{MEGAN_ID}"
 OTHER_BOT = "11111111-2222-3333-4444-555555555555"
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxHandle]:
-    handle = await start_sandbox(tenant=seeded_tenant())
-    handle.tenant.identity.register_client(BOT_APP_ID, secret="s", delegated_scopes=("User.Read",))
-    handle.tenant.bot_tokens.add_connection(
+@pytest.fixture(autouse=True)
+def bot_with_connection(sandbox: SandboxHandle) -> None:
+    sandbox.tenant.identity.register_client(BOT_APP_ID, secret="s", delegated_scopes=("User.Read",))
+    sandbox.tenant.bot_tokens.add_connection(
         BOT_APP_ID, CONNECTION, f"api://botid-{BOT_APP_ID}/access_as_user"
     )
-    yield handle
-    await handle.close()
-
-
-@pytest.fixture
-async def http(sandbox: SandboxHandle) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(sandbox.url) as session:
-        yield session
 
 
 def bot_token(sandbox: SandboxHandle, *, audience: str = "https://api.botframework.com") -> str:
