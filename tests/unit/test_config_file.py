@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.config_seed import ConfigFileError, load_config
+from bot.config_file import ConfigFileError, load_config
 from bot.reminder_settings import ReminderOverrides
 from config.settings import Settings
 
