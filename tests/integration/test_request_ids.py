@@ -14,18 +14,18 @@ import pytest
 
 from bot.logging_setup import log_handler
 from bot.request_context import REQUEST_ID_HEADER
-from config.settings import Settings
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig, running_bot
 from tests.integration.diagnosis_rig import LYNNE, personal_message
+from tests.settings import settings_of
 
 
 @pytest.fixture
 def json_log() -> Iterator[io.StringIO]:
     stream = io.StringIO()
-    handler = log_handler(Settings(_env_file=None, log_format="json"), stream)  # type: ignore[call-arg]
+    handler = log_handler(settings_of(log_format="json"), stream)
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)

@@ -8,16 +8,12 @@ from pydantic import ValidationError
 from bot.agents_connection import connection_manager_for
 from bot.app_tokens import AppTokens
 from config.clouds import CLOUDS, CloudName
-from config.settings import Settings
+from tests.settings import settings_of
 
 CREDENTIALS = {"client_id": "app-id", "client_secret": "secret-value", "tenant_id": "tenant-1"}
 
 UNUSED_TOKENS = AppTokens(lambda _resource: {})
 """Tokens the connection holds but these tests never ask for."""
-
-
-def _settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
 
 
 EXPECTED = {
@@ -76,7 +72,7 @@ def test_every_cloud_assembles_its_own_endpoints(name: CloudName) -> None:
 
 @pytest.mark.parametrize("name", list(CloudName))
 def test_cloud_setting_picks_graph_and_sign_in_hosts(name: CloudName) -> None:
-    settings = _settings(cloud=name.value.upper())
+    settings = settings_of(cloud=name.value.upper())
     assert settings.cloud is name
     assert settings.graph_base_url == EXPECTED[name][0]
     assert settings.authority_host == EXPECTED[name][1]
@@ -85,7 +81,7 @@ def test_cloud_setting_picks_graph_and_sign_in_hosts(name: CloudName) -> None:
 
 @pytest.mark.parametrize("name", list(CloudName))
 def test_production_connection_uses_the_clouds_bot_framework(name: CloudName) -> None:
-    settings = _settings(cloud=name.value, **CREDENTIALS)
+    settings = settings_of(cloud=name.value, **CREDENTIALS)
     config = connection_manager_for(settings, UNUSED_TOKENS).get_default_connection_configuration()
     authority, scopes, issuers = config.AUTHORITY, config.SCOPES, config.ISSUERS
     assert authority == f"{EXPECTED[name][1]}/tenant-1"
@@ -96,7 +92,7 @@ def test_production_connection_uses_the_clouds_bot_framework(name: CloudName) ->
 
 
 def test_default_is_the_public_cloud_as_before() -> None:
-    settings = _settings(**CREDENTIALS)
+    settings = settings_of(**CREDENTIALS)
     assert settings.cloud is CloudName.PUBLIC
     assert settings.graph_base_url == "https://graph.microsoft.com"
     assert settings.authority_host == "https://login.microsoftonline.com"
@@ -111,7 +107,7 @@ def test_default_is_the_public_cloud_as_before() -> None:
 
 
 def test_explicit_hosts_of_the_same_cloud_override() -> None:
-    settings = _settings(
+    settings = settings_of(
         cloud="usgovdod",
         graph_base_url="https://graph.microsoft.us/",
         authority_host="https://login.microsoftonline.us",
@@ -122,7 +118,7 @@ def test_explicit_hosts_of_the_same_cloud_override() -> None:
 
 
 def test_china_partner_sign_in_host_is_accepted() -> None:
-    settings = _settings(cloud="china", authority_host="https://login.partner.microsoftonline.cn")
+    settings = settings_of(cloud="china", authority_host="https://login.partner.microsoftonline.cn")
     assert settings.authority_host == "https://login.partner.microsoftonline.cn"
 
 
@@ -149,7 +145,7 @@ def test_inconsistent_mix_is_refused_with_a_clear_message(
     cloud: str, override: dict[str, str], named: str
 ) -> None:
     with pytest.raises(ValidationError) as refused:
-        _settings(cloud=cloud, **override)
+        settings_of(cloud=cloud, **override)
     message = str(refused.value)
     assert f"CLOUD={cloud} does not match {named}=" in message
 
@@ -157,7 +153,7 @@ def test_inconsistent_mix_is_refused_with_a_clear_message(
 @pytest.mark.parametrize("host", ["http://127.0.0.1:3980", "http://localhost:4000"])
 def test_local_graph_is_accepted_in_every_cloud(host: str) -> None:
     for name in CloudName:
-        settings = _settings(cloud=name.value, graph_base_url=host)
+        settings = settings_of(cloud=name.value, graph_base_url=host)
         assert settings.graph_base_url == host
         assert not settings.runs_embedded_sandbox
 
@@ -166,11 +162,11 @@ def test_local_graph_is_accepted_in_every_cloud(host: str) -> None:
 def test_the_token_service_of_the_cloud_is_used_unless_a_local_one_is_named(
     name: CloudName,
 ) -> None:
-    assert _settings(cloud=name.value).effective_bot_token_service_url == EXPECTED[name][5]
-    local = _settings(cloud=name.value, bot_token_service_url="https://127.0.0.1:8443/")
+    assert settings_of(cloud=name.value).effective_bot_token_service_url == EXPECTED[name][5]
+    local = settings_of(cloud=name.value, bot_token_service_url="https://127.0.0.1:8443/")
     assert local.effective_bot_token_service_url == "https://127.0.0.1:8443"
 
 
 def test_unknown_cloud_is_refused() -> None:
     with pytest.raises(ValidationError, match="public"):
-        _settings(cloud="mars")
+        settings_of(cloud="mars")

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from bot.config_file import ConfigFileError, load_config
 from bot.reminder_settings import ReminderOverrides
 from config.settings import Settings
+from tests.settings import settings_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "consent-desk.example.toml"
 
@@ -242,7 +243,7 @@ def test_a_file_that_is_not_toml_is_refused_with_its_name(tmp_path: Path) -> Non
 
 def test_the_setting_is_a_path_and_empty_means_none(tmp_path: Path) -> None:
     def settings(**values: object) -> Settings:
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+        return settings_of(**values)
 
     assert settings().config_file is None
     assert settings(config_file="").config_file is None
@@ -258,6 +259,6 @@ def test_the_setting_is_read_from_the_environment(
 ) -> None:
     path = write(tmp_path, VALID)
     monkeypatch.setenv("CONFIG_FILE", str(path))
-    assert Settings(_env_file=None).config_file == path  # type: ignore[call-arg]
+    assert settings_of().config_file == path
     monkeypatch.setenv("CONFIG_FILE", "")
-    assert Settings(_env_file=None).config_file is None  # type: ignore[call-arg]
+    assert settings_of().config_file is None

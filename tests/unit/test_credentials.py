@@ -14,13 +14,14 @@ from pydantic import ValidationError
 from config.credentials import CredentialKind
 from config.settings import ApprovalMode, Mode, Settings
 from tests.certificates import key_pem, new_key, self_signed, write_pem, write_pfx
+from tests.settings import settings_of
 
 KeyAndCertificate = tuple[rsa.RSAPrivateKey, x509.Certificate]
 IDS = {"client_id": "11111111-1111-1111-1111-111111111111", "tenant_id": "tenant-1"}
 
 
 def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **{**IDS, **values})  # type: ignore[call-arg, arg-type]
+    return settings_of(**{**IDS, **values})
 
 
 @pytest.fixture(scope="module")

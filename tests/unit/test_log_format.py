@@ -13,13 +13,9 @@ from pydantic import ValidationError
 
 from bot.logging_setup import log_handler
 from bot.request_context import current_request_id
-from config.settings import Settings
+from tests.settings import settings_of
 
 SECRET = "s3cr3t-Value~with.dots"
-
-
-def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
 
 
 @pytest.fixture
@@ -33,7 +29,7 @@ def logger() -> Iterator[logging.Logger]:
 
 def capture(logger: logging.Logger, **values: object) -> io.StringIO:
     stream = io.StringIO()
-    logger.handlers[:] = [log_handler(settings(**values), stream)]
+    logger.handlers[:] = [log_handler(settings_of(**values), stream)]
     return stream
 
 
@@ -104,4 +100,4 @@ def test_client_secret_and_bearer_tokens_are_masked(
 
 def test_unknown_log_format_is_refused() -> None:
     with pytest.raises(ValidationError, match="text or json"):
-        settings(log_format="xml")
+        settings_of(log_format="xml")

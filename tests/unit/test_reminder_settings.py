@@ -17,7 +17,8 @@ from bot.reminder_settings import (
     stored_overrides,
 )
 from bot.reminders import Cadence
-from config.settings import MAX_ESCALATE_AFTER_REMINDERS, MAX_REMINDER_HOURS, Settings
+from config.settings import MAX_ESCALATE_AFTER_REMINDERS, MAX_REMINDER_HOURS
+from tests.settings import settings_of
 
 EN = Messages("en")
 GLOBAL = Cadence(BusinessHours(), first_after=timedelta(hours=24), every=timedelta(hours=24))
@@ -157,7 +158,7 @@ def test_numeric_limits_are_the_global_settings_own() -> None:
     ]:
         assert isinstance(parse_overrides({field: str(value)}, EN), dict)
         with pytest.raises(ValidationError, match=setting):
-            Settings(_env_file=None, **{setting: value})  # type: ignore[call-arg, arg-type]
+            settings_of(**{setting: value})
     edge = parse_overrides({"every_hours": str(MAX_REMINDER_HOURS)}, EN)
     assert edge == ReminderOverrides(every_hours=float(MAX_REMINDER_HOURS))
     message = parse_overrides({"every_hours": "0"}, EN)

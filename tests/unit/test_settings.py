@@ -7,15 +7,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from config.settings import PUBLIC_GRAPH_URL, Mode, Settings
-
-
-def _settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+from config.settings import PUBLIC_GRAPH_URL, Mode
+from tests.settings import settings_of
 
 
 def test_no_credentials_means_sandbox_with_embedded_tenant() -> None:
-    settings = _settings()
+    settings = settings_of()
     assert settings.mode is Mode.SANDBOX
     assert settings.port == 3978
     assert settings.poll_interval_seconds == 30
@@ -25,14 +22,14 @@ def test_no_credentials_means_sandbox_with_embedded_tenant() -> None:
 
 
 def test_sandbox_against_another_graph_server_does_not_embed_one() -> None:
-    settings = _settings(graph_base_url="http://127.0.0.1:4000/")
+    settings = settings_of(graph_base_url="http://127.0.0.1:4000/")
     assert settings.mode is Mode.SANDBOX
     assert not settings.runs_embedded_sandbox
     assert settings.graph_base_url == "http://127.0.0.1:4000"
 
 
 def test_full_credentials_mean_production() -> None:
-    settings = _settings(
+    settings = settings_of(
         client_id="a", client_secret="s3cr3t-value", tenant_id="c", data_dir=Path("/x")
     )
     assert settings.mode is Mode.PRODUCTION
@@ -46,11 +43,11 @@ def test_partial_credentials_are_refused_with_the_missing_names() -> None:
         match=r"CLIENT_ID set but TENANT_ID, a credential \(CLIENT_SECRET, CLIENT_CERTIFICATE_PATH "
         r"or USE_MANAGED_IDENTITY\) missing",
     ):
-        _settings(client_id="a")
+        settings_of(client_id="a")
     with pytest.raises(
         ValidationError, match=r"CLIENT_SECRET set but CLIENT_ID, TENANT_ID missing"
     ):
-        _settings(client_secret="s3cr3t-value")
+        settings_of(client_secret="s3cr3t-value")
 
 
 @pytest.mark.parametrize(
@@ -64,12 +61,12 @@ def test_partial_credentials_are_refused_with_the_missing_names() -> None:
 )
 def test_bad_values_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValidationError, match=field):
-        _settings(**{field: value})
+        settings_of(**{field: value})
 
 
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLL_INTERVAL_SECONDS", "5")
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://db/consent")
-    settings = _settings()
+    settings = settings_of()
     assert settings.poll_interval_seconds == 5
     assert settings.effective_database_url == "postgresql+asyncpg://db/consent"

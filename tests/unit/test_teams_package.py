@@ -21,6 +21,7 @@ from bot.teams_package import (
     write_package,
 )
 from config.settings import Settings
+from tests.settings import settings_of
 
 CLIENT_ID = "0b5c2b9e-58f1-4a8e-9d0a-3c1e2f4a5b6c"
 DEVELOPER_URL = "https://it.contoso.example/consent-desk"
@@ -37,7 +38,7 @@ def _settings(**values: object) -> Settings:
         "tenant_id": "c0ffee00-0000-4000-8000-000000000001",
         "teams_developer_url": DEVELOPER_URL,
     }
-    return Settings(_env_file=None, **{**production, **values})  # type: ignore[call-arg, arg-type]
+    return settings_of(**{**production, **values})
 
 
 def test_ids_come_from_the_settings() -> None:
