@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import pytest
+
+from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
-from tests.integration.botrig import BotRig
+from tests.integration.botrig import BotRig, channel_message, running_bot
+
+if TYPE_CHECKING:
+    from sandbox.server import SandboxHandle
+    from sandbox.tenant import SandboxTenant
 
 TENANT = "00000000-0000-0000-0000-0000000000001"
 _ids = itertools.count(1)
@@ -160,3 +169,21 @@ async def click(
     assert answer.status == 200, answer.text
     body = json.loads(answer.text)
     return Reading(body["value"])
+
+
+@pytest.fixture
+async def diagnosis_bot(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[BotRig]:
+    """The bot on the sandbox tenant, with General as review destination."""
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as rig:
+        await rig.post_activity(channel_message("review here", connector.url))
+        yield rig
+
+
+async def pending_request_for(
+    tenant: SandboxTenant, bot: BotRig, who: Person, app_name: str
+) -> None:
+    """``who`` asked for ``app_name`` in Entra, and the bot's intake has seen it."""
+    tenant.create_request(app_name, who.upn, "Team calendars for the spring campaign")
+    await bot.tick()

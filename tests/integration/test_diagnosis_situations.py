@@ -9,24 +9,27 @@ the next step. The simulator's outcome and the bot's headline must agree.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-from sandbox.seed_apps import (
-    CARERIX_APP_ID,
-    COST_MONITOR_APP_ID,
-    ONECAL_APP_ID,
-    ZELIQ_APP_ID,
-)
+from sandbox.seed_apps import ONECAL_APP_ID
 from sandbox.server import SandboxHandle
 from sandbox.tenant import SandboxTenant
-from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
-from tests.integration.botrig import BotRig, channel_message, running_bot
-from tests.integration.diagnosis_rig import ADELE, LYNNE, PATTI, Person, ask
+from tests.integration.botrig import BotRig
+from tests.integration.diagnosis_rig import (
+    ADELE,
+    LYNNE,
+    PATTI,
+    Person,
+    ask,
+    diagnosis_bot,
+    pending_request_for,
+)
+
+__all__ = ["diagnosis_bot"]  # fixture
 
 # What the sandbox's sign-in simulator shows, and the headline the bot must give for it.
 HEADLINE_FOR_OUTCOME = {
@@ -274,15 +277,6 @@ def _message(situation: Situation, tenant: SandboxTenant) -> tuple[str, str]:
     return attempt["errorText"], attempt["outcome"]
 
 
-@pytest.fixture
-async def bot(
-    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
-) -> AsyncIterator[BotRig]:
-    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as rig:
-        await rig.post_activity(channel_message("review here", connector.url))
-        yield rig
-
-
 def test_the_table_covers_fifteen_situations_and_every_input_form() -> None:
     assert len(SITUATIONS) >= 15
     assert {s.via for s in SITUATIONS} == {"name", "id", "url", "error"}
@@ -291,11 +285,14 @@ def test_the_table_covers_fifteen_situations_and_every_input_form() -> None:
 
 @pytest.mark.parametrize("situation", SITUATIONS, ids=lambda s: s.name)
 async def test_situation(
-    situation: Situation, bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+    situation: Situation,
+    diagnosis_bot: BotRig,
+    sandbox: SandboxHandle,
+    connector: RecordingConnector,
 ) -> None:
     situation.setup(sandbox.tenant)
     text, outcome = _message(situation, sandbox.tenant)
-    answer = await ask(bot, connector, text, situation.user)
+    answer = await ask(diagnosis_bot, connector, text, situation.user)
     assert answer.headline == situation.headline, answer.text
     assert HEADLINE_FOR_OUTCOME[situation.outcome or outcome] == answer.headline
     assert situation.causes <= answer.causes, answer.causes
@@ -303,20 +300,13 @@ async def test_situation(
     assert answer.next_step == situation.next_step
 
 
-async def _pending_request_for(
-    tenant: SandboxTenant, bot: BotRig, who: Person, app_name: str
-) -> None:
-    tenant.create_request(app_name, who.upn, "Team calendars for the spring campaign")
-    await bot.tick()
-
-
 async def test_own_pending_request_shows_when_and_where_it_waits(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+    diagnosis_bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
 ) -> None:
-    await _pending_request_for(sandbox.tenant, bot, ADELE, "OneCal")
+    await pending_request_for(sandbox.tenant, diagnosis_bot, ADELE, "OneCal")
     attempt = sandbox.tenant.attempt_sign_in("OneCal", ADELE.upn)
     assert attempt["outcome"] == "request_pending"
-    answer = await ask(bot, connector, attempt["errorText"], ADELE)
+    answer = await ask(diagnosis_bot, connector, attempt["errorText"], ADELE)
     assert answer.headline == "2"
     assert "request_pending" in answer.causes
     assert answer.next_step == "wait"
@@ -328,21 +318,21 @@ async def test_own_pending_request_shows_when_and_where_it_waits(
 
 
 async def test_a_colleague_learns_others_already_asked(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+    diagnosis_bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
 ) -> None:
-    await _pending_request_for(sandbox.tenant, bot, ADELE, "OneCal")
-    answer = await ask(bot, connector, "why can't I connect OneCal", PATTI)
+    await pending_request_for(sandbox.tenant, diagnosis_bot, ADELE, "OneCal")
+    answer = await ask(diagnosis_bot, connector, "why can't I connect OneCal", PATTI)
     assert {"others_waiting", "user_consent_off"} <= answer.causes
     assert answer.next_step == "submit_request"
     assert "1 colleague has already requested this app." in answer.text
 
 
 async def test_denied_request_gives_the_reason_and_a_way_forward(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+    diagnosis_bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
 ) -> None:
     from tests.integration.diagnosis_rig import ALEX, card_click
 
-    await _pending_request_for(sandbox.tenant, bot, ADELE, "Carerix")
+    await pending_request_for(sandbox.tenant, diagnosis_bot, ADELE, "Carerix")
     request_id = next(
         r["id"] for r in sandbox.tenant.summary()["requests"] if r["app"] == "Carerix"
     )
@@ -352,8 +342,8 @@ async def test_denied_request_gives_the_reason_and_a_way_forward(
         connector.url,
         ALEX,
     )
-    assert (await bot.post_activity(deny)).status == 200
-    answer = await ask(bot, connector, "Carerix", ADELE)
+    assert (await diagnosis_bot.post_activity(deny)).status == 200
+    answer = await ask(diagnosis_bot, connector, "Carerix", ADELE)
     assert "request_denied" in answer.causes
     assert "Use the HR calendar instead" in answer.element("cause-request_denied")["text"]
     assert "Alex Wilber" in answer.element("cause-request_denied")["text"]
@@ -361,104 +351,18 @@ async def test_denied_request_gives_the_reason_and_a_way_forward(
 
 
 async def test_after_approval_the_next_asker_is_told_it_is_approved(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+    diagnosis_bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
 ) -> None:
     """Product scenario: a reviewer approves, a second user asking is told to try again."""
     from tests.integration.diagnosis_rig import ALEX, card_click
 
-    await _pending_request_for(sandbox.tenant, bot, ADELE, "OneCal")
+    await pending_request_for(sandbox.tenant, diagnosis_bot, ADELE, "OneCal")
     request_id = next(r["id"] for r in sandbox.tenant.summary()["requests"])
     approve = card_click("approve", {"request_id": request_id}, connector.url, ALEX)
-    assert (await bot.post_activity(approve)).status == 200
-    await bot.services.decision_worker.run_due()
+    assert (await diagnosis_bot.post_activity(approve)).status == 200
+    await diagnosis_bot.services.decision_worker.run_due()
     assert sandbox.tenant.attempt_sign_in("OneCal", PATTI.upn)["outcome"] == "signed_in"
-    answer = await ask(bot, connector, "why can't I connect OneCal?", PATTI)
+    answer = await ask(diagnosis_bot, connector, "why can't I connect OneCal?", PATTI)
     assert answer.headline == "approved"
     assert answer.next_step == "try_again"
     assert ONECAL_APP_ID in answer.text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "why can't I connect OneCal?",
-        "pourquoi je ne peux pas connecter OneCal",
-        "OneCal に接続できない",
-        ONECAL_APP_ID,
-        f"https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id={ONECAL_APP_ID}&scope=User.Read",
-        f"AADSTS90095 something changed in this sentence\nApp id: {ONECAL_APP_ID}",
-        "onecall",
-    ],
-)
-async def test_the_app_is_found_from_every_input_form(
-    text: str, bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
-) -> None:
-    # OneCal has no service principal yet: its name is known from Patti's request.
-    await _pending_request_for(sandbox.tenant, bot, PATTI, "OneCal")
-    answer = await ask(bot, connector, text, ADELE)
-    assert answer.element("app-name")["text"] == "OneCal"
-    assert answer.headline == "2"
-    assert "others_waiting" in answer.causes
-
-
-async def test_an_app_the_tenant_never_met_is_not_found_by_name(
-    bot: BotRig, connector: RecordingConnector
-) -> None:
-    """Graph cannot look up another tenant's app by name; the bot asks for the link or id."""
-    answer = await ask(bot, connector, "why can't I connect OneCal?", ADELE)
-    assert "OneCal" in answer.element("choose-none")["text"]
-
-
-async def test_unclear_names_get_a_choice_and_the_choice_answers(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
-) -> None:
-    from tests.integration.diagnosis_rig import click
-
-    sandbox.tenant.set_app("Fabrikam Docs for SharePoint", service_principal="present")
-    answer = await ask(bot, connector, "why can't I connect sharepoint", ADELE)
-    assert "choose-title" in answer.ids()
-    buttons = answer.element("choices")["actions"]
-    names = [b["title"] for b in buttons]
-    assert "Office 365 SharePoint Online" in names
-    fabrikam = next(b for b in buttons if "Fabrikam" in b["title"])
-    assert fabrikam["verb"] == "diagnose"
-    chosen = await click(bot, connector, "diagnose", fabrikam["data"], ADELE)
-    assert chosen.element("app-name")["text"] == "Fabrikam Docs for SharePoint"
-
-
-async def test_unknown_names_and_empty_questions_ask_for_something_usable(
-    bot: BotRig, connector: RecordingConnector
-) -> None:
-    unknown = await ask(bot, connector, "why can't I connect Frobnicator 3000?", ADELE)
-    assert "Frobnicator 3000" in unknown.element("choose-none")["text"]
-    empty = await ask(bot, connector, "why can't I connect?", ADELE)
-    assert "Which app can't you connect?" in empty.element("choose-none")["text"]
-
-
-async def test_small_talk_still_gets_help(bot: BotRig, connector: RecordingConnector) -> None:
-    answer = await ask(bot, connector, "the weather is nice today", ADELE)
-    assert "help-title" in answer.ids()
-
-
-async def test_pasted_ids_that_are_not_the_app_are_skipped(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
-) -> None:
-    sandbox.tenant.set_consent_settings(requests_enabled=False)
-    attempt = sandbox.tenant.attempt_sign_in("Zeliq", ADELE.upn)
-    assert attempt["trace"]["correlationId"] in attempt["errorText"]
-    answer = await ask(bot, connector, attempt["errorText"], ADELE)
-    assert answer.element("app-name")["text"] == ZELIQ_APP_ID or "Zeliq" in answer.text
-    assert "error-code" in answer.ids()
-    assert CARERIX_APP_ID not in answer.text
-    assert COST_MONITOR_APP_ID not in answer.text
-
-
-async def test_the_tenants_own_app_needs_no_verified_publisher(
-    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
-) -> None:
-    """Its owner id is this tenant's (not a GUID in the sandbox, which must not break the read)."""
-    sandbox.tenant.set_consent_settings(user_consent="low")
-    answer = await ask(bot, connector, "why can't I connect Consent Desk?", ADELE)
-    assert answer.element("app-name")["text"] == "Consent Desk"
-    assert "publisher_not_known" not in answer.causes
-    assert "unverified_publisher" not in answer.causes
