@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -56,6 +57,8 @@ class PackageValues:
     version: str
     developer_name: str
     developer_url: str
+    sign_in_domain: str
+    """The host of the cloud's Bot Framework token service: the sign-in button's page."""
 
     def placeholders(self) -> dict[str, str]:
         return {
@@ -67,6 +70,7 @@ class PackageValues:
             "DEVELOPER_URL": self.developer_url,
             "PRIVACY_URL": self.developer_url,
             "TERMS_URL": self.developer_url,
+            "SIGN_IN_DOMAIN": self.sign_in_domain,
         }
 
 
@@ -117,6 +121,7 @@ def package_values(settings: Settings, version: str) -> PackageValues:
         version=version,
         developer_name=settings.teams_developer_name.strip(),
         developer_url=settings.teams_developer_url,
+        sign_in_domain=urlsplit(settings.cloud_profile.bot_oauth_url).hostname or "",
     )
 
 

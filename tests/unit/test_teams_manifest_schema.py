@@ -26,6 +26,7 @@ VALUES = PackageValues(
     version="1.2.3",
     developer_name="Contoso IT",
     developer_url="https://it.contoso.example/consent-desk",
+    sign_in_domain="token.botframework.com",
 )
 
 

@@ -41,6 +41,20 @@ def _settings(**values: object) -> Settings:
     return settings_of(**{**production, **values})
 
 
+@pytest.mark.parametrize(
+    ("cloud", "domain"),
+    [
+        ("public", "token.botframework.com"),
+        ("usgov", "token.botframework.azure.us"),
+        ("china", "token.botframework.azure.cn"),
+    ],
+)
+def test_the_sign_in_page_of_the_clouds_token_service_may_open(cloud: str, domain: str) -> None:
+    """Teams opens the sign-in button's page only on a domain the manifest lists."""
+    values = package_values(_settings(cloud=cloud, bot_token_service_url=None), "1.0.0")
+    assert render_manifest(values)["validDomains"] == [domain]
+
+
 def test_ids_come_from_the_settings() -> None:
     values = package_values(_settings(teams_app_id="7E1D9C2A-4B3F-4E6D-8A1B-2C3D4E5F6A7B"), "1.0.0")
     manifest = render_manifest(values)
