@@ -29,7 +29,9 @@ from bot.outbound_tls import outbound_connector
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT = aiohttp.ClientTimeout(total=10)
+TIMEOUT = aiohttp.ClientTimeout(total=4)
+"""Per call. Both calls happen while Teams waits for the click's answer, which it gives up on
+after some seconds; past this the reviewer gets SSO alone, or a message to try again."""
 
 
 class TokenServiceError(RuntimeError):
