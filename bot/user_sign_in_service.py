@@ -19,12 +19,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from microsoft_agents.activity import Activity
 
-from bot.app_tokens import AppTokens, TokenError
+from bot.app_tokens import TokenError
 from bot.outbound_tls import outbound_connector
 
 logger = logging.getLogger(__name__)
@@ -34,12 +34,20 @@ TIMEOUT = aiohttp.ClientTimeout(total=4)
 after some seconds; past this the reviewer gets SSO alone, or a message to try again."""
 
 
+class AppTokenSource(Protocol):
+    """The bot's own tokens (``bot.app_tokens.AppTokens``)."""
+
+    async def token(self, resource: str) -> str: ...
+
+
 class TokenServiceError(RuntimeError):
     """The token service could not be reached or refused the bot."""
 
 
 class UserSignInService:
-    def __init__(self, *, endpoint: str, resource: str, app_id: str, app_tokens: AppTokens) -> None:
+    def __init__(
+        self, *, endpoint: str, resource: str, app_id: str, app_tokens: AppTokenSource
+    ) -> None:
         self._endpoint = endpoint.rstrip("/")
         self._resource = resource
         self._app_id = app_id
