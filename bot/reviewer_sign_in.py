@@ -158,15 +158,8 @@ class ReviewerSignIn:
         self, activity: Activity, magic_code: str, user_id: str | None
     ) -> AdaptiveCardInvokeResponse | None:
         """The click came back from the sign-in page: trade its magic code for the token."""
-        if self._token_service is None or activity.from_property is None:
-            raise SignInRefused("sign_in.refused", "a magic code, but no token service")
         try:
-            token = await self._token_service.user_token(
-                activity.from_property.id,
-                self._connection_name,
-                str(activity.channel_id or "msteams"),
-                code=magic_code,
-            )
+            token = await self._service_token(activity, magic_code)
         except TokenServiceError as error:
             raise SignInRefused("sign_in.service_unavailable", str(error)) from None
         if token is None:
@@ -179,22 +172,29 @@ class ReviewerSignIn:
 
     async def _held_by_token_service(self, activity: Activity) -> bool:
         """Whether the reviewer signed in before (on any replica) and the service still has it."""
-        actor = actor_of(activity)
-        if self._token_service is None or activity.from_property is None or not actor.user_id:
+        user_id = actor_of(activity).user_id
+        if not user_id:
             return False
         try:
-            token = await self._token_service.user_token(
-                activity.from_property.id,
-                self._connection_name,
-                str(activity.channel_id or "msteams"),
-            )
+            token = await self._service_token(activity)
             if token is None:
                 return False
-            await self.accept(token, actor.user_id)
+            await self.accept(token, user_id)
         except (TokenServiceError, SignInRefused) as problem:
-            logger.warning("could not reuse the sign-in of %s: %s", actor.user_id, problem)
+            logger.warning("could not reuse the sign-in of %s: %s", user_id, problem)
             return False
         return True
+
+    async def _service_token(self, activity: Activity, code: str | None = None) -> str | None:
+        """The clicker's token kept by the token service (after redeeming ``code``, if given)."""
+        if self._token_service is None or activity.from_property is None:
+            return None
+        return await self._token_service.user_token(
+            activity.from_property.id,
+            self._connection_name,
+            str(activity.channel_id or "msteams"),
+            code=code,
+        )
 
     async def login_request(
         self, activity: Activity, messages: Messages

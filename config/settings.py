@@ -336,7 +336,7 @@ class Settings(BaseSettings):
 
     @field_validator("bot_openid_metadata_url", "bot_token_service_url", mode="before")
     @classmethod
-    def _metadata_url(cls, value: object) -> object:
+    def _optional_bot_framework_url(cls, value: object) -> object:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         return absolute_http_url(str(value).strip())
@@ -348,6 +348,10 @@ class Settings(BaseSettings):
                 f"ALLOW_UNSIGNED_ACTIVITIES_DANGEROUS lets anyone who reaches the bot act as any "
                 f"user; it is refused with HOST={self.host} (only 127.0.0.1, ::1 or localhost)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _bot_framework_overrides_match_cloud(self) -> Settings:
         for name in ("bot_openid_metadata_url", "bot_token_service_url"):
             url = getattr(self, name)
             if url and not self.cloud_profile.owns(url):
