@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
+from sandbox.playground_config import (
+    ALEX_WILBER,
+    DEFAULT_OTHER_USERS,
+    PlaygroundUser,
+    write_playground_config,
+)
+from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
-from tests.e2e.harness import PlaygroundSession
+from tests.e2e.harness import PlaygroundSession, playground_session
 from tests.e2e.playground_page import PlaygroundPage
 from tests.integration.botrig import BotRig, running_bot
 
@@ -24,6 +31,44 @@ async def bot(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
         graph_url=sandbox.url, data_dir=tmp_path / "data", clock=clock, bot_name=BOT_NAME
     ) as rig:
         yield rig
+
+
+def _configure_playground(
+    workdir: Path, current_user: PlaygroundUser, users: Sequence[PlaygroundUser]
+) -> None:
+    workdir.mkdir()
+    write_playground_config(
+        workdir,
+        tenant_id=TENANT_ID,
+        bot_id=BOT_APP_ID,
+        bot_name=BOT_NAME,
+        current_user=current_user,
+        users=users,
+    )
+
+
+@asynccontextmanager
+async def playground_for(
+    bot: BotRig,
+    workdir: Path,
+    *,
+    locale: str = "en-US",
+    current_user: PlaygroundUser = ALEX_WILBER,
+    users: Sequence[PlaygroundUser] = DEFAULT_OTHER_USERS,
+) -> AsyncIterator[PlaygroundSession]:
+    """A Playground in ``workdir`` on the sandbox tenant's people, talking to ``bot``."""
+    _configure_playground(workdir, current_user, users)
+    async with playground_session(
+        f"{bot.url}/api/messages", workdir, bot_name=BOT_NAME, locale=locale
+    ) as session:
+        yield session
+
+
+@pytest.fixture
+async def playground(bot: BotRig, tmp_path: Path) -> AsyncIterator[PlaygroundSession]:
+    """One Playground, Alex Wilber's, in English."""
+    async with playground_for(bot, tmp_path / "playground") as session:
+        yield session
 
 
 @asynccontextmanager

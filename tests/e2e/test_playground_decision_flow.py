@@ -17,48 +17,33 @@ from sandbox.playground_config import (
     ALEX_WILBER,
     DEFAULT_OTHER_USERS,
     MEGAN_BOWEN,
-    write_playground_config,
+    PlaygroundUser,
 )
-from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
-from tests.e2e.conftest import BOT_NAME, artifacts_on_failure, review_in_general
-from tests.e2e.harness import PlaygroundSession, playground_session
+from tests.e2e.conftest import artifacts_on_failure, playground_for, review_in_general
+from tests.e2e.harness import PlaygroundSession
 from tests.integration.botrig import BotRig
 
 pytestmark = pytest.mark.e2e
 
 
-def _workdir(tmp_path: Path, name: str, as_megan: bool) -> Path:
-    workdir = tmp_path / name
-    workdir.mkdir()
-    others = (
-        (ALEX_WILBER, *(u for u in DEFAULT_OTHER_USERS if u is not MEGAN_BOWEN))
-        if as_megan
-        else DEFAULT_OTHER_USERS
-    )
-    write_playground_config(
-        workdir,
-        tenant_id=TENANT_ID,
-        bot_id=BOT_APP_ID,
-        bot_name=BOT_NAME,
-        current_user=MEGAN_BOWEN if as_megan else ALEX_WILBER,
-        users=others,
-    )
-    return workdir
+def _others(current: PlaygroundUser) -> tuple[PlaygroundUser, ...]:
+    """Everyone but ``current``, as the Playground's other users."""
+    return tuple(u for u in (ALEX_WILBER, *DEFAULT_OTHER_USERS) if u is not current)
 
 
 @pytest.fixture
 async def reviewer(bot: BotRig, tmp_path: Path) -> AsyncIterator[PlaygroundSession]:
-    workdir = _workdir(tmp_path, "megan", as_megan=True)
-    async with playground_session(f"{bot.url}/api/messages", workdir, bot_name=BOT_NAME) as s:
-        yield s
+    async with playground_for(
+        bot, tmp_path / "megan", current_user=MEGAN_BOWEN, users=_others(MEGAN_BOWEN)
+    ) as session:
+        yield session
 
 
 @pytest.fixture
 async def requester(bot: BotRig, tmp_path: Path) -> AsyncIterator[PlaygroundSession]:
-    workdir = _workdir(tmp_path, "alex", as_megan=False)
-    async with playground_session(f"{bot.url}/api/messages", workdir, bot_name=BOT_NAME) as s:
-        yield s
+    async with playground_for(bot, tmp_path / "alex") as session:
+        yield session
 
 
 async def test_approve_in_channel_shows_decided_card_and_tells_the_requester(

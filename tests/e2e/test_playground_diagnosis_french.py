@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import Messages
-from sandbox.playground_config import write_playground_config
-from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
-from tests.e2e.conftest import BOT_NAME, artifacts_on_failure
-from tests.e2e.harness import PlaygroundSession, playground_session
+from tests.e2e.conftest import artifacts_on_failure, playground_for
+from tests.e2e.harness import PlaygroundSession
 from tests.integration.botrig import BotRig
 
 pytestmark = pytest.mark.e2e
@@ -27,12 +25,8 @@ FRENCH = Messages.for_locale("fr-FR")
 
 @pytest.fixture
 async def playground(bot: BotRig, tmp_path: Path) -> AsyncIterator[PlaygroundSession]:
-    workdir = tmp_path / "playground"
-    workdir.mkdir()
-    write_playground_config(workdir, tenant_id=TENANT_ID, bot_id=BOT_APP_ID, bot_name=BOT_NAME)
-    async with playground_session(
-        f"{bot.url}/api/messages", workdir, bot_name=BOT_NAME, locale="fr-FR"
-    ) as session:
+    """Alex's Playground, in French."""
+    async with playground_for(bot, tmp_path / "playground", locale="fr-FR") as session:
         yield session
 
 

@@ -8,29 +8,15 @@ channel with the app and its permissions.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from sandbox.playground_config import write_playground_config
-from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
-from tests.e2e.conftest import BOT_NAME, artifacts_on_failure, review_in_general
-from tests.e2e.harness import PlaygroundSession, playground_session
+from tests.e2e.conftest import artifacts_on_failure, review_in_general
+from tests.e2e.harness import PlaygroundSession
 from tests.integration.botrig import BotRig
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def playground(bot: BotRig, tmp_path: Path) -> AsyncIterator[PlaygroundSession]:
-    workdir = tmp_path / "playground"
-    workdir.mkdir()
-    write_playground_config(workdir, tenant_id=TENANT_ID, bot_id=BOT_APP_ID, bot_name=BOT_NAME)
-    async with playground_session(f"{bot.url}/api/messages", workdir, bot_name=BOT_NAME) as session:
-        yield session
 
 
 async def test_review_here_in_general_then_a_request_shows_its_card(
