@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.business_hours import BusinessHours
 from bot.i18n import Messages
@@ -26,7 +26,7 @@ from bot.store import destinations, reminders, requests
 from bot.store.database import session_factory
 from bot.store.destinations import DestinationSpec
 from bot.store.requests import NewRequest
-from bot.store.tables import OutboxRow, ReminderRow
+from bot.store.tables import DestinationRow, OutboxRow, ReminderRow
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
@@ -105,6 +105,16 @@ async def remind_at(bot: BotRig, clock: ManualClock, moment: datetime) -> None:
     await bot.services.delivery.run_due()
 
 
+async def _destination(
+    session: AsyncSession, kind: str, conversation_id: str, name: str
+) -> DestinationRow:
+    """A destination registered by nobody at NOW (the store's part only)."""
+    row, _ = await destinations.register_destination(
+        session, DestinationSpec(kind, conversation_id, "http://127.0.0.1:9/", name), None, NOW
+    )
+    return row
+
+
 async def test_each_destination_is_reminded_on_its_own_clock_and_escalates_its_own_way(
     bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
 ) -> None:
@@ -146,18 +156,8 @@ async def test_each_destination_is_reminded_on_its_own_clock_and_escalates_its_o
 async def test_a_form_with_one_bad_field_saves_nothing(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        here, _ = await destinations.register_destination(
-            session,
-            DestinationSpec("channel", GENERAL_CHANNEL, "http://127.0.0.1:9/", "General"),
-            None,
-            NOW,
-        )
-        other, _ = await destinations.register_destination(
-            session,
-            DestinationSpec("chat", "19:other@thread.v2", "http://127.0.0.1:9/", "Leads"),
-            None,
-            NOW,
-        )
+        here = await _destination(session, "channel", GENERAL_CHANNEL, "General")
+        other = await _destination(session, "chat", "19:other@thread.v2", "Leads")
         assert await destinations.reminder_settings(session, here.id) == {}
         first = await save_overrides(session, here.id, {"every_hours": "6"}, Messages("en"))
         assert first == ReminderOverrides(every_hours=6.0)
@@ -190,18 +190,8 @@ async def test_a_form_with_one_bad_field_saves_nothing(engine: AsyncEngine) -> N
 async def test_due_reminders_come_with_their_destination_settings(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        plain, _ = await destinations.register_destination(
-            session,
-            DestinationSpec("channel", GENERAL_CHANNEL, "http://127.0.0.1:9/", "General"),
-            None,
-            NOW,
-        )
-        tokyo, _ = await destinations.register_destination(
-            session,
-            DestinationSpec("channel", APP_REVIEWS, "http://127.0.0.1:9/", "App Reviews"),
-            None,
-            NOW,
-        )
+        plain = await _destination(session, "channel", GENERAL_CHANNEL, "General")
+        tokyo = await _destination(session, "channel", APP_REVIEWS, "App Reviews")
         await destinations.set_reminder_settings(
             session, tokyo.id, ReminderOverrides(timezone="Asia/Tokyo", every_hours=4)
         )
@@ -239,12 +229,7 @@ async def test_a_reminder_due_while_its_destination_is_closed_waits_for_its_open
     clock = ManualClock(NOW)
     sessions = session_factory(engine)
     async with sessions() as session:
-        tokyo, _ = await destinations.register_destination(
-            session,
-            DestinationSpec("channel", APP_REVIEWS, "http://127.0.0.1:9/", "App Reviews"),
-            None,
-            NOW,
-        )
+        tokyo = await _destination(session, "channel", APP_REVIEWS, "App Reviews")
         await destinations.set_reminder_settings(
             session, tokyo.id, ReminderOverrides(timezone="Asia/Tokyo")
         )
