@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.admin_panels import AdminPanels
 from bot.admins import AdminCheck
 from bot.agents_connection import (
-    caller_policy_for,
+    channel_gate_for,
     connection_manager_for,
     connector_token_source,
 )
@@ -55,6 +55,7 @@ from bot.graph.reviewer_lookup import ReviewerLookup
 from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.graph.teams import PersonalChats
 from bot.graph.tenant_consent import TenantConsentReader
+from bot.graph.user_names import DirectoryNames
 from bot.graph_auth import AppGraphTokens, SandboxTokenProvider
 from bot.http import Endpoint, create_routes
 from bot.intake import Intake
@@ -70,7 +71,7 @@ from bot.reviewer_cards import EntraLinks, ReviewerCards
 from bot.reviewer_sign_in import ReviewerSignIn, ReviewerTokens
 from bot.reviewers import ReviewerCheck
 from bot.shutdown import InFlight, Shutdown, drain
-from bot.signed_activities import SignedActivityVerifier
+from bot.signed_activities import TokenVerifier
 from bot.store.database import create_engine, migrate, session_factory
 from bot.user_sign_in_service import UserSignInService
 from bot.workflow_switch import WorkflowSwitch
@@ -278,6 +279,7 @@ def create_app(
                 panels,
                 connections,
                 AllowListCommands(sessions, clock),
+                DirectoryNames(graph_json, clock),
                 sign_in,
             )
             adapter = CloudAdapter(connection_manager=connections)
@@ -338,7 +340,7 @@ def create_app(
     runtime = Runtime()
     shutdown = Shutdown(settings.shutdown_grace_seconds)
     endpoint = Endpoint(shutdown)
-    endpoint.callers = caller_policy_for(settings)
+    endpoint.callers = channel_gate_for(settings)
 
     async def stop_taking_work(_app: web.Application) -> None:
         shutdown.begin()
@@ -379,11 +381,10 @@ def _decision_rights(
         return None, app_only_writes(app_writes)
     assert settings.client_id
     sso_audience = f"api://botid-{settings.client_id}"
-    verifier = SignedActivityVerifier(
-        app_id=settings.client_id,
+    verifier = TokenVerifier(
+        audiences=[settings.client_id, sso_audience],
         bot_framework_metadata_url=None,
         entra_metadata_urls=settings.entra_openid_metadata_urls,
-        extra_audiences=[sso_audience],
     )
     stack.push_async_callback(verifier.close)
     held = ReviewerTokens()

@@ -17,7 +17,7 @@ from microsoft_agents.hosting.core.authorization import Connections
 from microsoft_agents.hosting.core.authorization.connection_manager import ConnectionManager
 
 from bot.app_tokens import AppTokens
-from bot.signed_activities import CallerPolicy, SignedActivityVerifier
+from bot.signed_activities import ChannelGate, TokenVerifier
 from config.settings import Mode, Settings
 
 ConnectorTokenSource = Callable[[str], Awaitable[str]]
@@ -105,14 +105,27 @@ def connector_token_source(settings: Settings, tokens: AppTokens | None) -> Conn
     return sandbox_token if tokens is None else app_token
 
 
-def caller_policy_for(settings: Settings) -> CallerPolicy:
-    """Signed activities only, unless in sandbox mode or dangerously allowed for local debugging."""
+def channel_gate_for(settings: Settings) -> ChannelGate:
+    """Production: Bot Framework channel tokens (and allow-listed agents) for TENANT_ID only.
+
+    Sandbox mode, or unsigned activities dangerously allowed for local debugging,
+    take activities without a token; a token that is sent is still checked.
+    """
     verifier = None
+    tenant_id = None
     if settings.mode is Mode.PRODUCTION:
         assert settings.client_id
-        verifier = SignedActivityVerifier(
-            app_id=settings.client_id,
+        tenant_id = settings.tenant_id
+        verifier = TokenVerifier(
+            audiences=[settings.client_id],
             bot_framework_metadata_url=settings.effective_bot_openid_metadata_url,
-            entra_metadata_urls=settings.entra_openid_metadata_urls,
+            entra_metadata_urls=(
+                settings.entra_openid_metadata_urls if settings.allowed_callers else ()
+            ),
         )
-    return CallerPolicy(verifier, accepts_unsigned=settings.accepts_unsigned_activities)
+    return ChannelGate(
+        verifier,
+        accepts_unsigned=settings.accepts_unsigned_activities,
+        tenant_id=tenant_id,
+        allowed_callers=settings.allowed_callers,
+    )

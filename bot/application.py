@@ -40,6 +40,7 @@ from bot.commands import (
 )
 from bot.decisions import Actor, DecisionService, UnknownRequest
 from bot.diagnosis.service import Diagnostician
+from bot.graph.user_names import DirectoryNames
 from bot.i18n import Messages
 from bot.reviewer_sign_in import ReviewerSignIn
 from cards import verbs
@@ -65,6 +66,7 @@ def create_agent_application(
     panels: AdminPanels,
     connection_manager: Connections,
     allow_list: AllowListCommands,
+    names: DirectoryNames,
     sign_in: ReviewerSignIn | None = None,
 ) -> AgentApplication[TurnState]:
     """Build the application and register every handler on it."""
@@ -74,6 +76,25 @@ def create_agent_application(
         start_typing_timer=False,
         remove_recipient_mention=True,
     )
+
+    async def _name_sender_from_directory(activity: Activity) -> None:
+        """From here on the sender carries the directory's name, never the activity's.
+
+        ``from.name`` is the sender's own claim; ``from.aadObjectId`` (checked to
+        be a GUID at the door) is what the channel vouches for. When the
+        directory cannot name the user, the object id stands in.
+        """
+        sender = activity.from_property
+        if sender is not None:
+            object_id = sender.aad_object_id
+            sender.name = (await names.name_of(object_id) or object_id) if object_id else None
+
+    @app.before_turn
+    async def _clicks_named_by_directory(context: TurnContext, _state: TurnState) -> bool:
+        """Card clicks decide, audit and ask reviewers: always under the directory's name."""
+        if context.activity.type == ActivityTypes.invoke:
+            await _name_sender_from_directory(context.activity)
+        return True
 
     async def _card_action(
         context: TurnContext, data: Any, act: Callable[[str, Actor], Awaitable[dict[str, Any]]]
@@ -189,6 +210,10 @@ def create_agent_application(
         await _remember_personal_chat(activity)
         messages = Messages.for_locale(activity.locale)
         command = parse_command(activity.text)
+        if command not in {Command.UNKNOWN, Command.HELP}:
+            # Commands audit and name places; a question answers only the asker, who
+            # signs the drafted message to IT themselves: no directory read on that path.
+            await _name_sender_from_directory(activity)
         if command in PANEL_COMMANDS:
             await reply_card(
                 context, await panels.open(command, actor_of(activity), destination_spec(activity))

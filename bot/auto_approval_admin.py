@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.auto_approval import MAX_SCOPES, valid_scope_name
 from bot.commands import Command
 from bot.domain import Actor
-from bot.graph.reviewer_lookup import is_object_id
 from bot.i18n import Messages
+from bot.object_ids import is_object_id
 from bot.store import auto_approvals
 from bot.store.tables import AuditRow
 from cards.auto_approval import build_auto_approvals_card

@@ -27,8 +27,8 @@ from pydantic import (
 )
 
 from bot.auto_approval import MAX_SCOPES, valid_scope_name
-from bot.graph.reviewer_lookup import is_object_id
 from bot.i18n import Messages
+from bot.object_ids import is_object_id
 from bot.reminder_settings import FIELDS as REMINDER_FIELDS
 from bot.reminder_settings import ReminderOverrides, parse_overrides
 from bot.routing import MAX_APPROVALS, valid_pattern

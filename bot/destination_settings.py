@@ -24,8 +24,9 @@ from bot.admins import AdminCheck
 from bot.commands import ChatCommands
 from bot.domain import Actor
 from bot.graph.json_reads import GraphReadError
-from bot.graph.reviewer_lookup import AmbiguousGroup, Directory, ReviewerLookup, is_object_id
+from bot.graph.reviewer_lookup import AmbiguousGroup, Directory, ReviewerLookup
 from bot.i18n import Messages
+from bot.object_ids import is_object_id
 from bot.reminder_settings import FIELDS, ReminderOverrides, parse_overrides, stored_overrides
 from bot.routing import MAX_APPROVALS, Rule, RuleKind
 from bot.store import decisions, destinations

@@ -1,11 +1,15 @@
 """HTTP routes: the only module that touches aiohttp request objects.
 
-``/api/messages`` checks the caller first (``bot.signed_activities``: a Bot
-Framework or Entra token, 401 otherwise; unsigned requests only in sandbox mode
-or when dangerously allowed), then validates the body into an
-Activity, so malformed input gets a 400 and never reaches a handler. While
-the process is stopping it takes no new activity (503, so the sender retries
-against another replica) and ``/readyz`` says so.
+``/api/messages`` checks the caller's token first (``bot.signed_activities``:
+only the Bot Framework channel, or an allow-listed agent; 401 otherwise, 503
+when no signing keys can be read; unsigned requests only in sandbox mode or
+when dangerously allowed), then reads the body into an Activity (400 or 413
+when it is not one), then binds the token to the activity: its service URL,
+its channel, and in production this bot's tenant (401 or 403). Only then does
+a handler run, so a refused request costs no Graph call and no store write.
+Every refusal answers JSON and logs one line with the reason, never the
+token. While the process is stopping it takes no new activity (503, so the
+sender retries against another replica) and ``/readyz`` says so.
 """
 
 from __future__ import annotations
@@ -21,8 +25,14 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, TurnState
 from pydantic import ValidationError
 
+from bot.object_ids import is_object_id
 from bot.shutdown import Shutdown
-from bot.signed_activities import CallerPolicy, CallerRefused, SigningKeysUnavailable
+from bot.signed_activities import (
+    ActivityForbidden,
+    CallerRefused,
+    ChannelGate,
+    SigningKeysUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +45,7 @@ class Endpoint:
 
     def __init__(self, shutdown: Shutdown | None = None) -> None:
         self.shutdown = shutdown or Shutdown()
-        self.callers = CallerPolicy()
+        self.callers = ChannelGate()
         """Refuses everyone until the composition root says who may post."""
         self.agent: AgentApplication[TurnState] | None = None
         self.adapter: CloudAdapter | None = None
@@ -54,14 +64,35 @@ class Endpoint:
 
 def _unauthorized() -> web.Response:
     return web.json_response(
-        {"error": "Invalid token or authentication failed."},
+        {"error": "unauthorized", "message": "Invalid token or authentication failed."},
         status=401,
         headers={"WWW-Authenticate": "Bearer"},
     )
 
 
+def _forbidden() -> web.Response:
+    return web.json_response(
+        {"error": "forbidden", "message": "This bot does not handle this activity."},
+        status=403,
+    )
+
+
 def _bad_request(reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=400)
+    return web.json_response({"error": "bad_request", "message": reason}, status=400)
+
+
+def _too_large() -> web.Response:
+    return web.json_response(
+        {"error": "too_large", "message": f"activity over {MAX_ACTIVITY_BYTES} bytes"},
+        status=413,
+    )
+
+
+def _refused(request: web.Request, status: int, reason: object) -> None:
+    """The one log line of a refusal: the reason, never the token."""
+    logger.warning(
+        "refused an activity (%d) from %s: %s", status, request.remote or "unknown", reason
+    )
 
 
 def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
@@ -74,16 +105,18 @@ def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
         try:
             caller = await endpoint.callers.admit(request.headers.get("Authorization"))
         except CallerRefused as refusal:
-            logger.warning("refused an activity: %s", refusal)
+            _refused(request, 401, refusal)
             return _unauthorized()
         except SigningKeysUnavailable:
             logger.exception("cannot check the caller's token now")
-            return web.json_response({"error": "cannot verify callers now"}, status=503)
+            return web.json_response(
+                {"error": "unavailable", "message": "cannot verify callers now"}, status=503
+            )
         if request.content_length is not None and request.content_length > MAX_ACTIVITY_BYTES:
-            return _bad_request("activity too large")
+            return _too_large()
         raw = await request.read()
         if len(raw) > MAX_ACTIVITY_BYTES:
-            return _bad_request("activity too large")
+            return _too_large()
         try:
             body = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -97,10 +130,17 @@ def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
         if not activity.type or activity.conversation is None or not activity.conversation.id:
             return _bad_request("activity needs a type and conversation.id")
         try:
-            caller.check_service_url(activity.service_url)
+            endpoint.callers.check(caller, activity)
         except CallerRefused as refusal:
-            logger.warning("refused an activity: %s", refusal)
+            _refused(request, 401, refusal)
             return _unauthorized()
+        except ActivityForbidden as refusal:
+            _refused(request, 403, refusal)
+            return _forbidden()
+        sender = activity.from_property
+        if sender is not None and sender.aad_object_id and not is_object_id(sender.aad_object_id):
+            _refused(request, 400, "from.aadObjectId is not an Entra object id")
+            return _bad_request("from.aadObjectId is not an Entra object id")
         if endpoint.agent is None or endpoint.adapter is None:
             return web.json_response({"error": "starting"}, status=503)
         with warnings.catch_warnings():

@@ -31,7 +31,7 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import message as m
 from bot.activity_reading import actor_of
 from bot.app_tokens import AppTokens, TokenError
 from bot.i18n import Messages
-from bot.signed_activities import CallerRefused, SignedActivityVerifier, SigningKeysUnavailable
+from bot.signed_activities import CallerRefused, SigningKeysUnavailable, TokenVerifier
 from bot.user_sign_in_service import TokenServiceError, UserSignInService
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class ReviewerSignIn:
         app_id: str,
         connection_name: str,
         graph_url: str,
-        verifier: SignedActivityVerifier,
+        verifier: TokenVerifier,
         app_tokens: AppTokens,
         held: ReviewerTokens,
         token_service: UserSignInService | None = None,
@@ -118,12 +118,14 @@ class ReviewerSignIn:
         if not user_id:
             raise SignInRefused("sign_in.refused", "the click names no Entra user")
         try:
-            caller = await self._verifier.verify(f"Bearer {user_token}")
+            signed_in = await self._verifier.verify(f"Bearer {user_token}")
         except CallerRefused as refusal:
             raise SignInRefused("sign_in.refused", str(refusal)) from None
         except SigningKeysUnavailable as error:
             raise SignInRefused("sign_in.unavailable", str(error)) from None
-        if str(caller.identity.claims.get("oid", "")).lower() != user_id.lower():
+        if not signed_in.is_user_token:
+            raise SignInRefused("sign_in.refused", "an app-only token is not a reviewer's sign-in")
+        if str(signed_in.claims.get("oid", "")).lower() != user_id.lower():
             raise SignInRefused("sign_in.refused", "the token belongs to someone else")
         try:
             graph_token = await self._app_tokens.for_user(user_token, self._scopes)

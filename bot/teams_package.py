@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from bot.object_ids import is_object_id
 from config.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,6 @@ DEFAULT_OUT = ROOT / "dist" / "consent-desk-teams-app.zip"
 SHORT_NAME_LIMIT = 30
 """Teams' limit on ``name.short``, where BOT_NAME goes."""
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _TEAMS_VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 _APP_ID_NAMESPACE = uuid.UUID("5d7c0f64-5c2e-4b8e-9a7e-2f0b8e1c6a41")
@@ -94,13 +94,13 @@ def package_values(settings: Settings, version: str) -> PackageValues:
             "CLIENT_ID is not set: set it to the application (client) id of the bot's Entra "
             "app registration (with TENANT_ID and CLIENT_SECRET, as for running the bot)"
         )
-    if not _GUID.match(client_id):
+    if not is_object_id(client_id):
         raise PackageRefused(
             f"CLIENT_ID {client_id!r} is not a GUID: use the application (client) id shown on "
             "the app registration's overview page, e.g. 00000000-0000-0000-0000-000000000000"
         )
     teams_app_id = (settings.teams_app_id or "").strip() or generated_teams_app_id(client_id)
-    if not _GUID.match(teams_app_id):
+    if not is_object_id(teams_app_id):
         raise PackageRefused(f"TEAMS_APP_ID {teams_app_id!r} is not a GUID")
     if not _TEAMS_VERSION.match(version):
         raise PackageRefused(f"version {version!r} is not MAJOR.MINOR.PATCH, e.g. 1.0.3")

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         description="With real credentials, accept activities WITHOUT a Bot Framework token; "
         "for local debugging only, refused unless HOST is 127.0.0.1, ::1 or localhost.",
     )
+    allowed_caller_app_ids: str = Field(
+        default="",
+        description="Comma-separated app ids of other agents whose Entra-issued tokens "
+        "/api/messages accepts (agent-to-agent); empty, the default, admits the Bot Framework "
+        "channel only. Their tokens must still carry a serviceurl claim matching the activity.",
+    )
     data_dir: Path = Path("data")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; a SQLite file in DATA_DIR if unset."
@@ -240,6 +246,23 @@ class Settings(BaseSettings):
             if item and not all(c.isalnum() or c == "-" for c in item):
                 raise ValueError(f"ADMIN_GROUP_IDS: {item!r} is not a group object id")
         return value
+
+    @field_validator("allowed_caller_app_ids")
+    @classmethod
+    def _caller_app_ids(cls, value: str) -> str:
+        from bot.object_ids import is_object_id
+
+        for item in (part.strip() for part in value.split(",")):
+            if item and not is_object_id(item):
+                raise ValueError(f"ALLOWED_CALLER_APP_IDS: {item!r} is not an app (client) id")
+        return value
+
+    @property
+    def allowed_callers(self) -> tuple[str, ...]:
+        """App ids of the agents allowed to post with Entra tokens (none by default)."""
+        return tuple(
+            part.strip().lower() for part in self.allowed_caller_app_ids.split(",") if part.strip()
+        )
 
     @property
     def admin_groups(self) -> tuple[str, ...]:

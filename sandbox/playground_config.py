@@ -59,7 +59,7 @@ def _user(
         id=user_id,
         name=f"{given} {surname}",
         user_principal_name=upn,
-        aad_object_id=f"00000000-0000-0000-0000-00000000000{aad_suffix}",
+        aad_object_id=f"00000000-0000-0000-0000-0000000000{aad_suffix}",
         given_name=given,
         surname=surname,
         email=email or upn,

@@ -29,13 +29,13 @@ from sandbox.state.registry import AppDefinition
 from sandbox.state.teams import CatalogApp
 from sandbox.tenant import SandboxTenant
 
-TENANT_ID = "00000000-0000-0000-0000-0000000000001"
+TENANT_ID = "00000000-0000-0000-0000-000000000001"
 TEAMS_APP_EXTERNAL_ID = "6a1b2c3d-0000-4000-8000-00000000c0de"
 BOT_APP_ID = "6a1b2c3d-0000-4000-8000-00000000b0a7"
 TEAMS_CATALOG_APP_ID = stable_id("teams-catalog", TEAMS_APP_EXTERNAL_ID)
 CONSENT_REVIEWERS_GROUP_ID = stable_id("group", "Consent Reviewers")
 
-_ID = "00000000-0000-0000-0000-00000000000"
+_ID = "00000000-0000-0000-0000-0000000000"
 ALEX_ID, MEGAN_ID, ADELE_ID = f"{_ID}20", f"{_ID}21", f"{_ID}22"
 ISAIAH_ID, PATTI_ID, LYNNE_ID = f"{_ID}23", f"{_ID}24", f"{_ID}25"
 

@@ -18,8 +18,8 @@ from urllib.parse import quote
 from bot.graph.gateway import NotInGraph
 from bot.graph.json_reads import GraphJson, GraphReadError
 from bot.graph.tenant_consent import ROLE_NAMES
+from bot.object_ids import is_object_id
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _USER_QUERY = re.compile(r"^/(?:v1\.0/|beta/)?users/([^/?]+)$", re.IGNORECASE)
 _GROUP_QUERY = re.compile(r"^/(?:v1\.0/|beta/)?groups/([^/?]+)/", re.IGNORECASE)
 _ROLE_QUERY = re.compile(r"roleDefinitionId\s+eq\s+'([^']+)'", re.IGNORECASE)
@@ -46,10 +46,6 @@ class WorkflowPolicy:
 
 class AmbiguousGroup(LookupError):
     """More than one group has the display name that was typed."""
-
-
-def is_object_id(text: str) -> bool:
-    return bool(_GUID.match(text))
 
 
 class ReviewerLookup:

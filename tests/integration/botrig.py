@@ -24,7 +24,7 @@ from tests.fakes.connector import RecordingConnector
 
 GENERAL_CHANNEL = "19:general-channel@thread.tacv2"
 TEAM_ID = "19:team-id@thread.tacv2"
-ALEX = "00000000-0000-0000-0000-0000000000020"
+ALEX = "00000000-0000-0000-0000-000000000020"
 _ids = itertools.count(1)
 
 
@@ -78,7 +78,7 @@ def channel_message(text: str, service_url: str, *, user: str = ALEX) -> dict[st
             "id": f"{GENERAL_CHANNEL};messageid={number}",
             "conversationType": "channel",
             "isGroup": True,
-            "tenantId": "00000000-0000-0000-0000-0000000000001",
+            "tenantId": "00000000-0000-0000-0000-000000000001",
         },
         "entities": [
             {
@@ -90,7 +90,7 @@ def channel_message(text: str, service_url: str, *, user: str = ALEX) -> dict[st
         "channelData": {
             "channel": {"id": GENERAL_CHANNEL, "name": "General"},
             "team": {"id": TEAM_ID, "name": "My Team"},
-            "tenant": {"id": "00000000-0000-0000-0000-0000000000001"},
+            "tenant": {"id": "00000000-0000-0000-0000-000000000001"},
         },
         "locale": "en-US",
     }

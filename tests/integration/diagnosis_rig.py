@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sandbox.server import SandboxHandle
     from sandbox.tenant import SandboxTenant
 
-TENANT = "00000000-0000-0000-0000-0000000000001"
+TENANT = "00000000-0000-0000-0000-000000000001"
 _ids = itertools.count(1)
 
 
@@ -36,11 +36,11 @@ class Person:
     upn: str
 
 
-ALEX = Person("00000000-0000-0000-0000-0000000000020", "Alex Wilber", "alexw@example.com")
-MEGAN = Person("00000000-0000-0000-0000-0000000000021", "Megan Bowen", "meganb@example.com")
-ADELE = Person("00000000-0000-0000-0000-0000000000022", "Adele Vance", "adelev@example.com")
-PATTI = Person("00000000-0000-0000-0000-0000000000024", "Patti Fernandez", "pattif@example.com")
-LYNNE = Person("00000000-0000-0000-0000-0000000000025", "Lynne Robbins", "lynner@example.com")
+ALEX = Person("00000000-0000-0000-0000-000000000020", "Alex Wilber", "alexw@example.com")
+MEGAN = Person("00000000-0000-0000-0000-000000000021", "Megan Bowen", "meganb@example.com")
+ADELE = Person("00000000-0000-0000-0000-000000000022", "Adele Vance", "adelev@example.com")
+PATTI = Person("00000000-0000-0000-0000-000000000024", "Patti Fernandez", "pattif@example.com")
+LYNNE = Person("00000000-0000-0000-0000-000000000025", "Lynne Robbins", "lynner@example.com")
 
 
 def personal_message(
@@ -76,7 +76,12 @@ def card_click(
         "serviceUrl": service_url,
         "from": {"id": f"29:{who.id}", "name": who.name, "aadObjectId": who.id},
         "recipient": {"id": "28:bot", "name": "Consent Desk"},
-        "conversation": {"id": f"a:personal-{who.id}", "conversationType": "personal"},
+        "conversation": {
+            "id": f"a:personal-{who.id}",
+            "conversationType": "personal",
+            "tenantId": TENANT,
+        },
+        "channelData": {"tenant": {"id": TENANT}},
         "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
         "locale": locale,
     }

@@ -32,7 +32,7 @@ from tests.integration.botrig import (
 )
 from tests.integration.diagnosis_rig import ADELE, ALEX, MEGAN, Person, card_click
 
-ISAIAH = Person("00000000-0000-0000-0000-0000000000023", "Isaiah Langer", "isaiah@example.com")
+ISAIAH = Person("00000000-0000-0000-0000-000000000023", "Isaiah Langer", "isaiah@example.com")
 ADMIN_COMMANDS = (
     "review here",
     "escalate here",

@@ -19,10 +19,10 @@ from tests.conftest import ManualClock
 @pytest.mark.parametrize(
     ("user_id", "allowed"),
     [
-        ("00000000-0000-0000-0000-0000000000020", True),  # Alex: Global Administrator
-        ("00000000-0000-0000-0000-0000000000021", True),  # Megan: Cloud Application Administrator
-        ("00000000-0000-0000-0000-0000000000022", False),  # Adele: no role
-        ("00000000-0000-0000-0000-0000000000023", False),  # Isaiah: reviewer group, no role
+        ("00000000-0000-0000-0000-000000000020", True),  # Alex: Global Administrator
+        ("00000000-0000-0000-0000-000000000021", True),  # Megan: Cloud Application Administrator
+        ("00000000-0000-0000-0000-000000000022", False),  # Adele: no role
+        ("00000000-0000-0000-0000-000000000023", False),  # Isaiah: reviewer group, no role
         ("no-such-user", False),
         (None, False),
     ],

@@ -30,8 +30,8 @@ from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.unit.test_cards_schema import by_id, elements, validate_card
 
-ALEX = Actor("00000000-0000-0000-0000-0000000000020", "Alex Wilber", "en-US")
-ADELE = Actor("00000000-0000-0000-0000-0000000000022", "Adele Vance", "en-US")
+ALEX = Actor("00000000-0000-0000-0000-000000000020", "Alex Wilber", "en-US")
+ADELE = Actor("00000000-0000-0000-0000-000000000022", "Adele Vance", "en-US")
 
 
 @dataclass
@@ -121,7 +121,7 @@ async def test_seeded_tenant_lists_third_party_apps_only(sandbox: SandboxHandle,
         stable_id("sp", BOT_APP_ID), "AllPrincipals", graph, "User.Read"
     )
     tenant.permission_grants.create(
-        graph, "Principal", graph, "User.Read", "00000000-0000-0000-0000-0000000000022"
+        graph, "Principal", graph, "User.Read", "00000000-0000-0000-0000-000000000022"
     )
 
     card = await rig.service.page(ALEX, 0)

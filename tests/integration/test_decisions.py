@@ -22,15 +22,16 @@ from bot.consent_grant import approve_app
 from bot.decision_worker import LEASE
 from bot.store import decisions
 from bot.store.tables import OutboxRow
+from sandbox.seed import TENANT_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import GENERAL_CHANNEL, BotRig, channel_message, running_bot
 
-ALEX = ("00000000-0000-0000-0000-0000000000020", "Alex Wilber")  # Global Administrator
-MEGAN = ("00000000-0000-0000-0000-0000000000021", "Megan Bowen")  # Cloud App Administrator
-ADELE = ("00000000-0000-0000-0000-0000000000022", "Adele Vance")  # ordinary user
-ISAIAH = ("00000000-0000-0000-0000-0000000000023", "Isaiah Langer")  # reviewer group, no role
+ALEX = ("00000000-0000-0000-0000-000000000020", "Alex Wilber")  # Global Administrator
+MEGAN = ("00000000-0000-0000-0000-000000000021", "Megan Bowen")  # Cloud App Administrator
+ADELE = ("00000000-0000-0000-0000-000000000022", "Adele Vance")  # ordinary user
+ISAIAH = ("00000000-0000-0000-0000-000000000023", "Isaiah Langer")  # reviewer group, no role
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
 
@@ -46,8 +47,16 @@ def click(
         "serviceUrl": service_url,
         "from": {"id": f"29:{who[0]}", "name": who[1], "aadObjectId": who[0]},
         "recipient": {"id": "28:bot", "name": "Consent Desk"},
-        "conversation": {"id": f"{GENERAL_CHANNEL};messageid=1", "conversationType": "channel"},
-        "channelData": {"channel": {"id": GENERAL_CHANNEL}, "team": {"id": GENERAL_CHANNEL}},
+        "conversation": {
+            "id": f"{GENERAL_CHANNEL};messageid=1",
+            "conversationType": "channel",
+            "tenantId": TENANT_ID,
+        },
+        "channelData": {
+            "channel": {"id": GENERAL_CHANNEL},
+            "team": {"id": GENERAL_CHANNEL},
+            "tenant": {"id": TENANT_ID},
+        },
         "value": {
             "action": {
                 "type": "Action.Execute",

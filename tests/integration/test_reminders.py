@@ -177,7 +177,7 @@ async def test_snooze_pauses_this_conversation_until_the_next_business_day(
         clock.advance(hours=24)  # Tuesday 09:00: first reminder, then every two hours
         await remind(bot)
         assert len(replies(connector)) == 1
-        outsider = ("00000000-0000-0000-0000-0000000000025", "Lynne Robbins")
+        outsider = ("00000000-0000-0000-0000-000000000025", "Lynne Robbins")
         refused = await press(bot, click("snooze", request_id, outsider, connector.url))
         assert "snoozed" not in refused
         seen = await press(bot, click("snooze", request_id, ALEX, connector.url))

@@ -39,7 +39,7 @@ from tests.integration.diagnosis_rig import ADELE, ALEX, Person, card_click
 from tests.unit.test_cards_schema import by_id, shown_texts, validate_card
 
 APP_REVIEWS = "19:app-reviews@thread.tacv2"
-ISAIAH_ID = "00000000-0000-0000-0000-0000000000023"
+ISAIAH_ID = "00000000-0000-0000-0000-000000000023"
 
 
 @pytest.fixture
@@ -55,12 +55,12 @@ def in_app_reviews(body: dict[str, Any]) -> dict[str, Any]:
         "id": f"{APP_REVIEWS};messageid=7",
         "conversationType": "channel",
         "isGroup": True,
-        "tenantId": "00000000-0000-0000-0000-0000000000001",
+        "tenantId": "00000000-0000-0000-0000-000000000001",
     }
     body["channelData"] = {
         "channel": {"id": APP_REVIEWS, "name": "App Reviews"},
         "team": {"id": TEAM_ID, "name": "My Team"},
-        "tenant": {"id": "00000000-0000-0000-0000-0000000000001"},
+        "tenant": {"id": "00000000-0000-0000-0000-000000000001"},
     }
     return body
 

@@ -38,8 +38,8 @@ from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.unit.test_cards_schema import by_id, shown_texts, validate_card
 
-ALEX = Actor("00000000-0000-0000-0000-0000000000020", "Alex Wilber", "en-US")
-ADELE = Actor("00000000-0000-0000-0000-0000000000022", "Adele Vance", "en-US")
+ALEX = Actor("00000000-0000-0000-0000-000000000020", "Alex Wilber", "en-US")
+ADELE = Actor("00000000-0000-0000-0000-000000000022", "Adele Vance", "en-US")
 CLOUD_APP_ADMIN = "158c047a-c907-4556-b7ef-446551a6b5f7"
 PUT = "PUT /policies/adminConsentRequestPolicy"
 PATCH = "PATCH /policies/adminConsentRequestPolicy"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.reviewer_sign_in import EXPIRY_MARGIN_SECONDS, ReviewerTokens
 
-MEGAN = "00000000-0000-0000-0000-0000000000021"
+MEGAN = "00000000-0000-0000-0000-000000000021"
 
 
 def test_a_token_is_handed_out_until_shortly_before_it_expires() -> None:

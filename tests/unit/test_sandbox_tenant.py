@@ -34,12 +34,12 @@ def tenant(clock: FakeClock) -> SandboxTenant:
 def test_seeded_people_keep_the_playground_ids(tenant: SandboxTenant) -> None:
     assert tenant.tenant_id == TENANT_ID
     expected = {
-        "alexw@example.com": "00000000-0000-0000-0000-0000000000020",
-        "meganb@example.com": "00000000-0000-0000-0000-0000000000021",
-        "adelev@example.com": "00000000-0000-0000-0000-0000000000022",
-        "isaiah@example.com": "00000000-0000-0000-0000-0000000000023",
-        "pattif@example.com": "00000000-0000-0000-0000-0000000000024",
-        "lynner@example.com": "00000000-0000-0000-0000-0000000000025",
+        "alexw@example.com": "00000000-0000-0000-0000-000000000020",
+        "meganb@example.com": "00000000-0000-0000-0000-000000000021",
+        "adelev@example.com": "00000000-0000-0000-0000-000000000022",
+        "isaiah@example.com": "00000000-0000-0000-0000-000000000023",
+        "pattif@example.com": "00000000-0000-0000-0000-000000000024",
+        "lynner@example.com": "00000000-0000-0000-0000-000000000025",
     }
     assert {u.user_principal_name: u.id for u in tenant.users.values()} == expected
     assert tenant.users["ISAIAHL@example.com"].display_name == "Isaiah Langer"

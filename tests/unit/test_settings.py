@@ -70,3 +70,17 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings_of()
     assert settings.poll_interval_seconds == 5
     assert settings.effective_database_url == "postgresql+asyncpg://db/consent"
+
+
+def test_only_the_channel_may_post_unless_agents_are_allow_listed() -> None:
+    assert settings_of().allowed_callers == ()
+    agents = settings_of(
+        allowed_caller_app_ids=" 7C2E4D19-5A3B-4F6E-8D1C-2B9A0E7F6C54, ,"
+        "3f1c9a52-8d7e-4b21-a6c4-9e0d2b7f1a38"
+    )
+    assert agents.allowed_callers == (
+        "7c2e4d19-5a3b-4f6e-8d1c-2b9a0e7f6c54",
+        "3f1c9a52-8d7e-4b21-a6c4-9e0d2b7f1a38",
+    )
+    with pytest.raises(ValidationError, match="ALLOWED_CALLER_APP_IDS: '\\*' is not an app"):
+        settings_of(allowed_caller_app_ids="*")
