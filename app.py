@@ -341,6 +341,7 @@ def create_app(
     shutdown = Shutdown(settings.shutdown_grace_seconds)
     endpoint = Endpoint(shutdown)
     endpoint.callers = channel_gate_for(settings)
+    endpoint.https_only = settings.mode is Mode.PRODUCTION
 
     async def stop_taking_work(_app: web.Application) -> None:
         shutdown.begin()

@@ -9,17 +9,24 @@ internals.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
-from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    InvokeResponse,
+)
 from microsoft_agents.hosting.core import (
     AgentApplication,
     MemoryStorage,
     TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card.factory import (
     adaptive_card as adaptive_card_response,
 )
@@ -48,6 +55,9 @@ from cards.help import build_help_card
 from cards.text import safe
 
 logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 4000
+"""Longest chat message read: a pasted error page fits; commands and app names are short."""
 
 
 def _data(data: Any) -> dict[str, Any]:
@@ -209,6 +219,14 @@ def create_agent_application(
         activity = context.activity
         await _remember_personal_chat(activity)
         messages = Messages.for_locale(activity.locale)
+        length = len(activity.text or "")
+        if length > MAX_MESSAGE_CHARS:
+            # Nothing said to this bot needs more; reading it all would cost every user time.
+            too_long = messages.t("message.too_long", length=length, limit=MAX_MESSAGE_CHARS)
+            await reply_card(
+                context, build_help_card(messages, is_channel(activity), lead=too_long)
+            )
+            return
         command = parse_command(activity.text)
         if command not in {Command.UNKNOWN, Command.HELP}:
             # Commands audit and name places; a question answers only the asker, who
@@ -264,11 +282,40 @@ def create_agent_application(
             messages = Messages.for_locale(activity.locale)
             await reply_card(context, build_help_card(messages, is_channel(activity)))
 
+    @app.adaptive_card.action_execute(re.compile(".*"), rank=RouteRank.LAST)
+    async def on_unknown_verb(context: TurnContext, _state: TurnState, _unused: Any) -> Any:
+        """A button of a card from another version, or a hand-made click: say so, change nothing."""
+        action = _data(context.activity.value).get("action")
+        logger.warning("a card action with an unknown verb %r", _data(action).get("verb"))
+        messages = Messages.for_locale(context.activity.locale)
+        return AdaptiveCardInvokeResponse(
+            status_code=HTTPStatus.BAD_REQUEST,
+            type="application/vnd.microsoft.error",
+            value={"code": "BadRequest", "message": messages.t("error.unknown_action")},
+        )
+
     @app.error
     async def on_error(context: TurnContext, error: Exception) -> None:
+        """Log the failure and tell the user to try again: a card click gets its answer
+        (Teams waits for one), a message gets a reply; nothing internal is shown."""
         logger.error("turn failed", exc_info=error)
-        messages = Messages.for_locale(context.activity.locale if context.activity else None)
-        if context.activity is not None and context.activity.type == ActivityTypes.message:
-            await context.send_activity(messages.t("error.generic"))
+        activity = context.activity
+        messages = Messages.for_locale(activity.locale if activity else None)
+        try:
+            if activity is not None and activity.type == ActivityTypes.message:
+                await context.send_activity(messages.t("error.generic"))
+            elif activity is not None and activity.type == ActivityTypes.invoke:
+                answer = message_response(messages.t("error.generic"))
+                await context.send_activity(
+                    Activity(
+                        type=ActivityTypes.invoke_response,
+                        value=InvokeResponse(
+                            status=HTTPStatus.OK,
+                            body=answer.model_dump(mode="json", by_alias=True, exclude_none=True),
+                        ),
+                    )
+                )
+        except Exception:
+            logger.exception("could not tell the user that their turn failed")
 
     return app

@@ -18,6 +18,7 @@ import json
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 
 from aiohttp import web
 from microsoft_agents.activity import Activity
@@ -25,6 +26,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, TurnState
 from pydantic import ValidationError
 
+from bot.activity_checks import NotAnActivity, check_activity, check_json
 from bot.object_ids import is_object_id
 from bot.shutdown import Shutdown
 from bot.signed_activities import (
@@ -47,6 +49,8 @@ class Endpoint:
         self.shutdown = shutdown or Shutdown()
         self.callers = ChannelGate()
         """Refuses everyone until the composition root says who may post."""
+        self.https_only = True
+        """Replies only to https service URLs (or this machine); off in sandbox mode."""
         self.agent: AgentApplication[TurnState] | None = None
         self.adapter: CloudAdapter | None = None
         self.readiness: ReadinessCheck | None = None
@@ -119,16 +123,21 @@ def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
             return _too_large()
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return _bad_request("body is not JSON")
         if not isinstance(body, dict):
             return _bad_request("body must be a JSON object")
         try:
+            check_json(body)
             activity = Activity.model_validate(body)
-        except ValidationError:
+            check_activity(activity, https_only=endpoint.https_only)
+        except NotAnActivity as problem:
+            _refused(request, 400, problem)
+            return _bad_request(str(problem))
+        except (ValidationError, TypeError, ValueError) as problem:
+            # The SDK's model raises TypeError (not a ValidationError) for some fields.
+            _refused(request, 400, f"not a valid activity ({type(problem).__name__})")
             return _bad_request("body is not a valid activity")
-        if not activity.type or activity.conversation is None or not activity.conversation.id:
-            return _bad_request("activity needs a type and conversation.id")
         try:
             endpoint.callers.check(caller, activity)
         except CallerRefused as refusal:
@@ -147,8 +156,25 @@ def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
             # The SDK's adapter reads the caller from this exact string key (its contract).
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             request["claims_identity"] = caller.identity
-        response = await endpoint.adapter.process(request, endpoint.agent)
-        return response if response is not None else web.Response(status=202)
+        try:
+            response: web.StreamResponse | None = await endpoint.adapter.process(
+                request, endpoint.agent
+            )
+        except Exception:
+            # The application's error handler has already apologised to the user where
+            # it could; the sender must not retry a turn that fails the same way.
+            logger.exception("an activity of type %s could not be handled", activity.type)
+            return web.json_response(
+                {"error": "not_handled", "message": "the activity could not be handled"},
+                status=400,
+            )
+        if response is None:
+            return web.Response(status=202)
+        if response.status == HTTPStatus.NOT_IMPLEMENTED:
+            # The SDK's answer to an invoke nothing here handles (its name is unknown).
+            _refused(request, 400, f"no handler for invoke {activity.name!r}")
+            return _bad_request(f"this bot does not handle {activity.name!r}")
+        return response
 
     @routes.get("/healthz")
     async def healthz(_request: web.Request) -> web.Response:

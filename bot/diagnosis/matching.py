@@ -20,6 +20,9 @@ SURE = 0.86
 CLOSE = 0.55
 LEAD = 0.08
 MAX_SUGGESTIONS = 5
+MAX_NAME_WORDS = 12
+"""Words of the typed name compared with each app name: app names are short, and the cost
+of a message must not grow with its length (every comparison runs on the event loop)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +56,35 @@ def _contains_phrase(text: str, phrase: str) -> bool:
     return False
 
 
+class _BestRatio:
+    """The best ``SequenceMatcher`` ratio of several texts against one name, if it reaches
+    ``floor``; measured cheaply.
+
+    The name is indexed once (``set_seq2``) and each text is first bounded by
+    the matcher's quick upper bounds: a text that cannot beat the best so far
+    (or the floor) costs no full comparison. Scores under ``CLOSE`` change no
+    outcome of ``match_app`` (they are neither offered nor close enough to
+    contest a sure match), so most names cost a few quick bounds.
+    """
+
+    def __init__(self, name: str, floor: float) -> None:
+        self._matcher = SequenceMatcher(None, "", name)
+        self._bar = floor - 1e-9
+        self.best: float | None = None
+
+    def offer(self, text: str) -> None:
+        matcher = self._matcher
+        matcher.set_seq1(text)
+        if matcher.real_quick_ratio() <= self._bar or matcher.quick_ratio() <= self._bar:
+            return
+        ratio = matcher.ratio()
+        if ratio > self._bar:
+            self.best = self._bar = ratio
+
+
 def _similarity(words: list[str], name: str) -> float:
-    """Best ratio between the name and any run of the leftover words of similar length."""
+    """Best ratio between the name and any run of the leftover words of similar length;
+    0.0 for anything under ``CLOSE``, which ``match_app`` treats alike."""
     if not words or not name:
         return 0.0
     if not set("".join(words)) & set(name):
@@ -63,16 +93,20 @@ def _similarity(words: list[str], name: str) -> float:
     if all(word in name_words for word in words):
         # "CRM sidebar" for "Pipeline CRM Sidebar": every word typed is in the name.
         return 0.88 + 0.1 * len(set(words)) / len(name_words)
-    size = len(name.split())
-    best = SequenceMatcher(None, " ".join(words), name).ratio()
+    size = len(name_words)
+    whole = _BestRatio(name, CLOSE)
+    whole.offer(" ".join(words))
     for length in {max(size - 1, 1), size, size + 1}:
         for start in range(0, max(len(words) - length + 1, 1)):
-            window = " ".join(words[start : start + length])
-            best = max(best, SequenceMatcher(None, window, name).ratio())
-    first = name.split()[0]
-    if len(first) >= 4 and len(name.split()) > 1:
+            whole.offer(" ".join(words[start : start + length]))
+    best = whole.best or 0.0
+    first = name_words[0]
+    if len(first) >= 4 and size > 1:
         # "Pipeline" for "Pipeline CRM Sidebar": a distinctive first word counts, a bit less.
-        best = max(best, 0.9 * max(SequenceMatcher(None, w, first).ratio() for w in words))
+        first_word = _BestRatio(first, max(CLOSE, best) / 0.9)
+        for word in words:
+            first_word.offer(word)
+        best = max(best, 0.9 * (first_word.best or 0.0))
     return best
 
 
@@ -87,7 +121,7 @@ def match_app(text: str, name_text: str, candidates: Iterable[Candidate]) -> Mat
     if written:
         # A name written out in full settles it; no need to measure the others.
         return Match(max(written, key=lambda item: len(item[0]))[1])
-    words = normalise(name_text).split()
+    words = normalise(name_text).split()[:MAX_NAME_WORDS]
     scored = sorted(
         ((_similarity(words, name), c) for name, c in named),
         key=lambda item: (-item[0], item[1].display_name.lower()),

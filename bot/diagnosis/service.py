@@ -7,6 +7,7 @@ the asker's language) happens here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -54,7 +55,11 @@ class Diagnostician:
         candidates = await self._reader.candidates()
         resolved = self._by_id(question, candidates)
         if resolved is None and not question.app_ids:
-            match = match_app(question.text, question.name_text, candidates)
+            # Comparing names costs milliseconds of CPU: off the event loop, so other
+            # turns and /healthz are answered meanwhile.
+            match = await asyncio.to_thread(
+                match_app, question.text, question.name_text, candidates
+            )
             if match.chosen is not None:
                 resolved = _Resolved(match.chosen.app_id, match.chosen.display_name)
             elif not (question.looks_like_question or question.has_pointer or question.scopes):
