@@ -46,6 +46,7 @@ from bot.destination_settings import DestinationSettings
 from bot.diagnosis.ask_reviewers import ReviewerAsk
 from bot.diagnosis.fact_reader import FactReader
 from bot.diagnosis.service import Diagnostician
+from bot.failed_messages import FailedMessages
 from bot.graph import GraphConnection, GraphGateway
 from bot.graph.app_directory import AppDirectory
 from bot.graph.apps import AppWrites
@@ -189,6 +190,7 @@ def create_app(
                 sessions, cadence, cards, clock, on_queued=delivery.notify
             )
             admins = AdminCheck(graph, settings.admin_groups)
+            failed_messages = FailedMessages(sessions, admins, clock, on_queued=delivery.notify)
             commands = ChatCommands(
                 sessions,
                 admins,
@@ -280,6 +282,7 @@ def create_app(
                 connections,
                 AllowListCommands(sessions, clock),
                 DirectoryNames(graph_json, clock),
+                failed_messages,
                 sign_in,
             )
             adapter = CloudAdapter(connection_manager=connections)
@@ -294,6 +297,7 @@ def create_app(
                 return {"store": store, "graph": graph_ok}
 
             endpoint.bind(agent, adapter, readiness)
+            endpoint.failed_messages = failed_messages.count
             endpoint.features_off = features_off_json(
                 await check_graph_permissions(
                     graph_tokens,

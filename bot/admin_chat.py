@@ -25,6 +25,7 @@ from bot.commands import (
     valid_approvals,
 )
 from bot.domain import Actor
+from bot.failed_messages import FailedMessages
 from bot.i18n import Messages
 from bot.routing import MAX_APPROVALS, valid_pattern
 from cards.admin import AUDIT_SHOWN, build_audit_card, build_destinations_card, build_rules_card
@@ -38,11 +39,16 @@ class AdminChat:
     """Carries out one admin command from a chat message."""
 
     def __init__(
-        self, commands: ChatCommands, panels: AdminPanels, allow_list: AllowListCommands
+        self,
+        commands: ChatCommands,
+        panels: AdminPanels,
+        allow_list: AllowListCommands,
+        failed: FailedMessages,
     ) -> None:
         self._commands = commands
         self._panels = panels
         self._allow_list = allow_list
+        self._failed = failed
 
     async def handle(
         self, context: TurnContext, messages: Messages, command: Command, actor: Actor
@@ -58,6 +64,8 @@ class AdminChat:
             await reply_card(
                 context, build_audit_card(await self._commands.recent_audit(AUDIT_SHOWN), messages)
             )
+        elif command is Command.FAILED_MESSAGES:
+            await reply_card(context, await self._failed.card(messages))
         elif command is Command.REVIEW_BY:
             await context.send_activity(await self._panels.review_by(actor, context.activity.text))
         elif command is Command.STOP_REVIEWS_FOR:

@@ -47,9 +47,11 @@ from bot.commands import (
 )
 from bot.decisions import Actor, DecisionService, UnknownRequest
 from bot.diagnosis.service import Diagnostician
+from bot.failed_messages import FailedMessages
 from bot.graph.user_names import DirectoryNames
 from bot.i18n import Messages
 from bot.reviewer_sign_in import ReviewerSignIn
+from cards import failed_messages as failed_cards
 from cards import verbs
 from cards.help import build_help_card
 from cards.text import safe
@@ -77,6 +79,7 @@ def create_agent_application(
     connection_manager: Connections,
     allow_list: AllowListCommands,
     names: DirectoryNames,
+    failed: FailedMessages,
     sign_in: ReviewerSignIn | None = None,
 ) -> AgentApplication[TurnState]:
     """Build the application and register every handler on it."""
@@ -212,7 +215,13 @@ def create_agent_application(
         return adaptive_card_response(card)
 
     panels.register(app, actor_of, destination_spec)
-    admin_chat = AdminChat(commands, panels, allow_list)
+    admin_chat = AdminChat(commands, panels, allow_list, failed)
+
+    @app.adaptive_card.action_execute(failed_cards.RETRY_VERB)
+    async def on_retry_failed(context: TurnContext, _state: TurnState, data: Any) -> Any:
+        messages = Messages.for_locale(context.activity.locale)
+        card = await failed.retry(actor_of(context.activity), _data(data), messages)
+        return adaptive_card_response(card)
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:

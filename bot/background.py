@@ -14,7 +14,7 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -84,10 +84,14 @@ class RowWorker(ABC, Generic[RowT]):
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime],
         interval_seconds: float,
+        *,
+        held_for: timedelta | None = None,
     ) -> None:
+        self._name = name
         self._sessions = sessions
         self._clock = clock
         self._loop = WakeableLoop(name, self.run_due, interval_seconds)
+        self._held_for = held_for
 
     def notify(self) -> None:
         self._loop.notify()
@@ -109,9 +113,41 @@ class RowWorker(ABC, Generic[RowT]):
             if not rows:
                 return handled
             for row in rows:
-                await self._handle(row)
+                await self._handle_holding(row)
                 handled += 1
         return handled
+
+    async def _handle_holding(self, row: RowT) -> None:
+        """Handle ``row`` while renewing its lease, when the worker keeps one.
+
+        A short lease renewed every third of its length lets a dead worker's row
+        be taken over within seconds, while a live one working through a slow
+        Graph call keeps it as long as it needs.
+        """
+        if self._held_for is None:
+            await self._handle(row)
+            return
+        keeper = asyncio.create_task(self._keep_lease(row, self._held_for))
+        try:
+            await self._handle(row)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _keep_lease(self, row: RowT, lease: timedelta) -> None:
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            try:
+                async with self._sessions() as session:
+                    await self._renew(session, row, self._clock() + lease)
+                    await session.commit()
+            except Exception:
+                logger.warning("%s could not renew a lease", self._name, exc_info=True)
+
+    async def _renew(self, session: AsyncSession, row: RowT, until: datetime) -> None:
+        """Extend the lease of ``row`` (workers constructed with ``held_for`` override this)."""
+        raise NotImplementedError
 
     @abstractmethod
     async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[RowT]: ...

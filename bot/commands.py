@@ -45,6 +45,7 @@ class Command(StrEnum):
     AUTO_APPROVE = "auto approve"
     AUTO_APPROVALS = "auto approvals"
     REMOVE_AUTO_APPROVAL = "remove auto approval"
+    FAILED_MESSAGES = "failed messages"
     HELP = "help"
     UNKNOWN = "unknown"
 
@@ -66,6 +67,7 @@ ADMIN_COMMANDS = frozenset(
         Command.AUTO_APPROVE,
         Command.AUTO_APPROVALS,
         Command.REMOVE_AUTO_APPROVAL,
+        Command.FAILED_MESSAGES,
     }
 )
 """Commands that change or reveal the configuration: admins only."""
@@ -102,6 +104,11 @@ _ALIASES = {
     "applications connectées": Command.CONNECTED_APPS,
     "applications connectees": Command.CONNECTED_APPS,
     "接続済みアプリ": Command.CONNECTED_APPS,
+    "failed messages": Command.FAILED_MESSAGES,
+    "failed sends": Command.FAILED_MESSAGES,
+    "messages échoués": Command.FAILED_MESSAGES,
+    "messages echoues": Command.FAILED_MESSAGES,
+    "送信失敗": Command.FAILED_MESSAGES,
     "help": Command.HELP,
     "?": Command.HELP,
     # A greeting is a fine way to start: answer with what the bot does, not "not understood".

@@ -32,11 +32,19 @@ from bot.store.decisions import AuditEntry
 from bot.store.tables import DecisionRow
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=8)
+"""Renewed every few seconds while the worker lives: a dead worker's decision is taken over
+(and its card settles) within seconds of another worker or a restart, not minutes."""
+MAX_ATTEMPTS = 8
+MAX_AGE = timedelta(hours=1)
+"""A decision Graph keeps refusing with errors worth retrying is given up after this many
+tries or this long: the request goes back to pending and the card says to try again."""
+GAVE_UP = "Microsoft Graph kept failing; nothing was changed. Try again in a few minutes."
 SIGN_IN_ATTEMPTS = 4
 """Tries before a delegated decision whose reviewer token is not here gives up (about 15 s)."""
 SIGN_IN_LAPSED = "the reviewer's sign-in has expired here; approve again to sign in and retry"
 MAX_BACKOFF = 600.0
+_EXPECTED_FAILURES = (TransientGraphError, ODataError, httpx.HTTPError)
 
 
 async def _carry_out(
@@ -63,11 +71,11 @@ class DecisionWorker(RowWorker[DecisionRow]):
         clock: Callable[[], datetime],
         *,
         on_queued: Callable[[], None] = lambda: None,
-        interval_seconds: float = 5.0,
+        interval_seconds: float = 2.0,
         app_profile: Callable[[str], Awaitable[AppProfile | None]] | None = None,
     ) -> None:
         self._app_profile = app_profile
-        super().__init__("decision-worker", sessions, clock, interval_seconds)
+        super().__init__("decision-worker", sessions, clock, interval_seconds, held_for=LEASE)
         self._writes_for = writes
         self._cards = cards
         self._on_queued = on_queued
@@ -78,6 +86,9 @@ class DecisionWorker(RowWorker[DecisionRow]):
 
     async def _handle(self, row: DecisionRow) -> None:
         await self._run(row)
+
+    async def _renew(self, session: AsyncSession, row: DecisionRow, until: datetime) -> None:
+        await decisions.renew_lease(session, row.id, until)
 
     async def _run(self, decision: DecisionRow) -> None:
         async with self._sessions() as session:
@@ -95,9 +106,16 @@ class DecisionWorker(RowWorker[DecisionRow]):
             problem, unresolved = SIGN_IN_LAPSED, ()
         except GraphWriteError as error:
             problem, unresolved = str(error), ()
-        except (TransientGraphError, ODataError, httpx.HTTPError) as error:
-            await self._retry(decision, f"{type(error).__name__}: {error}")
-            return
+        except Exception as error:
+            # Throttling, outages and anything unforeseen: retried, a bounded number of times.
+            if not isinstance(error, _EXPECTED_FAILURES):
+                logger.exception("decision %s failed unexpectedly", decision.id)
+            attempts = decision.attempts + 1
+            if attempts < MAX_ATTEMPTS and self._clock() - decision.decided_at < MAX_AGE:
+                await self._retry(decision, f"{type(error).__name__}: {error}")
+                return
+            logger.error("decision %s gave up after %d tries: %s", decision.id, attempts, error)
+            problem, unresolved = GAVE_UP, ()
         if problem is None:
             await self._refresh_app(row.app_id, decision.request_id)
             await self._succeed(decision, action)

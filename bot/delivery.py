@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import RowWorker
 from bot.connector import Address, PostedMessage, TeamsConnector
+from bot.retry_after import retry_after_seconds
 from bot.store import decisions, destinations, outbox
 from bot.store.outbox import OutboxKind
 from bot.store.tables import OutboxRow
@@ -30,6 +31,13 @@ RETRYABLE_STATUSES = {408, 412, 429, 500, 502, 503, 504}
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 900
 WAIT_FOR_POST_SECONDS = 2
+MIN_RETRY_SECONDS = 1.0
+"""Floor of every wait, ``Retry-After: 0`` included: a refusing server never gets a hot loop."""
+MAX_ATTEMPTS = 10
+"""Sends tried before a row is given up (with backoff: about an hour of trying)."""
+MAX_AGE = timedelta(hours=24)
+"""A message not delivered within a day is given up too, however few tries it had:
+a card that old is stale, and a row waiting on another that never posts must end."""
 
 
 class PermanentDeliveryError(RuntimeError):
@@ -71,13 +79,19 @@ class DeliveryWorker(RowWorker[OutboxRow]):
             return
         except aiohttp.ClientResponseError as error:
             if error.status in RETRYABLE_STATUSES:
-                retry_after = _retry_after_seconds(error.headers)
+                retry_after = retry_after_seconds(error.headers, self._clock())
                 await self._finish_retry(row, retry_after, f"HTTP {error.status}")
             else:
                 await self._finish_failed(row, f"HTTP {error.status}: {error.message[:500]}")
             return
         except (aiohttp.ClientError, TimeoutError) as error:
             await self._finish_retry(row, None, f"{type(error).__name__}: {error}")
+            return
+        except Exception as error:
+            # Anything else (Graph refusing to open a requester's chat, a connector answer
+            # without ids) concerns this row only: count the try and go on with the others.
+            logger.exception("outbox row %s could not be sent", row.id)
+            await self._finish_retry(row, None, f"{type(error).__name__}: {str(error)[:500]}")
             return
         async with self._sessions() as session:
             if (
@@ -182,8 +196,15 @@ class DeliveryWorker(RowWorker[OutboxRow]):
     async def _finish_retry(
         self, row: OutboxRow, seconds: float | None, error: str, *, count_attempt: bool = True
     ) -> None:
+        """Try again later, within bounds: a server's ``Retry-After`` is honoured but never
+        below one second (no hot loop) nor above the backoff ceiling, and a row that has
+        used its tries or its day is given up instead."""
         attempts = row.attempts + (1 if count_attempt else 0)
-        delay = seconds if seconds is not None else self._backoff(attempts)
+        if attempts >= MAX_ATTEMPTS or self._clock() - row.created_at >= MAX_AGE:
+            await self._finish_failed(row, f"gave up after {attempts} tries: {error}", attempts)
+            return
+        delay = self._backoff(attempts) if seconds is None else seconds
+        delay = min(max(delay, MIN_RETRY_SECONDS), MAX_BACKOFF_SECONDS)
         logger.warning("outbox row %s: %s; retrying in %.1fs", row.id, error, delay)
         async with self._sessions() as session:
             await outbox.schedule_retry(
@@ -191,10 +212,11 @@ class DeliveryWorker(RowWorker[OutboxRow]):
             )
             await session.commit()
 
-    async def _finish_failed(self, row: OutboxRow, error: str) -> None:
+    async def _finish_failed(self, row: OutboxRow, error: str, attempts: int | None = None) -> None:
         logger.error("outbox row %s failed for good: %s", row.id, error)
         async with self._sessions() as session:
-            await outbox.mark_failed(session, row.id, row.attempts + 1, error)
+            tries = row.attempts + 1 if attempts is None else attempts
+            await outbox.mark_failed(session, row.id, tries, error)
             await session.commit()
 
 
@@ -202,11 +224,3 @@ class _Postpone(Exception):
     def __init__(self, seconds: float, reason: str) -> None:
         super().__init__(reason)
         self.seconds = seconds
-
-
-def _retry_after_seconds(headers: object) -> float | None:
-    value = getattr(headers, "get", lambda _key: None)("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None

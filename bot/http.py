@@ -54,6 +54,8 @@ class Endpoint:
         self.agent: AgentApplication[TurnState] | None = None
         self.adapter: CloudAdapter | None = None
         self.readiness: ReadinessCheck | None = None
+        self.failed_messages: Callable[[], Awaitable[int]] | None = None
+        """How many messages were given up after their retries (shown, not a readiness fault)."""
         self.features_off: list[dict[str, object]] | None = None
         """What the start-up permission self-check found off; None when not checked."""
 
@@ -189,6 +191,8 @@ def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
         checks = await endpoint.readiness()
         ready = all(checks.values())
         body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
+        if endpoint.failed_messages is not None:
+            body["failed_messages"] = await endpoint.failed_messages()
         if endpoint.features_off is not None:
             body["features_off"] = endpoint.features_off  # reported; the rest still works
         return web.json_response(body, status=200 if ready else 503)

@@ -9,6 +9,7 @@ call whatever the number of pending requests.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ from bot.store import requests
 from bot.store.requests import NewRequest, NewRequester
 
 logger = logging.getLogger(__name__)
+
+DETAIL_READS_AT_ONCE = 4
+"""New requests whose details are read concurrently: quicker cards without a burst Graph
+would throttle."""
 
 
 @dataclass(slots=True)
@@ -187,12 +192,19 @@ class Intake:
     async def _record_new(self, items: list[PendingRequest], report: IntakeReport) -> None:
         """Store this tick's new requests and announce them, in one transaction.
 
+        Their details are read a few at a time; a request whose reads fail is
+        left for the next poll without holding back the others.
+
         Announcing them together lets a burst (a first start on a busy tenant)
         become one digest per destination instead of a flood of cards. A
         request the auto-approval list covers is approved in the same
         transaction, before its card is announced: the card is the record.
         """
-        read = [await self._read_details(item) for item in items]
+        gate = asyncio.Semaphore(DETAIL_READS_AT_ONCE)
+        outcomes = await asyncio.gather(*(self._read_or_skip(item, gate) for item in items))
+        read = [outcome for outcome in outcomes if outcome is not None]
+        if not read:
+            return
         details = [new_request for new_request, _ in read]
         verdicts = (
             await self._auto_approver.assess(
@@ -233,10 +245,30 @@ class Intake:
                 await session.rollback()
                 logger.info("new requests were recorded by another worker; retrying next tick")
                 return
-        report.new.extend(item.id for item in items)
+        report.new.extend(new_request.id for new_request in details)
         report.auto_approved.extend(auto_approved)
         if auto_approved:
             self._on_work()
+
+    async def _read_or_skip(
+        self, item: PendingRequest, gate: asyncio.Semaphore
+    ) -> tuple[NewRequest, AppProfile | None] | None:
+        """The request's details, or None when Graph would not give them this time.
+
+        A read that fails after the client's own retries concerns this request
+        only: the others are recorded and announced now, and this one is new
+        again at the next poll.
+        """
+        async with gate:
+            try:
+                return await self._read_details(item)
+            except Exception as error:
+                logger.warning(
+                    "intake: could not read request %s (%s); it is read again next poll",
+                    item.id,
+                    f"{type(error).__name__}: {str(error)[:200]}",
+                )
+                return None
 
     async def _read_details(self, item: PendingRequest) -> tuple[NewRequest, AppProfile | None]:
         """The extra reads a new request needs: requesters, the app, scope meanings, expiry."""

@@ -29,6 +29,7 @@ ADMIN_COMMAND_KEYS = (
     ("connected apps", "help.admin.connected_apps"),
     ("auto approve (app id) (permissions) · auto approvals", "help.admin.auto_approve"),
     ("audit", "help.admin.audit"),
+    ("failed messages", "help.admin.failed"),
 )
 """Commands only admins may use, shown under their own heading so others know they exist."""
 

@@ -86,7 +86,13 @@ def _settings_body(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _faults_body(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.off:
-        return {"latency_ms": 0, "throttle_ratio": 0.0, "unavailable_ratio": 0.0, "fail_next": []}
+        return {
+            "latency_ms": 0,
+            "throttle_ratio": 0.0,
+            "unavailable_ratio": 0.0,
+            "fail_next": [],
+            "unavailable_paths": [],
+        }
     names = {
         "latency_ms": args.latency_ms,
         "throttle_ratio": args.throttle,
@@ -97,6 +103,8 @@ def _faults_body(args: argparse.Namespace) -> dict[str, Any] | None:
     body: dict[str, Any] = {k: v for k, v in names.items() if v is not None}
     if args.fail_next:
         body["fail_next"] = [int(s) for s in args.fail_next.split(",")]
+    if args.unavailable_path:
+        body["unavailable_paths"] = args.unavailable_path
     return body or None
 
 

@@ -97,6 +97,12 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     faults.add_argument("--retry-after", type=int, help="Retry-After seconds on 429")
     faults.add_argument("--seed", type=int)
     faults.add_argument("--fail-next", help="statuses for the next calls, e.g. 429,503")
+    faults.add_argument(
+        "--unavailable-path",
+        action="append",
+        metavar="FRAGMENT",
+        help="Graph calls whose path contains FRAGMENT answer 503 (repeatable)",
+    )
     faults.add_argument("--off", action="store_true", help="turn every fault off")
 
     calls = sub.add_parser("calls", parents=[common], help="Graph calls by route")

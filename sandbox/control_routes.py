@@ -88,6 +88,7 @@ class FaultKnobs(_Body):
     retry_after_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
     seed: int | None = None
     fail_next: list[Literal[429, 503, 504]] | None = None
+    unavailable_paths: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = None
 
 
 class BotBlock(_Body):

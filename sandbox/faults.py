@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,9 @@ class FaultSettings:
     retry_after_seconds: int = 1
     seed: int | None = None
     fail_next: list[int] = field(default_factory=list)
+    unavailable_paths: list[str] = field(default_factory=list)
+    """Graph calls whose path contains one of these strings answer 503, every time:
+    one object whose reads keep failing while the rest of the tenant answers."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,6 +61,8 @@ class Faults:
     def __init__(self) -> None:
         self.settings = FaultSettings()
         self._rng = random.Random()
+        self.injected: Counter[int] = Counter()
+        """How many calls each injected status answered (tests prove a storm really hit)."""
 
     def configure(self, **changes: Any) -> FaultSettings:
         """Change some knobs (others keep their value) and restart the random stream."""
@@ -76,12 +82,25 @@ class Faults:
         fail_next = merged["fail_next"]
         if not isinstance(fail_next, list) or any(s not in _MESSAGES for s in fail_next):
             raise BadRequest(f"fail_next must be a list of statuses among {sorted(_MESSAGES)}.")
+        paths = merged["unavailable_paths"]
+        if not isinstance(paths, list) or any(
+            not isinstance(part, str) or not 0 < len(part) <= 200 for part in paths
+        ):
+            raise BadRequest("unavailable_paths must be a list of path fragments (1-200 chars).")
         self.settings = FaultSettings(**merged)
         self._rng = random.Random(merged["seed"])
         return self.settings
 
-    def draw(self) -> int | None:
-        """The error status to inject on this call, if any."""
+    def draw(self, path: str = "") -> int | None:
+        """The error status to inject on a call to ``path``, if any."""
+        status = self._draw(path)
+        if status is not None:
+            self.injected[status] += 1
+        return status
+
+    def _draw(self, path: str) -> int | None:
+        if any(part in path for part in self.settings.unavailable_paths):
+            return 503
         if self.settings.fail_next:
             return self.settings.fail_next.pop(0)
         settings = self.settings
@@ -105,12 +124,12 @@ def fault_middleware(tenant: SandboxTenant) -> Middleware:
         faults = tenant.faults
         if faults.settings.latency_ms:
             await asyncio.sleep(faults.settings.latency_ms / 1000)
-        status = faults.draw()
+        status = faults.draw(request.path)
         if status is None:
             return await handler(request)
         code, message = _MESSAGES[status]
         headers = {}
-        if status == 429:
+        if status in {429, 503}:  # Graph asks for a pause on both (throttling guidance)
             headers["Retry-After"] = str(faults.settings.retry_after_seconds)
         response = error_response(status, code, message, tenant.clock(), request.headers)
         return web.json_response(

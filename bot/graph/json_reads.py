@@ -21,8 +21,10 @@ import aiohttp
 from kiota_abstractions.authentication import AccessTokenProvider
 from yarl import URL
 
+from bot.clock import utc_now
 from bot.graph.gateway import NotInGraph
 from bot.outbound_tls import outbound_connector
+from bot.retry_after import retry_after_seconds
 
 RETRIED = frozenset({429, 503, 504})
 _QUERY_SAFE = "$'(),=:/"
@@ -107,18 +109,22 @@ class GraphJson:
                     return found if isinstance(found, dict) else {}
                 if response.status == 404:
                     raise NotInGraph(url)
-                if response.status not in RETRIED or attempt == self._attempts:
+                asked = retry_after_seconds(response.headers, utc_now())
+                if (
+                    response.status not in RETRIED
+                    or attempt == self._attempts
+                    or (asked is not None and asked > self._max_wait)
+                ):
+                    # Not retried, retried enough, or Graph asks for a longer pause than one
+                    # request may wait: the caller's own schedule retries later.
                     raise GraphReadError(response.status, await _message(response))
-                wait = _retry_after(response.headers.get("Retry-After"), attempt)
-            await asyncio.sleep(min(wait, self._max_wait))
+                wait = asked if asked is not None else _backoff(attempt)
+            await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _retry_after(header: str | None, attempt: int) -> float:
-    try:
-        return max(float(header), 0.0) if header else 0.5 * 2.0**attempt
-    except ValueError:
-        return 0.5 * 2.0**attempt + random.random()  # noqa: S311 - jitter, not security
+def _backoff(attempt: int) -> float:
+    return 0.5 * 2.0**attempt + random.random() / 2  # noqa: S311 - jitter, not security
 
 
 async def _message(response: aiohttp.ClientResponse) -> str:

@@ -115,6 +115,20 @@ async def finish_decision(
     )
 
 
+async def renew_lease(session: AsyncSession, decision_id: int, until: datetime) -> None:
+    """Keep a decision claimed while its worker is alive (nothing once it finished)."""
+    await session.execute(
+        update(DecisionRow)
+        .where(
+            DecisionRow.id == decision_id,
+            DecisionRow.state == QUEUED,
+            DecisionRow.lease_until.is_not(None),
+        )
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def retry_decision(
     session: AsyncSession, decision_id: int, attempts: int, at: datetime, problem: str
 ) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -146,6 +146,43 @@ async def mark_failed(session: AsyncSession, row_id: int, attempts: int, error: 
             last_error=error[:2000],
         )
     )
+
+
+async def failed_rows(session: AsyncSession, limit: int = 20) -> Sequence[OutboxRow]:
+    """Rows given up, newest first: what admins see under ``failed messages``."""
+    rows = await session.scalars(
+        select(OutboxRow)
+        .where(OutboxRow.status == OutboxStatus.FAILED)
+        .order_by(OutboxRow.id.desc())
+        .limit(limit)
+    )
+    return rows.all()
+
+
+async def count_failed(session: AsyncSession) -> int:
+    found = await session.scalar(
+        select(func.count()).select_from(OutboxRow).where(OutboxRow.status == OutboxStatus.FAILED)
+    )
+    return int(found or 0)
+
+
+async def retry_failed(session: AsyncSession, row_ids: Sequence[int], now: datetime) -> int:
+    """Put given-up rows back in the queue with fresh tries and a fresh day; returns how many."""
+    if not row_ids:
+        return 0
+    result = await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(list(row_ids)), OutboxRow.status == OutboxStatus.FAILED)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)
 
 
 async def has_unsent_post(session: AsyncSession, request_id: str, destination_id: int) -> bool:

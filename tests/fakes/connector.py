@@ -28,6 +28,11 @@ class RecordingConnector:
     calls: list[RecordedCall] = field(default_factory=list)
     throttle_next: int = 0
     fail_next_status: int | None = None
+    refuse_all_status: int | None = None
+    """Answer every call with this status (a conversation the bot was removed from, an outage)."""
+    retry_after: str = "0"
+    """``Retry-After`` sent with 429 and with ``refuse_all_status``: seconds or an HTTP date."""
+    refusals: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def posts(self) -> list[RecordedCall]:
@@ -44,10 +49,24 @@ class RecordingConnector:
         return card
 
     def _refuse(self) -> web.Response | None:
+        refused = self._refusal()
+        if refused is not None:
+            self.refusals += 1
+        return refused
+
+    def _refusal(self) -> web.Response | None:
+        if self.refuse_all_status is not None:
+            return web.json_response(
+                {"error": {"code": "Failure"}},
+                status=self.refuse_all_status,
+                headers={"Retry-After": self.retry_after},
+            )
         if self.throttle_next > 0:
             self.throttle_next -= 1
             return web.json_response(
-                {"error": {"code": "TooManyRequests"}}, status=429, headers={"Retry-After": "0"}
+                {"error": {"code": "TooManyRequests"}},
+                status=429,
+                headers={"Retry-After": self.retry_after},
             )
         if self.fail_next_status is not None:
             status, self.fail_next_status = self.fail_next_status, None

@@ -49,6 +49,7 @@ ADMIN_COMMANDS = (
     "auto approve 6a1b2c3d-0000-4000-8000-000000000001 User.Read",
     "auto approvals",
     "remove auto approval 6a1b2c3d-0000-4000-8000-000000000001",
+    "failed messages",
 )
 """One way of typing each admin-only command (the test below checks none is missing)."""
 

@@ -144,8 +144,13 @@ async def test_throttled_connector_is_retried(
         await bot.post_activity(channel_message("review here", connector.url))
         sandbox.tenant.create_request("OneCal", "adelev@example.com", "calendar")
         connector.throttle_next = 2
-        await bot.tick()  # first send throttled (Retry-After: 0), retried in the same drain
+        await bot.tick()  # throttled with Retry-After: 0, which still waits the 1 s floor
+        assert _card_posts(connector) == []
+        for _ in range(2):
+            clock.advance(seconds=1)
+            await bot.services.delivery.run_due()
         assert len(_card_posts(connector)) == 1
+        assert connector.refusals == 2
 
 
 async def test_malformed_requests_get_400_and_unknown_text_gets_help(

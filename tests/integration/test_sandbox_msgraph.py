@@ -1,7 +1,7 @@
 """msgraph-sdk (kiota) against the sandbox: proves URLs, encodings and shapes line up.
 
-The client is built as the bot builds it: a ``GraphRequestAdapter`` whose base
-URL points at the sandbox and a bearer provider handing out a static token.
+The client is the bot's own (``GraphConnection.open``) with a bearer provider
+handing out a static token.
 """
 
 from __future__ import annotations
@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
+from aiohttp import web
 from kiota_abstractions.authentication import (
     AccessTokenProvider,
     AllowedHostsValidator,
-    BaseBearerTokenAuthenticationProvider,
 )
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph import GraphServiceClient
 from msgraph.generated.identity_governance.app_consent.app_consent_requests.app_consent_requests_request_builder import (  # noqa: E501
     AppConsentRequestsRequestBuilder,
 )
@@ -30,8 +29,8 @@ from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
     ServicePrincipalsWithAppIdRequestBuilder as ByAppId,
 )
-from msgraph_core import GraphClientFactory
 
+from bot.graph.connection import GraphConnection
 from sandbox.backlog import add_backlog
 from sandbox.seed_apps import ONECAL_APP_ID
 from sandbox.server import SandboxHandle, start_sandbox
@@ -59,17 +58,38 @@ async def sandbox() -> AsyncIterator[SandboxHandle]:
 
 @pytest.fixture
 async def client(sandbox: SandboxHandle) -> AsyncIterator[GraphServiceClient]:
-    # msgraph-core's AsyncGraphTransport has no aclose(), so closing the client leaves the
-    # real connection pool open; own the inner transport and close it ourselves.
-    transport = httpx.AsyncHTTPTransport()
-    http = GraphClientFactory.create_with_default_middleware(
-        client=httpx.AsyncClient(transport=transport)
-    )
-    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(StaticToken()), client=http)
-    adapter.base_url = f"{sandbox.url}/v1.0"
-    yield GraphServiceClient(request_adapter=adapter)
-    await http.aclose()
-    await transport.aclose()
+    """The client exactly as the bot opens it."""
+    connection = GraphConnection.open(sandbox.url, StaticToken())
+    yield connection.client
+    await connection.close()
+
+
+async def test_the_bots_client_sends_canonical_paths() -> None:
+    """No empty segment: Graph documents ``/v1.0/users``, not ``/v1.0//users``."""
+    seen: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(request.raw_path)
+        return web.json_response({"value": []})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    for base in (url, url + "/"):
+        connection = GraphConnection.open(base, StaticToken())
+        try:
+            await connection.client.users.get()
+            await connection.client.service_principals_with_app_id(GRAPH_APP_ID).get()
+        finally:
+            await connection.close()
+    await runner.cleanup()
+    assert seen[0] == "/v1.0/users"
+    assert seen[1].startswith("/v1.0/servicePrincipals(appId=")
+    assert seen[2:] == seen[:2]
 
 
 async def test_sdk_reads_the_pending_list_across_pages(
