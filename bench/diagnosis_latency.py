@@ -164,6 +164,9 @@ async def run(
                     ]
                     timings += await asyncio.gather(*(_one(http, bot_url, b) for b in bodies))
                 calls = (await _control(sandbox_url, "GET", "/calls"))["total"]
+                refused = (await _control(sandbox_url, "GET", "/contract"))["violations"]
+                if refused:  # the same metadata check the tests are held to
+                    raise RuntimeError(f"requests Graph's metadata does not describe: {refused}")
     finally:
         await runner.cleanup()
     p99 = _percentile(timings, 0.99)

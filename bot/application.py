@@ -34,6 +34,7 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import (
     message as message_response,
 )
 from microsoft_agents.hosting.core.authorization import Connections
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from bot.activity_reading import actor_of, destination_spec, is_channel, reply_card
 from bot.admin_chat import AdminChat
@@ -48,6 +49,7 @@ from bot.commands import (
 from bot.decisions import Actor, DecisionService, UnknownRequest
 from bot.diagnosis.service import Diagnostician
 from bot.failed_messages import FailedMessages
+from bot.graph.gateway import MissingGraphPermission
 from bot.graph.user_names import DirectoryNames
 from bot.i18n import Messages
 from bot.reviewer_sign_in import ReviewerSignIn
@@ -310,11 +312,12 @@ def create_agent_application(
         logger.error("turn failed", exc_info=error)
         activity = context.activity
         messages = Messages.for_locale(activity.locale if activity else None)
+        text = _error_text(error, messages)
         try:
             if activity is not None and activity.type == ActivityTypes.message:
-                await context.send_activity(messages.t("error.generic"))
+                await context.send_activity(text)
             elif activity is not None and activity.type == ActivityTypes.invoke:
-                answer = message_response(messages.t("error.generic"))
+                answer = message_response(text)
                 await context.send_activity(
                     Activity(
                         type=ActivityTypes.invoke_response,
@@ -328,3 +331,12 @@ def create_agent_application(
             logger.exception("could not tell the user that their turn failed")
 
     return app
+
+
+def _error_text(error: Exception, messages: Messages) -> str:
+    """What to tell the user: which permission IT must grant when Graph said so, else try again."""
+    if isinstance(error, MissingGraphPermission):
+        return messages.t("error.graph_permission", permission=error.permission)
+    if isinstance(error, ODataError) and error.response_status_code == 403:
+        return messages.t("error.graph_refused")
+    return messages.t("error.generic")

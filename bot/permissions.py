@@ -1,12 +1,12 @@
-"""Which Microsoft Graph application permissions each feature needs, as data.
+"""Which Microsoft Graph permissions each feature needs: the one source of truth.
 
-The table mirrors README Deployment step 2, which stays the source for people
-granting permissions. An admin who grants only part of it gets a bot that
-runs with some features off; ``features_off`` says which, and for lack of
-what, so the start-up log names the gap instead of a 403 surfacing later on a
-card. A requirement lists the permissions that each satisfy it, the one the
-README names first (broader permissions such as ``Directory.Read.All`` also
-cover reads).
+Each requirement lists, from the Graph documentation page of the calls behind
+it, the permissions that allow them, the least privileged first. From this
+table come the README's permission table (``permission_table``, checked by a
+test), the start-up self-check (``features_off``: an admin who grants only part
+of it gets a bot that runs with some features off, and the log names the gap
+instead of a 403 surfacing later on a card) and the sandbox's default grant.
+A test runs the bot with exactly ``least_privilege`` and every feature works.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from typing import NamedTuple
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
-    """One permission the feature needs; any of ``satisfied_by`` will do."""
+    """One need of a feature; any of ``satisfied_by`` meets it (the first is the least)."""
 
     satisfied_by: tuple[str, ...]
+    why: str
 
     @property
     def name(self) -> str:
-        """The permission to grant, as the README names it."""
+        """The permission to grant when nothing granted already meets the need."""
         return self.satisfied_by[0]
 
     def met_by(self, roles: frozenset[str]) -> bool:
@@ -42,44 +43,86 @@ class FeatureOff(NamedTuple):
     missing: tuple[str, ...]
 
 
-def _needs(*satisfied_by: str) -> Requirement:
-    return Requirement(satisfied_by)
-
-
-CONSENT_REQUEST_READ = _needs("ConsentRequest.Read.All", "ConsentRequest.ReadWrite.All")
-APPLICATION_READ = _needs("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
-APPLICATION_WRITE = _needs("Application.ReadWrite.All")
-POLICY_READ = _needs("Policy.Read.All")
-GRANT_READ = _needs(
-    "DelegatedPermissionGrant.Read.All",
-    "DelegatedPermissionGrant.ReadWrite.All",
-    "Directory.Read.All",
+CONSENT_REQUEST_READ = Requirement(
+    ("ConsentRequest.Read.All", "ConsentRequest.ReadWrite.All"),
+    "reading admin consent requests and who asked (appConsentRequests)",
 )
-GRANT_WRITE = _needs("DelegatedPermissionGrant.ReadWrite.All")
-USER_NAMES = _needs("User.ReadBasic.All", "User.Read.All", "Directory.Read.All")
-ROLE_READ = _needs(
-    "RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All"
+APPLICATION_WRITE = Requirement(
+    ("Application.ReadWrite.All",),
+    "adding the app to the tenant on Approve, disabling it on Block (servicePrincipals)",
 )
-GROUP_MEMBERS = _needs("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All")
-TEAMS_INSTALL = _needs(
-    "TeamsAppInstallation.ReadWriteSelfForUser.All", "TeamsAppInstallation.ReadWriteForUser.All"
+GRANT_WRITE = Requirement(
+    ("DelegatedPermissionGrant.ReadWrite.All",),
+    "creating or extending the tenant-wide grant on Approve (oauth2PermissionGrants)",
 )
-CONSENT_POLICY_WRITE = _needs("Policy.ReadWrite.ConsentRequest")
+APPLICATION_READ = Requirement(
+    # Not Application.ReadWrite.All: the delegatedPermissionClassifications page omits it.
+    ("Application.Read.All", "Directory.Read.All"),
+    "publisher, verification and permission descriptions; apps, assignments and low-risk "
+    "classifications in the diagnosis (servicePrincipals)",
+)
+POLICY_READ = Requirement(
+    ("Policy.Read.All",),
+    "request expiry and the workflow's reviewers; the user consent setting "
+    "(adminConsentRequestPolicy, authorizationPolicy)",
+)
+GRANT_READ = Requirement(
+    ("Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"),
+    "the diagnosis: what is already approved for everyone or by the user (oauth2PermissionGrants; "
+    "the documented least privilege is Directory.Read.All, or the grant write of app-only mode)",
+)
+USER_READ = Requirement(
+    ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All"),
+    "names of the people who click and configure, as the directory spells them; a reviewer's "
+    "role and group memberships (users, transitiveMemberOf, checkMemberGroups)",
+)
+ROLE_READ = Requirement(
+    ("RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All"),
+    "reading a reviewer's directory roles in full: without it Graph returns them with only "
+    "id and type, and nobody may approve (transitiveMemberOf, roleAssignments)",
+)
+GROUP_MEMBERS = Requirement(
+    ("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"),
+    "reviewers and admins named through a group (groups, transitiveMembers, checkMemberGroups)",
+)
+TEAMS_INSTALL = Requirement(
+    (
+        "TeamsAppInstallation.ReadWriteSelfForUser.All",
+        "TeamsAppInstallation.ReadWriteForUser.All",
+    ),
+    "telling requesters who never talked to the bot; 1:1 chats of people named with `review by` "
+    "(users/{id}/teamwork/installedApps)",
+)
+CATALOG_READ = Requirement(
+    ("AppCatalog.Read.All", "AppCatalog.ReadWrite.All"),
+    "finding the bot's own app in the organisation's Teams catalog before installing it for "
+    "someone (appCatalogs/teamsApps)",
+)
+CONSENT_POLICY_WRITE = Requirement(
+    ("Policy.ReadWrite.ConsentRequest",),
+    "`requests on`: switching the request workflow on (optional)",
+)
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("intake", (CONSENT_REQUEST_READ,)),
-    Feature("reviewer cards", (APPLICATION_READ, POLICY_READ)),
+    # The writes first: in app-only mode they also meet the grant read of the diagnosis.
     Feature("approve", (APPLICATION_WRITE, GRANT_WRITE)),
     Feature("block", (APPLICATION_WRITE,)),
-    Feature("requester notices", (TEAMS_INSTALL,)),
+    Feature("intake", (CONSENT_REQUEST_READ,)),
+    Feature("reviewer cards", (APPLICATION_READ, POLICY_READ)),
+    Feature("reviewer checks", (USER_READ, ROLE_READ, GROUP_MEMBERS)),
+    Feature("requester notices", (TEAMS_INSTALL, CATALOG_READ)),
     Feature("requests on", (CONSENT_POLICY_WRITE,)),
-    Feature("reviewer checks", (ROLE_READ, GROUP_MEMBERS)),
-    Feature("diagnosis", (APPLICATION_READ, POLICY_READ, GRANT_READ, USER_NAMES)),
+    Feature("diagnosis", (APPLICATION_READ, POLICY_READ, GRANT_READ, USER_READ)),
 )
-
 
 DELEGATED_FEATURES = frozenset({"approve", "block"})
 """Made with the reviewer's own rights in delegated approval mode: no application permission."""
+
+DELEGATED_SCOPES = (
+    Requirement(GRANT_WRITE.satisfied_by, "Approve, made as the reviewer"),
+    Requirement(APPLICATION_WRITE.satisfied_by, "Approve and Block, made as the reviewer"),
+)
+"""The delegated permissions delegated mode asks reviewers for (admin-consented)."""
 
 
 def app_only_features(*, delegated_approvals: bool) -> tuple[Feature, ...]:
@@ -98,3 +141,47 @@ def features_off(roles: Iterable[str], features: Iterable[Feature] = FEATURES) -
         if missing:
             off.append(FeatureOff(feature.name, missing))
     return off
+
+
+def least_privilege(*, delegated_approvals: bool) -> tuple[str, ...]:
+    """The application permissions to grant so every feature of the mode is on, and no more."""
+    return tuple(_chosen(app_only_features(delegated_approvals=delegated_approvals)))
+
+
+def _chosen(features: Iterable[Feature]) -> dict[str, list[Requirement]]:
+    """Each permission to grant, with the needs it meets.
+
+    Needs are taken in order; one already met by a permission chosen for an
+    earlier need adds nothing (the grant write of app-only mode also reads grants).
+    """
+    chosen: dict[str, list[Requirement]] = {}
+    for feature in features:
+        for need in feature.requirements:
+            meeting = next(
+                (name for name in chosen if need.met_by(frozenset({name.lower()}))), None
+            )
+            needs = chosen.setdefault(meeting or need.name, [])
+            if need not in needs:
+                needs.append(need)
+    return chosen
+
+
+def permission_table() -> str:
+    """The README's permission table (Deployment step 2), rendered from the features above."""
+    app_only = _chosen(app_only_features(delegated_approvals=False))
+    delegated = _chosen(app_only_features(delegated_approvals=True))
+    rows = ["| permission | type | needed for |", "|---|---|---|"]
+    for name in dict.fromkeys([*app_only, *delegated]):
+        if name in app_only and name in delegated:
+            kind = "application"
+        elif name in app_only:
+            kind = "application, **app-only mode**"
+        else:
+            kind = "application, **delegated mode**"
+        needs = dict.fromkeys(
+            need.why for need in [*app_only.get(name, []), *delegated.get(name, [])]
+        )
+        rows.append(f"| `{name}` | {kind} | {'; '.join(needs)} |")
+    for scope in DELEGATED_SCOPES:
+        rows.append(f"| `{scope.name}` | delegated, **delegated mode** | {scope.why} |")
+    return "\n".join(rows)

@@ -175,6 +175,15 @@ def _expire(args: argparse.Namespace) -> tuple[Any, str]:
     return result, f"expired {len(result['userConsentRequestIds'])} user request(s) of {args.id}"
 
 
+def _permissions(args: argparse.Namespace) -> tuple[Any, str]:
+    current = call(args.url, "GET", "/permissions", None)
+    if args.grant or args.revoke:
+        revoked = {name.casefold() for name in args.revoke}
+        kept = [name for name in current["application"] if name.casefold() not in revoked]
+        current = call(args.url, "POST", "/permissions", {"application": kept + args.grant})
+    return current, "\n".join(current["application"]) or "(none)"
+
+
 def _knobs(args: argparse.Namespace) -> tuple[Any, str]:
     body = _settings_body(args) if args.command == "settings" else _faults_body(args)
     result = call(args.url, "POST" if body else "GET", f"/{args.command}", body)
@@ -245,6 +254,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, str]]] = {
     "grants": _grants,
     "settings": _knobs,
     "faults": _knobs,
+    "permissions": _permissions,
     "calls": _calls,
     "block": _block,
     "app": _app,

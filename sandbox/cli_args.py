@@ -90,6 +90,14 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     sign_in.add_argument("--user", required=True, help="user principal name or object id")
     sign_in.add_argument("--scopes", help="space-separated (default: the app's scopes)")
 
+    permissions = sub.add_parser(
+        "permissions",
+        parents=[common],
+        help="show or change the application permissions granted to the bot (local token)",
+    )
+    permissions.add_argument("--grant", action="append", default=[], metavar="PERMISSION")
+    permissions.add_argument("--revoke", action="append", default=[], metavar="PERMISSION")
+
     faults = sub.add_parser("faults", parents=[common], help="show or change Graph fault knobs")
     faults.add_argument("--latency-ms", type=int)
     faults.add_argument("--throttle", type=float, help="share of calls answered 429")

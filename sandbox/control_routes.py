@@ -91,6 +91,10 @@ class FaultKnobs(_Body):
     unavailable_paths: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = None
 
 
+class BotPermissions(_Body):
+    application: list[Annotated[str, Field(min_length=1, max_length=120)]]
+
+
 class BotBlock(_Body):
     blocked: bool = True
 
@@ -237,6 +241,19 @@ def add_control_routes(app: web.Application, tenant: SandboxTenant) -> Middlewar
     async def write_faults(request: web.Request) -> web.Response:
         body = await _parse(request, FaultKnobs)
         return _json(tenant.set_faults(**body.model_dump(exclude_unset=True)))
+
+    @routes.get(PREFIX + "/contract")
+    async def read_contract(request: web.Request) -> web.Response:
+        return _json(tenant.contract.to_json())
+
+    @routes.get(PREFIX + "/permissions")
+    async def read_permissions(request: web.Request) -> web.Response:
+        return _json({"application": sorted(tenant.bot_permissions)})
+
+    @routes.post(PREFIX + "/permissions")
+    async def write_permissions(request: web.Request) -> web.Response:
+        body = await _parse(request, BotPermissions)
+        return _json({"application": sorted(tenant.set_bot_permissions(body.application))})
 
     @routes.get(PREFIX + "/calls")
     async def calls(request: web.Request) -> web.Response:

@@ -154,6 +154,26 @@ def _bot_app() -> AppDefinition:
     )
 
 
+BOT_APPLICATION_PERMISSIONS = frozenset(
+    {
+        "ConsentRequest.Read.All",
+        "Application.Read.All",
+        "Policy.Read.All",
+        "User.Read.All",
+        "RoleManagement.Read.Directory",
+        "GroupMember.Read.All",
+        "TeamsAppInstallation.ReadWriteSelfForUser.All",
+        "AppCatalog.Read.All",
+        "Policy.ReadWrite.ConsentRequest",
+        "Application.ReadWrite.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+    }
+)
+"""What the admin of the seeded tenant granted the bot: the README's least-privilege table
+for app-only mode, exactly (a test compares the two). Change it with
+``./run sandbox permissions`` to see the bot with less."""
+
+
 def seeded_tenant(clock: Clock | None = None, *, id_seed: int = 0) -> SandboxTenant:
     """A fresh tenant in its seeded state, checkpointed so ``reset()`` returns here.
 
@@ -179,6 +199,8 @@ def seeded_tenant(clock: Clock | None = None, *, id_seed: int = 0) -> SandboxTen
             distribution_method="store",
         )
     )
+    tenant.bot_app_id = BOT_APP_ID
+    tenant.bot_permissions = BOT_APPLICATION_PERMISSIONS
     tenant.checkpoint()
     return tenant
 

@@ -10,7 +10,7 @@ many end-to-end tests from the same seeded starting point.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,8 +18,9 @@ from typing import Any
 from sandbox import app_admin, sign_in_page
 from sandbox.bot_service import TokenService
 from sandbox.clock import Clock, graph_time, system_clock
-from sandbox.errors import NotFound
+from sandbox.errors import BadRequest, NotFound
 from sandbox.faults import Faults
+from sandbox.graph.contract_record import ContractRecord
 from sandbox.identity import IdentityPlatform
 from sandbox.ids import IdFactory
 from sandbox.state import sign_in
@@ -88,6 +89,13 @@ class SandboxTenant:
         self.identity = IdentityPlatform(self)
         self.bot_tokens = TokenService(self.identity)
         """The Azure Bot resource's token service (OAuth connections, user sign-in)."""
+        self.contract = ContractRecord()
+        """Requests refused because Graph's metadata does not describe them, and open-type
+        properties clients relied on (outside the state: ``reset()`` keeps the record)."""
+        self.bot_app_id: str | None = None
+        self.bot_permissions: frozenset[str] = frozenset()
+        """The application permissions an admin granted the bot's app registration: what the
+        bot's local token (``sandbox-local-token``) may do, checked per endpoint as Graph does."""
 
     def now(self) -> datetime:
         """The tenant's current time; stores call this so a swapped clock takes effect."""
@@ -285,6 +293,14 @@ class SandboxTenant:
             raise NotFound(f"Unknown user '{user}'.")
         verdict = sign_in.evaluate(self, definition, person, scopes)
         return sign_in_page.report(self.tenant_id, definition, person, verdict, self.now())
+
+    def set_bot_permissions(self, permissions: Iterable[str]) -> frozenset[str]:
+        """Replace the bot's granted application permissions (names as Microsoft spells them)."""
+        names = frozenset(name.strip() for name in permissions)
+        if any(not name or len(name) > 120 or " " in name for name in names):
+            raise BadRequest("Permissions are names such as Application.Read.All.")
+        self.bot_permissions = names
+        return names
 
     def set_faults(self, **changes: Any) -> dict[str, Any]:
         return self.faults.configure(**changes).to_json()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +41,36 @@ class ManualClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def held_to_graph_metadata(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail any test during which a sandbox refused a request Graph's metadata does not describe.
+
+    The sandbox answers such a request 400 and records it; a test that sends one
+    on purpose says so with ``@pytest.mark.graph_contract_violations``. A property
+    accepted only because its type is open must be one the bot declares it relies
+    on (``bot.graph.undocumented``), which the README lists.
+    """
+    from bot.graph.undocumented import UNDOCUMENTED_PROPERTIES
+    from sandbox.graph.contract_record import PROCESS_OPEN_PROPERTIES, PROCESS_VIOLATIONS
+
+    violations_before = len(PROCESS_VIOLATIONS)
+    opens_before = len(PROCESS_OPEN_PROPERTIES)
+    yield
+    if request.node.get_closest_marker("graph_contract_violations") is not None:
+        return
+    problems = [
+        f"  {v.method} {v.path}: {v.message}" for v in PROCESS_VIOLATIONS[violations_before:]
+    ]
+    problems += [
+        f"  {kind}.{name}: not in the metadata and not declared in bot/graph/undocumented.py"
+        for kind, name in sorted(set(PROCESS_OPEN_PROPERTIES[opens_before:]))
+        if (kind, name) not in UNDOCUMENTED_PROPERTIES
+    ]
+    if problems:
+        listed = "\n".join(problems)
+        pytest.fail(f"requests Graph's metadata does not describe:\n{listed}", pytrace=False)
 
 
 @pytest.fixture

@@ -69,6 +69,19 @@ class NotInGraph(LookupError):
     """Graph answered 404: the object does not exist (any more)."""
 
 
+class MissingGraphPermission(PermissionError):
+    """Graph withheld what the bot needs because a permission was not granted to it.
+
+    Raised instead of acting on a partial answer (a directory role with only its
+    id means "nobody holds a role" to careless code), so the person who asked
+    is told which permission to ask IT for.
+    """
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"the bot lacks the Microsoft Graph permission {permission}")
+        self.permission = permission
+
+
 @dataclass(frozen=True, slots=True)
 class UserRequest:
     id: str
@@ -224,6 +237,10 @@ class GraphGateway:
             raise
         found: set[str] = set()
         while page is not None:
+            if any(not role.role_template_id for role in page.value or []):
+                # Graph's "limited information": roles the app may not read come back as
+                # bare ids (https://learn.microsoft.com/graph/permissions-overview).
+                raise MissingGraphPermission("RoleManagement.Read.Directory")
             found.update(
                 role.role_template_id for role in page.value or [] if role.role_template_id
             )

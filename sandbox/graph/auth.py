@@ -1,9 +1,12 @@
 """The single place where Graph calls are authenticated and grant writes authorised.
 
 Tokens this sandbox's identity platform issued (its issuer in ``iss``) are
-checked as Graph checks them: signature, lifetime, a Graph audience. Any other
-bearer token, and the fixed ``sandbox-local-token``, is the all-powerful local
-caller, so development and older tests need no identity set-up.
+checked as Graph checks them: signature, lifetime, a Graph audience. The fixed
+``sandbox-local-token``, which the bot uses in sandbox mode, is the bot's own
+app registration holding the application permissions the tenant granted it
+(``tenant.bot_permissions``), so every endpoint checks them as Graph would. Any
+other bearer token is the all-powerful local caller, so development and older
+tests need no identity set-up.
 
 Writing ``oauth2PermissionGrants`` needs, app-only, the application
 permission ``DelegatedPermissionGrant.ReadWrite.All``; delegated, the same
@@ -97,7 +100,9 @@ def authenticate(req: GraphRequest, tenant: SandboxTenant) -> Caller:
     """Who is calling, or the 401 Graph sends for a missing, forged or expired token."""
     token = _bearer(req)
     if token == LOCAL_TOKEN:
-        return LOCAL_CALLER
+        if tenant.bot_app_id is None:
+            return LOCAL_CALLER
+        return Caller("app", tenant.bot_app_id, tenant.bot_app_id, roles=tenant.bot_permissions)
     found = unverified_claims(token)
     identity = tenant.identity
     if found is None or not identity.is_own_issuer(found.get("iss"), req.base_url):

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sandbox.errors import BadRequest, MethodNotAllowed, SandboxError
+from sandbox.graph.authorization import authorize, limit_information
+from sandbox.graph.contract import check
+from sandbox.graph.contract_record import RecordedViolation
 from sandbox.graph.odata import GraphRequest, GraphResponse, error_response
 
 if TYPE_CHECKING:
@@ -97,11 +100,14 @@ class Router:
 
     def dispatch(self, req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
         try:
+            _hold_to_metadata(req, tenant)
             route, params = self.resolve(req.method, req.path)
             if route is None:
                 raise self._no_route(req)
             req.params = params
-            return route.handler(req, tenant)
+            authorize(route.method, route.template, req.caller)
+            response = route.handler(req, tenant)
+            return limit_information(route.method, route.template, req.caller, response)
         except SandboxError as refusal:
             return error_response(
                 refusal.status, refusal.code, refusal.message, tenant.now(), req.headers
@@ -125,3 +131,30 @@ class Router:
         depth = max((r.depth(segments) for r in self.routes), default=0)
         unknown = segments[min(depth, len(segments) - 1)] if segments else ""
         return BadRequest(f"Resource not found for the segment '{unknown}'.")
+
+
+def _hold_to_metadata(req: GraphRequest, tenant: SandboxTenant) -> None:
+    """Refuse (400, recorded) what Graph's published v1.0 metadata does not describe.
+
+    ``$batch`` is checked per inner request (they come through ``dispatch`` too);
+    ``/beta`` has no published metadata here and is not checked.
+    """
+    if req.version != "v1.0" or req.path.strip("/").casefold() == "$batch":
+        return
+    verdict = check(req.method, req.path, req.query, req.body)
+    tenant.contract.note_open(verdict.open_properties)
+    if verdict.ok:
+        return
+    for violation in verdict.violations:
+        tenant.contract.add(
+            RecordedViolation(
+                req.method, req.path, violation.where, violation.name, violation.message
+            )
+        )
+    log.warning(
+        "sandbox Graph: 400 for %s %s: %s",
+        req.method,
+        req.path,
+        "; ".join(v.message for v in verdict.violations),
+    )
+    raise BadRequest(verdict.violations[0].message)

@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.permissions import least_privilege
 from sandbox.seed import ALEX_ID, BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
@@ -70,7 +71,10 @@ async def delegated_bot(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", https_sandbox.ca_file)
     monkeypatch.setenv("SSL_CERT_FILE", https_sandbox.ca_file)
     https_sandbox.tenant.identity.register_client(
-        BOT_APP_ID, secret=SECRET, app_roles=(), delegated_scopes=DELEGATED
+        BOT_APP_ID,
+        secret=SECRET,
+        app_roles=least_privilege(delegated_approvals=True),
+        delegated_scopes=DELEGATED,
     )
     https_sandbox.tenant.bot_tokens.add_connection(
         BOT_APP_ID, CONNECTION, f"api://botid-{BOT_APP_ID}/access_as_user"

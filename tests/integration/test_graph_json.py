@@ -60,6 +60,7 @@ async def test_throttling_past_the_retries_is_reported(
     assert raised.value.status == 429
 
 
+@pytest.mark.graph_contract_violations
 async def test_bad_requests_are_not_retried(reads: GraphJson) -> None:
     with pytest.raises(GraphReadError) as raised:
         await reads.get("/oauth2PermissionGrants", {"$filter": "nonsense eq"})

@@ -52,7 +52,7 @@ async def _readyz(bot: BotRig) -> dict[str, Any]:
         return body
 
 
-async def test_missing_grant_write_turns_off_approve_only(
+async def test_missing_grant_write_turns_off_approve_and_the_grant_reads_of_the_diagnosis(
     sandbox: SandboxHandle,
     connector: RecordingConnector,
     clock: ManualClock,
@@ -68,15 +68,19 @@ async def test_missing_grant_write_turns_off_approve_only(
             for record in caplog.records
             if record.name == "consent_desk.permissions" and " is off" in record.getMessage()
         ]
+        # The documented reads of grants need Directory.Read.All or the grant write.
         assert off_lines == [
             "permission self-check: approve is off, missing Graph application permission "
-            "DelegatedPermissionGrant.ReadWrite.All"
+            "DelegatedPermissionGrant.ReadWrite.All",
+            "permission self-check: diagnosis is off, missing Graph application permission "
+            "Directory.Read.All",
         ]
 
         readiness = await _readyz(bot)
         assert readiness["http_status"] == 200  # reported, not fatal
         assert readiness["features_off"] == [
-            {"feature": "approve", "missing": ["DelegatedPermissionGrant.ReadWrite.All"]}
+            {"feature": "approve", "missing": ["DelegatedPermissionGrant.ReadWrite.All"]},
+            {"feature": "diagnosis", "missing": ["Directory.Read.All"]},
         ]
 
         # The other features keep working: a request still becomes a reviewer card.

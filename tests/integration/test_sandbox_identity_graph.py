@@ -183,9 +183,15 @@ async def test_expired_and_forged_sandbox_tokens_are_refused(
         assert error["message"] == message
 
 
-async def test_local_token_and_foreign_tokens_stay_all_powerful(
+async def test_the_local_token_is_the_bot_and_foreign_tokens_stay_all_powerful(
     https_sandbox: SandboxHandle, http: aiohttp.ClientSession
 ) -> None:
     status, _ = await _post_grant(http, https_sandbox, "sandbox-local-token")
-    assert status == 201
-    assert _granted_by(https_sandbox) == ["sandbox"]
+    assert status == 201  # the bot's app holds DelegatedPermissionGrant.ReadWrite.All
+    assert _granted_by(https_sandbox) == [BOT_APP_ID]
+
+    https_sandbox.tenant.set_bot_permissions([])
+    status, _ = await _post_grant(http, https_sandbox, "sandbox-local-token")
+    assert status == 403
+    status, _ = await _post_grant(http, https_sandbox, "a-development-token")
+    assert status == 409  # allowed (not 403); the grant exists already

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.permission_check import granted_roles
-from bot.permissions import FEATURES, FeatureOff, app_only_features, features_off
-
-EVERYTHING = (
-    "ConsentRequest.Read.All",
-    "Application.Read.All",
-    "Policy.Read.All",
-    "DelegatedPermissionGrant.Read.All",
-    "User.ReadBasic.All",
-    "RoleManagement.Read.Directory",
-    "GroupMember.Read.All",
-    "Application.ReadWrite.All",
-    "DelegatedPermissionGrant.ReadWrite.All",
-    "TeamsAppInstallation.ReadWriteSelfForUser.All",
-    "Policy.ReadWrite.ConsentRequest",
+from bot.permissions import (
+    FEATURES,
+    FeatureOff,
+    app_only_features,
+    features_off,
+    least_privilege,
+    permission_table,
 )
+from sandbox.seed import BOT_APPLICATION_PERMISSIONS
+
+EVERYTHING = least_privilege(delegated_approvals=False)
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _without(*dropped: str) -> list[str]:
@@ -57,7 +55,10 @@ def test_nothing_granted_turns_every_feature_off() -> None:
         ),
         (
             "DelegatedPermissionGrant.ReadWrite.All",
-            [FeatureOff("approve", ("DelegatedPermissionGrant.ReadWrite.All",))],
+            [
+                FeatureOff("approve", ("DelegatedPermissionGrant.ReadWrite.All",)),
+                FeatureOff("diagnosis", ("Directory.Read.All",)),
+            ],
         ),
         (
             "Application.ReadWrite.All",
@@ -71,6 +72,10 @@ def test_nothing_granted_turns_every_feature_off() -> None:
             [FeatureOff("requester notices", ("TeamsAppInstallation.ReadWriteSelfForUser.All",))],
         ),
         (
+            "AppCatalog.Read.All",
+            [FeatureOff("requester notices", ("AppCatalog.Read.All",))],
+        ),
+        (
             "Policy.ReadWrite.ConsentRequest",
             [FeatureOff("requests on", ("Policy.ReadWrite.ConsentRequest",))],
         ),
@@ -79,7 +84,20 @@ def test_nothing_granted_turns_every_feature_off() -> None:
             [FeatureOff("reviewer checks", ("RoleManagement.Read.Directory",))],
         ),
         ("GroupMember.Read.All", [FeatureOff("reviewer checks", ("GroupMember.Read.All",))]),
-        ("User.ReadBasic.All", [FeatureOff("diagnosis", ("User.ReadBasic.All",))]),
+        (
+            "User.Read.All",
+            [
+                FeatureOff("reviewer checks", ("User.Read.All",)),
+                FeatureOff("diagnosis", ("User.Read.All",)),
+            ],
+        ),
+        (
+            "Application.Read.All",
+            [
+                FeatureOff("reviewer cards", ("Application.Read.All",)),
+                FeatureOff("diagnosis", ("Application.Read.All",)),
+            ],
+        ),
     ],
 )
 def test_one_missing_permission_turns_off_exactly_its_features(
@@ -89,13 +107,25 @@ def test_one_missing_permission_turns_off_exactly_its_features(
 
 
 def test_broader_permissions_cover_reads() -> None:
-    # Application.ReadWrite.All covers Application.Read.All, the grant write covers the grant read.
-    assert features_off(_without("Application.Read.All", "DelegatedPermissionGrant.Read.All")) == []
     # Directory.Read.All covers the directory reads.
-    directory = _without(
-        "User.ReadBasic.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"
-    )
+    directory = _without("User.Read.All", "RoleManagement.Read.Directory", "GroupMember.Read.All")
     assert features_off([*directory, "Directory.Read.All"]) == []
+
+
+def test_the_grant_write_of_app_only_mode_also_reads_grants() -> None:
+    assert "Directory.Read.All" not in least_privilege(delegated_approvals=False)
+    assert "Directory.Read.All" in least_privilege(delegated_approvals=True)
+
+
+def test_the_readme_table_is_the_generated_one() -> None:
+    readme = README.read_text(encoding="utf-8")
+    start = readme.index("<!-- permission-table")
+    table = readme[readme.index("\n", start) + 1 : readme.index("<!-- /permission-table -->")]
+    assert [line.strip() for line in table.strip().splitlines()] == permission_table().splitlines()
+
+
+def test_the_sandbox_grants_its_bot_exactly_the_least_privilege_set() -> None:
+    assert frozenset(least_privilege(delegated_approvals=False)) == BOT_APPLICATION_PERMISSIONS
 
 
 def test_role_names_compare_without_case() -> None:
@@ -110,8 +140,8 @@ def _jwt(claims: dict[str, object]) -> str:
 
 
 def test_roles_are_read_from_the_token() -> None:
-    roles = granted_roles(_jwt({"roles": ["Policy.Read.All", "User.ReadBasic.All"]}))
-    assert roles == frozenset({"Policy.Read.All", "User.ReadBasic.All"})
+    roles = granted_roles(_jwt({"roles": ["Policy.Read.All", "User.Read.All"]}))
+    assert roles == frozenset({"Policy.Read.All", "User.Read.All"})
 
 
 def test_a_token_without_roles_means_nothing_granted() -> None:
@@ -125,8 +155,7 @@ def test_unreadable_tokens_are_not_guessed(token: str) -> None:
 
 def test_delegated_approvals_need_no_write_application_permission() -> None:
     writes = {"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"}
-    read_only = [permission for permission in EVERYTHING if permission not in writes]
-    app_only = {off.feature for off in features_off(read_only)}
-    assert app_only == {"approve", "block"}
-    delegated = features_off(read_only, app_only_features(delegated_approvals=True))
-    assert delegated == []
+    delegated = least_privilege(delegated_approvals=True)
+    assert not writes & set(delegated)
+    assert features_off(delegated, app_only_features(delegated_approvals=True)) == []
+    assert {off.feature for off in features_off(delegated)} == {"approve", "block"}

@@ -34,6 +34,7 @@ async def test_graph_requires_a_bearer_token(sandbox: SandboxHandle) -> None:
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.graph_contract_violations
 @pytest.mark.parametrize(
     ("url", "params", "code"),
     [
@@ -277,3 +278,25 @@ async def test_batch_accepts_the_python_batch_helper_format(
     assert by_id["a"]["body"]["displayName"] == "Isaiah Langer"
     assert by_id["b"]["body"]["value"] == [CONSENT_REVIEWERS_GROUP_ID]
     assert (by_id["c"]["status"], by_id["d"]["status"]) == (404, 424)
+
+
+@pytest.mark.graph_contract_violations
+async def test_requests_inside_a_batch_are_held_to_the_metadata(
+    sandbox: SandboxHandle, graph: aiohttp.ClientSession
+) -> None:
+    """A batch is no way around the contract: each inner request is checked like a direct one."""
+    requests = [
+        {"id": "good", "method": "GET", "url": f"/users/{ISAIAH_ID}?$select=displayName"},
+        {"id": "bad", "method": "GET", "url": "/oauth2PermissionGrants?$select=noSuchProperty"},
+        {"id": "empty", "method": "GET", "url": "/users//memberOf"},
+    ]
+    status, body, _ = await fetch(graph, "POST", "/v1.0/$batch", json={"requests": requests})
+    assert status == 200
+    by_id = {r["id"]: r for r in body["responses"]}
+    assert by_id["good"]["status"] == 200
+    assert by_id["bad"]["status"] == 400
+    assert "noSuchProperty" in by_id["bad"]["body"]["error"]["message"]
+    assert by_id["empty"]["status"] == 400
+    _, contract, _ = await fetch(graph, "GET", "/_sandbox/contract")
+    refused = {v["path"] for v in contract["violations"]}
+    assert refused == {"/oauth2PermissionGrants", "/users//memberOf"}
