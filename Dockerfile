@@ -31,6 +31,7 @@ COPY app.py ./
 COPY bot ./bot
 COPY cards ./cards
 COPY config ./config
+COPY domain ./domain
 # Without credentials the bot runs against the built-in sandbox tenant: a self-test.
 COPY sandbox ./sandbox
 USER consentdesk

@@ -21,32 +21,21 @@ from kiota_abstractions.authentication import AccessTokenProvider
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.admin_panels import AdminPanels
-from bot.admins import AdminCheck
-from bot.agents_connection import (
-    channel_gate_for,
-    connection_manager_for,
-    connector_token_source,
-)
-from bot.app_tokens import AppTokens, app_tokens_for
+from bot.admin.admin_panels import AdminPanels
+from bot.admin.auto_approval_admin import AllowListCommands
+from bot.admin.commands import ChatCommands
+from bot.admin.config_seed import seed_config_file
+from bot.admin.connected_apps import ConnectedApps
+from bot.admin.destination_settings import DestinationSettings
+from bot.admin.failed_messages import FailedMessages
+from bot.admin.named_reviewers import NamedReviewers
+from bot.admin.permission_check import check_graph_permissions, features_off_json
+from bot.admin.permissions import app_only_features
+from bot.admin.workflow_switch import WorkflowSwitch
 from bot.application import create_agent_application
-from bot.auto_approval import AutoApprover
-from bot.auto_approval_admin import AllowListCommands
-from bot.business_hours import BusinessHours
-from bot.clock import Clock, utc_now
-from bot.commands import ChatCommands
-from bot.config_seed import seed_config_file
-from bot.connected_apps import ConnectedApps
-from bot.connector import TeamsConnector
-from bot.decision_worker import DecisionWorker
-from bot.decision_writes import WritesFor, app_only_writes, delegated_writes
-from bot.decisions import DecisionService
-from bot.delivery import DeliveryWorker
-from bot.destination_settings import DestinationSettings
 from bot.diagnosis.ask_reviewers import ReviewerAsk
 from bot.diagnosis.fact_reader import FactReader
 from bot.diagnosis.service import Diagnostician
-from bot.failed_messages import FailedMessages
 from bot.graph import GraphConnection, GraphGateway
 from bot.graph.app_directory import AppDirectory
 from bot.graph.apps import AppWrites
@@ -57,26 +46,39 @@ from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.graph.teams import PersonalChats
 from bot.graph.tenant_consent import TenantConsentReader
 from bot.graph.user_names import DirectoryNames
-from bot.graph_auth import AppGraphTokens, SandboxTokenProvider
-from bot.http import Endpoint, create_routes
-from bot.intake import Intake
-from bot.logging_setup import announce_mode, configure_logging
-from bot.named_reviewers import NamedReviewers
-from bot.permission_check import check_graph_permissions, features_off_json
-from bot.permissions import app_only_features
-from bot.readiness import GraphProbe, store_reachable
-from bot.reminders import Cadence, ReminderWorker
-from bot.request_context import request_ids
-from bot.requester_chats import RequesterChats
-from bot.reviewer_cards import EntraLinks, ReviewerCards
-from bot.reviewer_sign_in import ReviewerSignIn, ReviewerTokens
-from bot.reviewers import ReviewerCheck
-from bot.shutdown import InFlight, Shutdown, drain
-from bot.signed_activities import TokenVerifier
+from bot.hosting.agents_connection import (
+    channel_gate_for,
+    connection_manager_for,
+    connector_token_source,
+)
+from bot.hosting.connector import TeamsConnector
+from bot.hosting.delivery import DeliveryWorker
+from bot.hosting.http import Endpoint, create_routes
+from bot.hosting.readiness import GraphProbe, store_reachable
+from bot.hosting.requester_chats import RequesterChats
+from bot.hosting.reviewer_sign_in import ReviewerSignIn, ReviewerTokens
+from bot.hosting.signed_activities import TokenVerifier
+from bot.hosting.user_sign_in_service import UserSignInService
+from bot.infra.app_tokens import AppTokens, app_tokens_for
+from bot.infra.clock import Clock, utc_now
+from bot.infra.graph_auth import AppGraphTokens, SandboxTokenProvider
+from bot.infra.logging_setup import announce_mode, configure_logging
+from bot.infra.request_context import request_ids
+from bot.infra.shutdown import InFlight, Shutdown, drain
+from bot.review.admins import AdminCheck
+from bot.review.auto_approval import AutoApprover
+from bot.review.decision_worker import DecisionWorker
+from bot.review.decision_writes import WritesFor, app_only_writes, delegated_writes
+from bot.review.decisions import DecisionService
+from bot.review.intake import Intake
+from bot.review.reminder_settings import DestinationCadences
+from bot.review.reminders import ReminderWorker
+from bot.review.reviewer_cards import EntraLinks, ReviewerCards
+from bot.review.reviewers import ReviewerCheck
 from bot.store.database import create_engine, migrate, session_factory
-from bot.user_sign_in_service import UserSignInService
-from bot.workflow_switch import WorkflowSwitch
 from config.settings import ApprovalMode, Mode, Settings, load_settings
+from domain.business_hours import BusinessHours
+from domain.reminder_cadence import Cadence
 
 logger = logging.getLogger("consent_desk")
 
@@ -180,10 +182,11 @@ def create_app(
                 escalate_after=settings.escalate_after_reminders,
                 escalate_before_expiry=timedelta(hours=settings.escalate_before_expiry_hours),
             )
+            per_destination = DestinationCadences(cadence)
             cards = ReviewerCards(
                 EntraLinks(settings.authority_host, tenant_id),
                 clock,
-                cadence.first_due_for,
+                per_destination.first_due,
                 digest_threshold=settings.digest_threshold,
             )
             reminder_worker = ReminderWorker(
@@ -227,7 +230,7 @@ def create_app(
                 clock,
                 on_queued=delivery.notify,
                 on_work=worker.notify,
-                snoozed_until=cadence.snoozed_until_for,
+                snoozed_until=per_destination.snoozed_until,
             )
             tenant_consent = TenantConsentReader(connection, graph, clock)
             policy_writes = PolicyWrites(graph_json)

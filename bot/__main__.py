@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.audit_export import write_audit_csv
+from bot.admin.audit_export import write_audit_csv
 from bot.store import decisions
 from bot.store.database import create_engine, migrate, session_factory
 from config.settings import load_settings

@@ -36,27 +36,27 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import (
 from microsoft_agents.hosting.core.authorization import Connections
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
-from bot.activity_reading import actor_of, destination_spec, is_channel, reply_card
-from bot.admin_chat import AdminChat
-from bot.admin_panels import PANEL_COMMANDS, AdminPanels
-from bot.auto_approval_admin import AllowListCommands
-from bot.commands import (
+from bot.admin.admin_chat import AdminChat
+from bot.admin.admin_panels import PANEL_COMMANDS, AdminPanels
+from bot.admin.auto_approval_admin import AllowListCommands
+from bot.admin.commands import (
     ADMIN_COMMANDS,
     ChatCommands,
     Command,
     parse_command,
 )
-from bot.decisions import Actor, DecisionService, UnknownRequest
+from bot.admin.failed_messages import FailedMessages
 from bot.diagnosis.service import Diagnostician
-from bot.failed_messages import FailedMessages
 from bot.graph.gateway import MissingGraphPermission
 from bot.graph.user_names import DirectoryNames
-from bot.i18n import Messages
-from bot.reviewer_sign_in import ReviewerSignIn
+from bot.hosting.activity_reading import actor_of, destination_spec, is_channel, reply_card
+from bot.hosting.reviewer_sign_in import ReviewerSignIn
+from bot.review.decisions import Actor, DecisionService, UnknownRequest
 from cards import failed_messages as failed_cards
 from cards import verbs
 from cards.help import build_help_card
 from cards.text import safe
+from domain.i18n import Messages
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Cards for admins in chat: where reviews go, and the recent audit trail.
 
-Only admins see them (``bot.admins``). Names of conversations and people and
+Only admins see them (``bot.review.admins``). Names of conversations and people and
 reasons come from outside and go through ``cards.text.safe``.
 """
 
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.i18n import Messages
-from bot.store.tables import AuditRow, DestinationRow, RoutingRuleRow
 from cards.elements import Element, adaptive_card, fact_set, text_block
 from cards.text import NAME_LIMIT, REASON_LIMIT, safe
+from domain.i18n import Messages
+from domain.listings import AuditListing, DestinationListing, RoutingRuleListing
 
 AUDIT_SHOWN = 15
 
 
-def build_destinations_card(rows: Sequence[DestinationRow], messages: Messages) -> Element:
+def build_destinations_card(rows: Sequence[DestinationListing], messages: Messages) -> Element:
     """Every active destination with its role, numbered as they were added."""
     title = messages.t("admin.destinations_title")
     body: list[Element] = [text_block(title, "destinations-title", weight="bolder", size="medium")]
@@ -44,7 +44,7 @@ def build_destinations_card(rows: Sequence[DestinationRow], messages: Messages) 
 
 
 def build_rules_card(
-    rules: Sequence[tuple[RoutingRuleRow, str]], patterns: Sequence[str], messages: Messages
+    rules: Sequence[tuple[RoutingRuleListing, str]], patterns: Sequence[str], messages: Messages
 ) -> Element:
     """The routing rules in the order they are tried, and the high-risk list they use."""
     title = messages.t("admin.rules_title")
@@ -67,7 +67,7 @@ def build_rules_card(
     return adaptive_card(body, fallback_text=title, language=messages.language)
 
 
-def _rule_line(row: RoutingRuleRow, destination: str, messages: Messages) -> str:
+def _rule_line(row: RoutingRuleListing, destination: str, messages: Messages) -> str:
     """What the rule sends where and, for two-person approval, how many approvals it needs."""
     line = messages.t(
         f"admin.rule_{row.kind}",
@@ -79,7 +79,7 @@ def _rule_line(row: RoutingRuleRow, destination: str, messages: Messages) -> str
     return line
 
 
-def _audit_line(row: AuditRow, messages: Messages) -> str:
+def _audit_line(row: AuditListing, messages: Messages) -> str:
     what = safe(row.app_name, NAME_LIMIT) if row.app_name else ""
     why = safe(row.reason, REASON_LIMIT) if row.reason else ""
     return (
@@ -97,7 +97,7 @@ def _audit_line(row: AuditRow, messages: Messages) -> str:
     )
 
 
-def build_audit_card(rows: Sequence[AuditRow], messages: Messages) -> Element:
+def build_audit_card(rows: Sequence[AuditListing], messages: Messages) -> Element:
     """The latest entries, newest first, and how to get all of them."""
     title = messages.t("admin.audit_title")
     body: list[Element] = [text_block(title, "audit-title", weight="bolder", size="medium")]

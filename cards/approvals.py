@@ -10,10 +10,10 @@ watching sees the same progress. Reviewer names go through
 
 from __future__ import annotations
 
-from bot.domain import RequestStatus, ReviewerCardView
-from bot.i18n import Messages
 from cards.elements import Element, callout
 from cards.text import NAME_LIMIT, safe
+from domain.i18n import Messages
+from domain.types import RequestStatus, ReviewerCardView
 
 APPROVALS_ID = "approvals"
 NAMES_SHOWN = 10

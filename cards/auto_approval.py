@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain import AutoApprovalOutcome, ReviewerCardView
-from bot.i18n import Messages
-from bot.store.tables import AutoApprovalRow
 from cards.elements import (
     CARD_BUDGET,
     Element,
@@ -24,6 +21,9 @@ from cards.elements import (
     text_block,
 )
 from cards.text import NAME_LIMIT, SCOPE_LIMIT, safe
+from domain.i18n import Messages
+from domain.listings import AutoApprovalListing
+from domain.types import AutoApprovalOutcome, ReviewerCardView
 
 AUTO_APPROVAL_ID = "auto-approval"
 """The verdict line on a reviewer card."""
@@ -74,7 +74,7 @@ def auto_approval_line(view: ReviewerCardView, messages: Messages) -> list[Eleme
 
 
 def build_auto_approvals_card(
-    entries: Sequence[AutoApprovalRow],
+    entries: Sequence[AutoApprovalListing],
     messages: Messages,
     lead: tuple[str, str] | None = None,
 ) -> Element:
@@ -93,7 +93,7 @@ def build_auto_approvals_card(
 
 
 def _allow_list_card(
-    entries: Sequence[AutoApprovalRow],
+    entries: Sequence[AutoApprovalListing],
     messages: Messages,
     lead: tuple[str, str] | None,
     scopes_shown: int,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import ReviewerCardView
-from bot.i18n import Messages
 from cards import verbs
 from cards.buttons import request_data
 from cards.elements import Element, adaptive_card, execute, fact_set, text_block
 from cards.reviewer import publisher_line, waiting_fact
 from cards.text import safe
+from domain.i18n import Messages
+from domain.types import ReviewerCardView
 
 
 def build_block_confirmation_card(

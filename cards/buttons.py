@@ -9,11 +9,11 @@ never anything the handler should trust beyond looking the request up again.
 
 from __future__ import annotations
 
-from bot.domain import ReviewerCardView
-from bot.i18n import Messages
 from cards import verbs
 from cards.elements import Element, execute, open_url, show_card, text_input
 from cards.text import REASON_LIMIT
+from domain.i18n import Messages
+from domain.types import ReviewerCardView
 
 
 def request_data(view: ReviewerCardView) -> dict[str, str]:

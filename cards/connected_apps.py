@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.i18n import Messages
 from cards.elements import (
     Element,
     action_set,
@@ -26,6 +25,7 @@ from cards.elements import (
     text_block,
 )
 from cards.text import SCOPE_LIMIT, clean, escape_markdown, safe
+from domain.i18n import Messages
 
 PAGE_VERB: Final = "connected_apps_page"
 """Shows a page of the list (Previous, Next, and Cancel on the confirmation card)."""

@@ -16,11 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.diagnosis.analysis import Cause, CauseCode, Diagnosis, NextStep, Situation
-from bot.diagnosis.facts import AskedFacts, DiagnosisFacts, ScopeFact, ScopeKind, ScopeSource
-from bot.diagnosis.matching import Candidate
-from bot.domain import ScopeDetail
-from bot.i18n import Messages
 from cards import verbs
 from cards.elements import (
     Element,
@@ -36,6 +31,11 @@ from cards.elements import (
 from cards.it_message import IT_MESSAGE_LIMIT, it_message
 from cards.scopes import scope_section
 from cards.text import NAME_LIMIT, REASON_LIMIT, safe
+from domain.diagnosis.analysis import Cause, CauseCode, Diagnosis, NextStep, Situation
+from domain.diagnosis.facts import AskedFacts, DiagnosisFacts, ScopeFact, ScopeKind, ScopeSource
+from domain.diagnosis.matching import Candidate
+from domain.i18n import Messages
+from domain.types import ScopeDetail
 
 JUSTIFICATION_LIMIT = 1000
 _SITUATION_STYLE = {

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.i18n import Messages
 from cards import verbs
 from cards.elements import (
     CARD_BUDGET,
@@ -30,6 +29,7 @@ from cards.elements import (
     text_block,
 )
 from cards.text import NAME_LIMIT, safe
+from domain.i18n import Messages
 
 DIGEST_BUDGET = 40_000
 """Bytes of the card as UTF-8 JSON: the digest is a list to skim, not the place for detail.

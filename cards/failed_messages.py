@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.i18n import Messages
 from cards.elements import Element, adaptive_card, execute, text_block
 from cards.text import NAME_LIMIT, REASON_LIMIT, safe
+from domain.i18n import Messages
 
 RETRY_VERB = "retry_failed_messages"
 ROW_IDS_KEY = "rows"

@@ -7,9 +7,9 @@ so they are the same in every language.
 
 from __future__ import annotations
 
-from bot.i18n import Messages
 from cards.elements import Element, adaptive_card, fact_set, text_block
 from cards.text import safe
+from domain.i18n import Messages
 
 COMMAND_REVIEW_HERE = "review here"
 COMMAND_ESCALATE_HERE = "escalate here"

@@ -8,10 +8,10 @@ It is plain text for copying into a mail or chat, in the user's language.
 
 from __future__ import annotations
 
-from bot.diagnosis.analysis import Diagnosis
-from bot.diagnosis.facts import DiagnosisFacts, ScopeKind
-from bot.i18n import Messages
 from cards.text import DESCRIPTION_LIMIT, NAME_LIMIT, clean
+from domain.diagnosis.analysis import Diagnosis
+from domain.diagnosis.facts import DiagnosisFacts, ScopeKind
+from domain.i18n import Messages
 
 MAX_SCOPES = 25
 IT_MESSAGE_LIMIT = 8000

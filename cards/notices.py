@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import RequestStatus
-from bot.i18n import Messages
 from cards.elements import Element, adaptive_card, card_size, text_block
 from cards.text import NAME_LIMIT, REASON_LIMIT, safe
+from domain.i18n import Messages
+from domain.types import RequestStatus
 
 NOTICE_BUDGET = 8_000
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain import Requester
-from bot.i18n import Messages
 from cards.elements import Element, container, text_block
 from cards.text import REASON_LIMIT, safe
+from domain.i18n import Messages
+from domain.types import Requester
 
 
 def requester_section(

@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import Publisher, RequestOrigin, RequestStatus, ReviewerCardView
-from bot.i18n import Messages
 from cards.approvals import approval_progress
 from cards.buttons import close_in_entra, decision_buttons, open_in_entra, snooze_button
 from cards.elements import (
@@ -35,6 +33,8 @@ from cards.requesters import requester_section
 from cards.scopes import scope_section
 from cards.status import status_banner
 from cards.text import safe
+from domain.i18n import Messages
+from domain.types import Publisher, RequestOrigin, RequestStatus, ReviewerCardView
 
 NOTE_ID = "note"
 """The callout on top of a noted card."""

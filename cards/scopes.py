@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain import ScopeDetail
-from bot.i18n import Messages
 from cards.elements import Element, columns, container, text_block
 from cards.text import DESCRIPTION_LIMIT, SCOPE_LIMIT, clean, safe
+from domain.i18n import Messages
+from domain.types import ScopeDetail
 
 GRAPH_RESOURCE = "microsoft graph"
 """Most scopes are Graph's; naming it on every row would be noise."""

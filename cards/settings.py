@@ -17,8 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.i18n import Messages
-from bot.routing import MAX_APPROVALS
 from cards.elements import (
     Element,
     adaptive_card,
@@ -29,6 +27,8 @@ from cards.elements import (
     text_block,
 )
 from cards.text import safe
+from domain.i18n import Messages
+from domain.routing import MAX_APPROVALS
 
 SETTINGS_SAVE: Final = "settings_save"
 """The form's button: validate everything, then save it all or nothing."""
@@ -48,7 +48,7 @@ NAME_LIMIT: Final = 80
 REVIEWERS_LIMIT: Final = 1000
 
 REMINDER_INPUT_PREFIX: Final = "reminder_"
-"""Reminder override inputs are ``reminder_<field>`` for each field of ``bot.reminder_settings``."""
+"""Reminder override inputs are ``reminder_<field>``, one per field of the reminder overrides."""
 
 FIELD_FORM: Final = "form"
 """A problem with the whole form, such as the directory being unreachable."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.domain import DecisionView, RequestStatus, ReviewerCardView
-from bot.i18n import Messages
 from cards.auto_approval import auto_approval_line
 from cards.elements import Element, callout
 from cards.text import DESCRIPTION_LIMIT, REASON_LIMIT, SCOPE_LIMIT, safe
+from domain.i18n import Messages
+from domain.types import DecisionView, RequestStatus, ReviewerCardView
 
 BANNER_ID = "status-banner"
 PROBLEM_ID = "decision-problem"

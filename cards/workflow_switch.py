@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.graph.tenant_consent import ROLE_NAMES
-from bot.i18n import Messages
 from cards.elements import (
     Element,
     adaptive_card,
@@ -28,6 +26,8 @@ from cards.elements import (
     text_block,
 )
 from cards.text import clean, safe
+from domain.entra import CONSENT_ROLES
+from domain.i18n import Messages
 
 ENABLE_REQUESTS_CONFIRM: Final = "enable_requests_confirm"
 """The form's button: validate, then PUT the workflow policy."""
@@ -181,9 +181,9 @@ def build_workflow_form_card(
         "label": messages.t("workflow.roles_label"),
         "isMultiSelect": True,
         "style": "expanded",
-        "choices": [{"title": name, "value": role_id} for role_id, name in ROLE_NAMES.items()],
+        "choices": [{"title": name, "value": role_id} for role_id, name in CONSENT_ROLES.items()],
     }
-    chosen = [role for role in values.roles if role in ROLE_NAMES]
+    chosen = [role for role in values.roles if role in CONSENT_ROLES]
     if chosen:
         roles["value"] = ",".join(chosen)
     body += [

@@ -250,7 +250,7 @@ class Settings(BaseSettings):
     @field_validator("allowed_caller_app_ids")
     @classmethod
     def _caller_app_ids(cls, value: str) -> str:
-        from bot.object_ids import is_object_id
+        from domain.object_ids import is_object_id
 
         for item in (part.strip() for part in value.split(",")):
             if item and not is_object_id(item):
@@ -286,7 +286,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _business_hours_valid(self) -> Settings:
-        from bot.business_hours import BusinessHours
+        from domain.business_hours import BusinessHours
 
         BusinessHours.parse(self.business_days, self.business_hours, self.business_timezone)
         return self

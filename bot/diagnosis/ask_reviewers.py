@@ -18,19 +18,16 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.diagnosis.facts import DiagnosisFacts
-from bot.domain import Actor, Publisher, RequestOrigin
-from bot.reviewer_cards import ReviewerCards, snapshot_of
+from bot.review.reviewer_cards import ReviewerCards, snapshot_of
 from bot.store import decisions, destinations, requests
 from bot.store.decisions import AuditEntry
 from bot.store.requests import NewRequest, NewRequester
 from bot.store.tables import ConsentRequestRow
 from cards.diagnosis import scope_details
+from domain.diagnosis.facts import DiagnosisFacts
+from domain.types import ASKED_BECAUSE, Actor, AskedBecause, Publisher, RequestOrigin
 
 JUSTIFICATION_LIMIT = 1000
-ASKED_BECAUSE = "asked_because"
-REQUESTS_OFF = "requests_off"
-APP_BLOCKED = "app_blocked"
 BOT_REQUEST_PREFIX = "bot-"
 
 
@@ -112,7 +109,7 @@ class ReviewerAsk:
         snapshot = snapshot_of(publisher, app.homepage_url, scope_details(facts.scopes))
         # Intake closes the request once Entra takes requests again, unless the app is blocked.
         blocked = app.in_tenant and not app.enabled
-        snapshot[ASKED_BECAUSE] = APP_BLOCKED if blocked else REQUESTS_OFF
+        snapshot[ASKED_BECAUSE] = AskedBecause.APP_BLOCKED if blocked else AskedBecause.REQUESTS_OFF
         return NewRequest(
             id=f"{BOT_REQUEST_PREFIX}{uuid.uuid4().hex}",
             app_id=app.app_id,

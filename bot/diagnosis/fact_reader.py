@@ -15,22 +15,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.diagnosis.facts import (
+from bot.graph.app_directory import AppDirectory
+from bot.graph.scope_catalogue import ScopeCatalogue
+from bot.graph.tenant_consent import TenantConsentReader
+from bot.infra.ttl_cache import TtlCache
+from bot.store import decisions, destinations, requests
+from bot.store.requests import AskedBefore
+from domain.diagnosis.facts import (
     AskedFacts,
     AskedStatus,
     DiagnosisFacts,
     ScopeSource,
     TenantConsentFacts,
 )
-from bot.diagnosis.matching import Candidate
-from bot.diagnosis.question import Question
-from bot.domain import RequestOrigin, RequestStatus
-from bot.graph.app_directory import AppDirectory
-from bot.graph.scope_catalogue import ScopeCatalogue
-from bot.graph.tenant_consent import TenantConsentReader
-from bot.store import decisions, destinations, requests
-from bot.store.requests import AskedBefore
-from bot.ttl_cache import TtlCache
+from domain.diagnosis.matching import Candidate
+from domain.diagnosis.question import Question
+from domain.types import RequestOrigin, RequestStatus
 
 _ASKED_STATUS = {
     RequestStatus.PENDING: AskedStatus.PENDING,

@@ -14,13 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.diagnosis.analysis import diagnose
 from bot.diagnosis.ask_reviewers import JUSTIFICATION_LIMIT, ReviewerAsk
 from bot.diagnosis.fact_reader import FactReader
-from bot.diagnosis.matching import Candidate, match_app
-from bot.diagnosis.question import Question, read_question
-from bot.domain import Actor
-from bot.i18n import SUPPORTED_LANGUAGES, Messages, language_of
 from cards import verbs
 from cards.diagnosis import (
     DiagnosisView,
@@ -29,6 +24,11 @@ from cards.diagnosis import (
     name_unknown,
 )
 from cards.text import NAME_LIMIT
+from domain.diagnosis.analysis import diagnose
+from domain.diagnosis.matching import Candidate, match_app
+from domain.diagnosis.question import Question, read_question
+from domain.i18n import SUPPORTED_LANGUAGES, Messages, language_of
+from domain.types import Actor
 
 logger = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ from msgraph.generated.service_principals.service_principals_request_builder imp
     ServicePrincipalsRequestBuilder,
 )
 
-from bot.diagnosis.facts import AppFacts
-from bot.diagnosis.matching import Candidate
 from bot.graph.connection import GraphConnection
 from bot.graph.gateway import GraphGateway, NotInGraph
 from bot.graph.json_reads import GraphJson
 from bot.graph.paging import all_items
-from bot.ttl_cache import TtlCache
+from bot.infra.ttl_cache import TtlCache
+from domain.diagnosis.facts import AppFacts
+from domain.diagnosis.matching import Candidate
 
 _SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
 _APP_ID = re.compile(r"[0-9A-Za-z-]{1,64}")

@@ -31,9 +31,9 @@ from msgraph.generated.users.item.transitive_member_of.graph_directory_role.grap
     GraphDirectoryRoleRequestBuilder,
 )
 
-from bot.domain import Publisher, ScopeDetail
 from bot.graph.connection import GraphConnection
-from bot.ttl_cache import TtlCache
+from bot.infra.ttl_cache import TtlCache
+from domain.types import Publisher, ScopeDetail
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 PENDING_FILTER = "userConsentRequests/any(u:u/status eq 'InProgress')"

@@ -21,10 +21,10 @@ import aiohttp
 from kiota_abstractions.authentication import AccessTokenProvider
 from yarl import URL
 
-from bot.clock import utc_now
 from bot.graph.gateway import NotInGraph
-from bot.outbound_tls import outbound_connector
-from bot.retry_after import retry_after_seconds
+from bot.infra.clock import utc_now
+from bot.infra.outbound_tls import outbound_connector
+from bot.infra.retry_after import retry_after_seconds
 
 RETRIED = frozenset({429, 503, 504})
 _QUERY_SAFE = "$'(),=:/"

@@ -19,8 +19,8 @@ import httpx
 from kiota_http.middleware import RetryHandler
 from kiota_http.middleware.options import RetryHandlerOption
 
-from bot.clock import utc_now
-from bot.retry_after import retry_after_seconds
+from bot.infra.clock import utc_now
+from bot.infra.retry_after import retry_after_seconds
 
 MAX_RETRIES = 3
 MAX_WAIT_SECONDS = 10.0

@@ -10,19 +10,14 @@ it is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from bot.graph.gateway import NotInGraph
 from bot.graph.json_reads import GraphJson, GraphReadError
-from bot.graph.tenant_consent import ROLE_NAMES
-from bot.object_ids import is_object_id
-
-_USER_QUERY = re.compile(r"^/(?:v1\.0/|beta/)?users/([^/?]+)$", re.IGNORECASE)
-_GROUP_QUERY = re.compile(r"^/(?:v1\.0/|beta/)?groups/([^/?]+)/", re.IGNORECASE)
-_ROLE_QUERY = re.compile(r"roleDefinitionId\s+eq\s+'([^']+)'", re.IGNORECASE)
+from domain.entra import CONSENT_ROLES, ReviewerKind, ReviewerQuery, read_reviewer_query
+from domain.object_ids import is_object_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +100,15 @@ class ReviewerLookup:
 
     async def reviewer_name(self, query: str) -> str | None:
         """A readable name for one reviewer query of the saved policy."""
-        if match := _USER_QUERY.match(query):
-            user = await self.user(match.group(1))
-            return user.name if user else None
-        if match := _GROUP_QUERY.match(query):
-            group = await self.group(match.group(1)) if is_object_id(match.group(1)) else None
-            return group.name if group else None
-        if match := _ROLE_QUERY.search(query):
-            return ROLE_NAMES.get(match.group(1).lower())
+        match read_reviewer_query(query):
+            case ReviewerQuery(ReviewerKind.USER, user_id):
+                user = await self.user(user_id)
+                return user.name if user else None
+            case ReviewerQuery(ReviewerKind.GROUP, group_id):
+                group = await self.group(group_id) if is_object_id(group_id) else None
+                return group.name if group else None
+            case ReviewerQuery(ReviewerKind.ROLE, role_id):
+                return CONSENT_ROLES.get(role_id)
         return None
 
 

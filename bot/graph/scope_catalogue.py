@@ -20,11 +20,11 @@ from msgraph.generated.service_principals.service_principals_request_builder imp
     ServicePrincipalsRequestBuilder,
 )
 
-from bot.diagnosis.facts import ScopeFact, ScopeKind
 from bot.graph.connection import GraphConnection
 from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID
 from bot.graph.paging import all_items
-from bot.ttl_cache import TtlCache
+from bot.infra.ttl_cache import TtlCache
+from domain.diagnosis.facts import ScopeFact, ScopeKind
 
 _SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
 

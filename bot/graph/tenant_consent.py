@@ -10,7 +10,6 @@ names, so a warm answer costs no call for them.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -19,25 +18,16 @@ from msgraph.generated.groups.item.group_item_request_builder import GroupItemRe
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
-from bot.diagnosis.facts import TenantConsentFacts, UserConsentMode
 from bot.graph.connection import GraphConnection
 from bot.graph.gateway import GraphGateway
-from bot.ttl_cache import TtlCache
+from bot.infra.ttl_cache import TtlCache
+from domain.diagnosis.facts import TenantConsentFacts, UserConsentMode
+from domain.entra import CONSENT_ROLES, ReviewerKind, read_reviewer_query
 
 SELF_CONSENT_PREFIX = "managepermissiongrantsforself."
 LOW_POLICY = "microsoft-user-default-low"
 LEGACY_POLICY = "microsoft-user-default-legacy"
 
-# Names of the directory roles a workflow reviewer query can point at, by role definition id.
-ROLE_NAMES = {
-    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
-    "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
-    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
-    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
-}
-_USER_QUERY = re.compile(r"/users/([^/?]+)$")
-_GROUP_QUERY = re.compile(r"/groups/([^/?]+)/")
-_ROLE_QUERY = re.compile(r"roleDefinitionId eq '([^']+)'")
 _NAME_ONLY = ["id", "displayName"]
 
 
@@ -109,9 +99,10 @@ class TenantConsentReader:
 
     async def _reviewer(self, query: str) -> str | None:
         """A readable name for one reviewer query of the workflow."""
+        reviewer = read_reviewer_query(query)
         try:
-            if match := _USER_QUERY.search(query):
-                user = await self._client.users.by_user_id(match.group(1)).get(
+            if reviewer and reviewer.kind is ReviewerKind.USER:
+                user = await self._client.users.by_user_id(reviewer.id).get(
                     RequestConfiguration(
                         query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
                             select=_NAME_ONLY
@@ -119,8 +110,8 @@ class TenantConsentReader:
                     )
                 )
                 return user.display_name if user else None
-            if match := _GROUP_QUERY.search(query):
-                group = await self._client.groups.by_group_id(match.group(1)).get(
+            if reviewer and reviewer.kind is ReviewerKind.GROUP:
+                group = await self._client.groups.by_group_id(reviewer.id).get(
                     RequestConfiguration(
                         query_parameters=GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
                             select=_NAME_ONLY
@@ -132,6 +123,6 @@ class TenantConsentReader:
             if error.response_status_code == 404:
                 return None  # a reviewer deleted since the policy was saved
             raise
-        if match := _ROLE_QUERY.search(query):
-            return ROLE_NAMES.get(match.group(1).lower())
+        if reviewer and reviewer.kind is ReviewerKind.ROLE:
+            return CONSENT_ROLES.get(reviewer.id)
         return None

@@ -21,7 +21,7 @@ import aiohttp
 
 from bot.graph.gateway import NotInGraph
 from bot.graph.json_reads import GraphJson, GraphReadError
-from bot.object_ids import is_object_id
+from domain.object_ids import is_object_id
 
 logger = logging.getLogger(__name__)
 

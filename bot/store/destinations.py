@@ -14,7 +14,7 @@ from bot.store.rowcount import rowcount
 from bot.store.tables import CardPostRow, DestinationRow
 
 if TYPE_CHECKING:
-    from bot.reminder_settings import ReminderOverrides
+    from domain.reminder_cadence import ReminderOverrides
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ async def active_destinations(
 async def reminder_settings(session: AsyncSession, destination_id: int) -> dict[str, Any] | None:
     """A destination's stored reminder overrides (``{}``: the global settings); None if unknown.
 
-    ``bot.reminder_settings.stored_overrides`` turns the value into ``ReminderOverrides``.
+    ``bot.review.reminder_settings.stored_overrides`` turns the value into ``ReminderOverrides``.
     """
     stored = await session.scalar(
         select(DestinationRow.reminder_settings).where(DestinationRow.id == destination_id)
@@ -92,7 +92,7 @@ async def set_reminder_settings(
 ) -> bool:
     """Replace a destination's reminder overrides (empty ones: back to the global settings).
 
-    Validate first (``bot.reminder_settings.parse_overrides``): this writes what
+    Validate first (``bot.review.reminder_settings.parse_overrides``): this writes what
     it is given. False when there is no such destination.
     """
     result = await session.execute(

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import RequestOrigin, RequestStatus
 from bot.store.rowcount import rowcount
 from bot.store.tables import ConsentRequestRow, RequesterRow, UserChatRow
+from domain.types import RequestOrigin, RequestStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.routing import DEFAULT_HIGH_RISK, HIGH_RISK_KEY, Rule, RuleKind
 from bot.store.tables import RoutingRuleRow, SettingRow
+from domain.routing import DEFAULT_HIGH_RISK, HIGH_RISK_KEY, Rule, RuleKind
 
 
 async def rule_rows(session: AsyncSession) -> Sequence[RoutingRuleRow]:

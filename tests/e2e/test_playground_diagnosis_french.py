@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import Messages
+from domain.i18n import Messages
 from sandbox.server import SandboxHandle
 from tests.e2e.conftest import artifacts_on_failure, playground_for
 from tests.e2e.harness import PlaygroundSession

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.permissions import least_privilege
+from bot.admin.permissions import least_privilege
 from sandbox.seed import ALEX_ID, BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock

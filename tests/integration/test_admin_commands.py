@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main as bot_cli
-from bot.commands import ADMIN_COMMANDS as COMMANDS_ONLY_ADMINS_MAY_USE
-from bot.commands import parse_command
+from bot.admin.commands import ADMIN_COMMANDS as COMMANDS_ONLY_ADMINS_MAY_USE
+from bot.admin.commands import parse_command
 from bot.store import decisions, destinations
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock

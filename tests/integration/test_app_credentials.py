@@ -14,7 +14,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from bot.app_tokens import AppTokens, TokenError, app_tokens_for
+from bot.infra.app_tokens import AppTokens, TokenError, app_tokens_for
 from config.settings import Settings
 from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.auto_approval import AUTO_APPROVAL_ACTOR
-from bot.commands import parse_command
-from bot.domain import RequestStatus
+from bot.admin.commands import parse_command
+from bot.review.auto_approval import AUTO_APPROVAL_ACTOR
 from bot.store import auto_approvals, decisions, requests
+from domain.types import RequestStatus
 from sandbox.seed_apps import (
     EXPENSES_APP_ID,
     MEETING_NOTES_APP_ID,

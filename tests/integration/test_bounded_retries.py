@@ -19,10 +19,10 @@ import pytest
 from multidict import CIMultiDict
 from sqlalchemy import select
 
-from bot.decision_worker import GAVE_UP
-from bot.decision_worker import MAX_ATTEMPTS as DECISION_MAX_ATTEMPTS
-from bot.delivery import MAX_ATTEMPTS
-from bot.retry_after import retry_after_seconds
+from bot.hosting.delivery import MAX_ATTEMPTS
+from bot.infra.retry_after import retry_after_seconds
+from bot.review.decision_worker import GAVE_UP
+from bot.review.decision_worker import MAX_ATTEMPTS as DECISION_MAX_ATTEMPTS
 from bot.store.outbox import OutboxStatus
 from bot.store.tables import ConsentRequestRow, DecisionRow, OutboxRow
 from sandbox.seed import ALEX_ID

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.graph_auth import SandboxTokenProvider
+from bot.infra.graph_auth import SandboxTokenProvider
 from bot.store import decisions
 from sandbox.seed import ALEX_ID, LYNNE_ID
 from sandbox.server import SandboxHandle

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config_seed import SEEDED_KEY, ConfigFileError, SeedOutcome, seed_config_file
-from bot.routing import DEFAULT_HIGH_RISK
+from bot.admin.config_seed import SEEDED_KEY, ConfigFileError, SeedOutcome, seed_config_file
 from bot.store import destinations
 from bot.store import routing as routing_store
 from bot.store.database import create_engine, session_factory
@@ -23,6 +22,7 @@ from bot.store.tables import (
     RoutingRuleRow,
     SettingRow,
 )
+from domain.routing import DEFAULT_HIGH_RISK
 from sandbox.server import SandboxHandle
 from tests.conftest import POSTGRES_URL, ManualClock
 from tests.fakes.connector import RecordingConnector
@@ -118,11 +118,13 @@ async def test_a_second_start_with_a_changed_file_keeps_the_database(
         await seed_config_file(engine, path, NOW)
     path.write_text(changed)
     caplog.clear()
-    caplog.set_level(logging.INFO, logger="bot.config_seed")
+    caplog.set_level(logging.INFO, logger="bot.admin.config_seed")
     assert await seed_config_file(engine, path, NOW) is SeedOutcome.DATABASE_WINS
     assert "ignored" in caplog.text
     assert "changed since" in caplog.text
-    assert [r.levelno for r in caplog.records if r.name == "bot.config_seed"] == [logging.INFO]
+    assert [r.levelno for r in caplog.records if r.name == "bot.admin.config_seed"] == [
+        logging.INFO
+    ]
     assert await counts(engine) == before
     async with session_factory(engine)() as session:
         names = (await session.scalars(select(DestinationRow.name))).all()
@@ -166,7 +168,7 @@ async def test_a_database_configured_in_chat_is_not_seeded(
             NOW,
         )
         await session.commit()
-    caplog.set_level(logging.INFO, logger="bot.config_seed")
+    caplog.set_level(logging.INFO, logger="bot.admin.config_seed")
     assert await seed_config_file(engine, config_file(tmp_path), NOW) is SeedOutcome.DATABASE_WINS
     assert "database already holds configuration" in caplog.text
     assert await counts(engine) == (1, 0, 0, 0)  # not even the marker

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.admins import AdminCheck
-from bot.commands import ChatCommands
+from bot.admin.commands import ChatCommands
 from bot.graph import GraphConnection, GraphGateway
-from bot.graph_auth import SandboxTokenProvider
-from bot.reviewer_cards import EntraLinks, ReviewerCards
+from bot.infra.graph_auth import SandboxTokenProvider
+from bot.review.admins import AdminCheck
+from bot.review.reviewer_cards import EntraLinks, ReviewerCards
 from bot.store.database import create_engine, migrate, session_factory
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock

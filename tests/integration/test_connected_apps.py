@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.admins import AdminCheck
-from bot.connected_apps import BLOCK_ACTION, LIST_ACTION, ConnectedApps
-from bot.domain import Actor
+from bot.admin.connected_apps import BLOCK_ACTION, LIST_ACTION, ConnectedApps
 from bot.graph import GraphConnection, GraphGateway
 from bot.graph.apps import AppWrites, GraphWriteError
 from bot.graph.json_reads import GraphJson
 from bot.graph.scope_catalogue import ScopeCatalogue
-from bot.graph_auth import SandboxTokenProvider
+from bot.infra.graph_auth import SandboxTokenProvider
+from bot.review.admins import AdminCheck
 from bot.store.database import create_engine, migrate, session_factory
 from bot.store.decisions import audit_log
 from bot.store.tables import AuditRow
 from cards.connected_apps import BLOCK_CONFIRM_VERB, BLOCK_VERB, PAGE_SIZE, PAGE_VERB
+from domain.types import Actor
 from sandbox.backlog import add_backlog
 from sandbox.ids import stable_id
 from sandbox.scopes_catalog import GRAPH_APP_ID

@@ -26,7 +26,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.clock import utc_now
+from bot.infra.clock import utc_now
 from bot.store.database import create_engine, session_factory
 from bot.store.tables import DecisionRow
 from sandbox.seed import seeded_tenant

@@ -18,8 +18,8 @@ from aiohttp import ClientSession
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.consent_grant import approve_app
-from bot.decision_worker import LEASE
+from bot.graph.consent_grant import approve_app
+from bot.review.decision_worker import LEASE
 from bot.store import decisions
 from bot.store.tables import OutboxRow
 from sandbox.seed import TENANT_ID

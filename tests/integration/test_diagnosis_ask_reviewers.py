@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain import RequestOrigin
 from bot.store import decisions, requests
+from domain.types import RequestOrigin
 from sandbox.seed_apps import ZELIQ_APP_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock

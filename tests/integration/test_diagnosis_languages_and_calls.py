@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import Messages
+from domain.i18n import Messages
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector

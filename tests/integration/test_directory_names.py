@@ -16,7 +16,7 @@ import pytest
 
 from bot.graph.json_reads import GraphJson
 from bot.graph.user_names import DirectoryNames
-from bot.graph_auth import SandboxTokenProvider
+from bot.infra.graph_auth import SandboxTokenProvider
 from sandbox.seed import ALEX_ID, MEGAN_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock

@@ -8,7 +8,7 @@ import pytest
 
 from bot.graph.gateway import NotInGraph
 from bot.graph.json_reads import GraphJson, GraphReadError
-from bot.graph_auth import SandboxTokenProvider
+from bot.infra.graph_auth import SandboxTokenProvider
 from sandbox.seed_apps import WHITEBOARD_APP_ID
 from sandbox.server import SandboxHandle
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from bot.graph_auth import FixedTokenProvider
-from bot.permissions import features_off, least_privilege
+from bot.admin.permissions import features_off, least_privilege
+from bot.infra.graph_auth import FixedTokenProvider
 from sandbox.identity import claims
 from sandbox.seed import BOT_APP_ID
 from sandbox.server import SandboxHandle

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from kiota_abstractions.authentication import AccessTokenProvider
 
-from bot.graph_auth import FixedTokenProvider
+from bot.infra.graph_auth import FixedTokenProvider
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector

@@ -17,16 +17,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.business_hours import BusinessHours
-from bot.i18n import Messages
-from bot.reminder_settings import ReminderOverrides, save_overrides
-from bot.reminders import Cadence, ReminderWorker
-from bot.reviewer_cards import EntraLinks, ReviewerCards
+from bot.review.reminder_settings import save_overrides
+from bot.review.reminders import ReminderWorker
+from bot.review.reviewer_cards import EntraLinks, ReviewerCards
 from bot.store import destinations, reminders, requests
 from bot.store.database import session_factory
 from bot.store.destinations import DestinationSpec
 from bot.store.requests import NewRequest
 from bot.store.tables import DestinationRow, OutboxRow, ReminderRow
+from domain.business_hours import BusinessHours
+from domain.i18n import Messages
+from domain.reminder_cadence import Cadence, ReminderOverrides
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector

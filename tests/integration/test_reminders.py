@@ -12,14 +12,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.business_hours import BusinessHours
-from bot.reminders import Cadence, ReminderWorker
-from bot.reviewer_cards import EntraLinks, ReviewerCards
+from bot.review.reminders import ReminderWorker
+from bot.review.reviewer_cards import EntraLinks, ReviewerCards
 from bot.store import destinations, reminders, requests
 from bot.store.database import session_factory
 from bot.store.destinations import DestinationSpec
 from bot.store.requests import NewRequest
 from bot.store.tables import OutboxRow, ReminderRow
+from domain.business_hours import BusinessHours
+from domain.reminder_cadence import Cadence
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector

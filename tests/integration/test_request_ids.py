@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.logging_setup import log_handler
-from bot.request_context import REQUEST_ID_HEADER
+from bot.infra.logging_setup import log_handler
+from bot.infra.request_context import REQUEST_ID_HEADER
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector

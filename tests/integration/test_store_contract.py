@@ -10,13 +10,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain import RequestStatus
 from bot.store import destinations, outbox, requests
 from bot.store.database import migrate, session_factory
 from bot.store.destinations import DestinationSpec
 from bot.store.outbox import OutboxKind, OutboxStatus
 from bot.store.requests import NewRequest, NewRequester
 from bot.store.tables import Base
+from domain.types import RequestStatus
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from microsoft_agents.activity import Activity
 
-from bot.app_tokens import TokenError
-from bot.user_sign_in_service import TokenServiceError, UserSignInService
+from bot.hosting.user_sign_in_service import TokenServiceError, UserSignInService
+from bot.infra.app_tokens import TokenError
 
 BOT_ID = "9a1b2c3d-0000-4000-8000-00000000b0b0"
 RESOURCE = "https://api.botframework.com"

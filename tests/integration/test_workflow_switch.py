@@ -14,17 +14,16 @@ from typing import Any
 
 import pytest
 
-from bot.domain import Actor
+from bot.admin.workflow_switch import WorkflowSwitch
 from bot.graph import GraphConnection, GraphGateway
 from bot.graph.json_reads import GraphJson
 from bot.graph.policy_writes import PolicyWrites
 from bot.graph.reviewer_lookup import ReviewerLookup
 from bot.graph.tenant_consent import TenantConsentReader
-from bot.graph_auth import SandboxTokenProvider
+from bot.infra.graph_auth import SandboxTokenProvider
 from bot.store import decisions
 from bot.store.database import create_engine, migrate, session_factory
 from bot.store.tables import AuditRow
-from bot.workflow_switch import WorkflowSwitch
 from cards.workflow_switch import (
     DURATION_INPUT_ID,
     GROUPS_INPUT_ID,
@@ -33,6 +32,7 @@ from cards.workflow_switch import (
     ROLES_INPUT_ID,
     USERS_INPUT_ID,
 )
+from domain.types import Actor
 from sandbox.seed import CONSENT_REVIEWERS_GROUP_ID, MEGAN_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.app_tokens import AppTokens, TokenError
+from bot.infra.app_tokens import AppTokens, TokenError
 
 GRAPH = "https://graph.microsoft.com"
 LIFETIME = 3600.0

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.auto_approval import (
+from bot.admin.auto_approval_admin import NewEntry, Problem, parse_entry, parse_removal
+from bot.admin.commands import ADMIN_COMMANDS, Command, parse_command
+from bot.review.auto_approval import (
     AUTO_APPROVAL_ACTOR,
     MAX_SCOPES,
     SNAPSHOT_KEY,
@@ -16,15 +18,13 @@ from bot.auto_approval import (
     note_of,
     valid_scope_name,
 )
-from bot.auto_approval_admin import NewEntry, Problem, parse_entry, parse_removal
-from bot.commands import ADMIN_COMMANDS, Command, parse_command
-from bot.domain import AutoApprovalNote, AutoApprovalOutcome, DecisionAction, RequestStatus
-from bot.i18n import Messages
 from bot.store import decisions
 from bot.store.tables import AutoApprovalRow, DecisionRow
 from cards.auto_approval import SCOPES_SHOWN, build_auto_approvals_card
 from cards.elements import CARD_BUDGET, card_size
 from cards.reviewer import build_reviewer_card
+from domain.i18n import Messages
+from domain.types import AutoApprovalNote, AutoApprovalOutcome, DecisionAction, RequestStatus
 from tests.unit.test_cards_escaping import HOSTILE_APP, as_read, assert_inert
 from tests.unit.test_cards_schema import (
     EN,

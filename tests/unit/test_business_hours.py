@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.business_hours import BusinessHours
+from domain.business_hours import BusinessHours
 
 DEFAULT = BusinessHours()
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from bot.domain import DecisionAction, RequestStatus
-from bot.i18n import Messages
 from bot.store.tables import RoutingRuleRow
-from cards import build_noted_card, build_reviewer_card
 from cards.admin import build_rules_card
 from cards.approvals import APPROVALS_ID
+from cards.reviewer import build_noted_card, build_reviewer_card
+from domain.i18n import Messages
+from domain.types import DecisionAction, RequestStatus
 from tests.unit.test_cards_schema import (
     EN,
     LANGUAGES,

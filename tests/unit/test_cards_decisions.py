@@ -6,13 +6,11 @@ from typing import Any
 
 import pytest
 
-from bot.domain import DecisionAction, RequestStatus
-from cards import (
-    build_reviewer_card,
-    verbs,
-)
+from cards import verbs
+from cards.reviewer import build_reviewer_card
 from cards.status import UNRESOLVED_SHOWN
 from cards.text import REASON_LIMIT
+from domain.types import DecisionAction, RequestStatus
 from tests.unit.test_cards_schema import (
     EN,
     ENTRA_REQUESTS_URL,

@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
-from bot.diagnosis.analysis import CauseCode, diagnose
-from bot.diagnosis.facts import AskedStatus, DiagnosisFacts, ScopeFact, ScopeKind
-from bot.diagnosis.matching import Candidate
-from bot.i18n import Messages
 from cards import verbs
 from cards.diagnosis import DiagnosisView, build_app_choice_card, build_diagnosis_card
 from cards.elements import CARD_BUDGET, card_size
 from cards.it_message import it_message
 from cards.text import WORD_JOINER
+from domain.diagnosis.analysis import CauseCode, diagnose
+from domain.diagnosis.facts import AskedStatus, DiagnosisFacts, ScopeFact, ScopeKind
+from domain.diagnosis.matching import Candidate
+from domain.i18n import Messages
 from tests.unit.test_cards_escaping import HOSTILE_APP, HOSTILE_REASON, as_read, assert_inert
 from tests.unit.test_cards_schema import (
     EN,

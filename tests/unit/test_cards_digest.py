@@ -7,10 +7,17 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import Messages, load_catalogue
-from cards import build_digest_card, verbs
-from cards.digest import DIGEST_BUDGET, ITEMS_SHOWN, asked_by, digest_size, risk_line
+from cards import verbs
+from cards.digest import (
+    DIGEST_BUDGET,
+    ITEMS_SHOWN,
+    asked_by,
+    build_digest_card,
+    digest_size,
+    risk_line,
+)
 from cards.elements import CARD_BUDGET, card_size
+from domain.i18n import Messages, load_catalogue
 from tests.unit.test_cards_schema import (
     EN,
     NOW,

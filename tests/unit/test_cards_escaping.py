@@ -7,18 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from bot.domain import DecisionAction, Publisher, RequestStatus, ScopeDetail
-from bot.i18n import Messages
-from cards import (
-    build_block_confirmation_card,
-    build_destination_registered_card,
-    build_digest_card,
-    build_noted_card,
-    build_refusal_card,
-    build_requester_notice,
-    build_reviewer_card,
-)
-from cards.notices import NOTICE_OUTCOMES
+from cards.block import build_block_confirmation_card
+from cards.digest import build_digest_card
+from cards.help import build_destination_registered_card
+from cards.notices import NOTICE_OUTCOMES, build_requester_notice
+from cards.reviewer import build_noted_card, build_refusal_card, build_reviewer_card
 from cards.text import (
     EDGE_UNDERSCORE,
     ELLIPSIS,
@@ -28,6 +21,8 @@ from cards.text import (
     escape_markdown,
     safe,
 )
+from domain.i18n import Messages
+from domain.types import DecisionAction, Publisher, RequestStatus, ScopeDetail
 from tests.unit.test_cards_schema import (
     EN,
     NOW,

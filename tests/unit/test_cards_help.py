@@ -6,14 +6,15 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import Messages
-from cards import build_destination_registered_card, build_help_card
 from cards.help import (
     ADMIN_COMMAND_KEYS,
     COMMAND_ESCALATE_HERE,
     COMMAND_HELP,
     COMMAND_REVIEW_HERE,
+    build_destination_registered_card,
+    build_help_card,
 )
+from domain.i18n import Messages
 from tests.unit.test_cards_schema import EN, by_id, elements, shown_texts
 
 

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from bot.domain import RequestStatus
-from bot.i18n import Messages, load_catalogue
-from cards import build_requester_notice
 from cards.elements import card_size
-from cards.notices import NOTICE_BUDGET, NOTICE_OUTCOMES
+from cards.notices import NOTICE_BUDGET, NOTICE_OUTCOMES, build_requester_notice
+from domain.i18n import Messages, load_catalogue
+from domain.types import RequestStatus
 from tests.unit.test_cards_schema import EN, LANGUAGES, by_id, elements, shown_texts, validate_card
 
 APP = "Contoso Calendar Sync"

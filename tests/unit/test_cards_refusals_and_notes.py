@@ -8,16 +8,12 @@ from typing import Any
 
 import pytest
 
-import bot.i18n as i18n
-from bot.domain import DecisionAction, Publisher, RequestStatus
-from bot.i18n import Messages, load_catalogue
-from cards import (
-    build_block_confirmation_card,
-    build_noted_card,
-    build_refusal_card,
-    build_reviewer_card,
-    verbs,
-)
+import domain.i18n as i18n
+from cards import verbs
+from cards.block import build_block_confirmation_card
+from cards.reviewer import build_noted_card, build_refusal_card, build_reviewer_card
+from domain.i18n import Messages, load_catalogue
+from domain.types import DecisionAction, Publisher, RequestStatus
 from tests.unit.test_cards_schema import (
     EN,
     NOW,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.domain import Publisher, RequestStatus, ScopeDetail
-from bot.i18n import Messages, load_catalogue
-from cards import build_reviewer_card
+from cards.reviewer import build_reviewer_card
+from domain.i18n import Messages, load_catalogue
+from domain.types import Publisher, RequestStatus, ScopeDetail
 from tests.unit.test_cards_schema import (
     EN,
     ENTRA_URL,

@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 from jsonschema import Draft6Validator
 
-from bot.domain import (
+from cards.block import build_block_confirmation_card
+from cards.digest import DigestItem, build_digest_card
+from cards.help import build_destination_registered_card, build_help_card
+from cards.notices import NOTICE_OUTCOMES, build_requester_notice
+from cards.reviewer import build_noted_card, build_refusal_card, build_reviewer_card
+from domain.i18n import Messages
+from domain.types import (
     DecisionAction,
     DecisionView,
     Publisher,
@@ -25,19 +31,6 @@ from bot.domain import (
     ReviewerCardView,
     ScopeDetail,
 )
-from bot.i18n import Messages
-from cards import (
-    DigestItem,
-    build_block_confirmation_card,
-    build_destination_registered_card,
-    build_digest_card,
-    build_help_card,
-    build_noted_card,
-    build_refusal_card,
-    build_requester_notice,
-    build_reviewer_card,
-)
-from cards.notices import NOTICE_OUTCOMES
 
 SCHEMA_PATH = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas" / "adaptive-card-1.5.json"

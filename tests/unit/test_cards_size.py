@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.domain import DecisionAction, RequestStatus, ScopeDetail
-from bot.i18n import Messages
-from cards import build_noted_card, build_refusal_card, build_reviewer_card
 from cards.elements import CARD_BUDGET, card_size
+from cards.reviewer import build_noted_card, build_refusal_card, build_reviewer_card
+from domain.i18n import Messages
+from domain.types import DecisionAction, RequestStatus, ScopeDetail
 from tests.unit.test_cards_schema import (
     CALENDAR_SCOPES,
     EN,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.agents_connection import connection_manager_for
-from bot.app_tokens import AppTokens
+from bot.hosting.agents_connection import connection_manager_for
+from bot.infra.app_tokens import AppTokens
 from config.clouds import CLOUDS, CloudName
 from tests.settings import settings_of
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from microsoft_agents.activity import Activity
 
-from bot.activity_reading import destination_spec
-from bot.commands import Command, parse_command
+from bot.admin.commands import Command, parse_command
+from bot.hosting.activity_reading import destination_spec
 
 
 @pytest.mark.parametrize(

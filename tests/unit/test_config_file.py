@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.config_file import ConfigFileError, load_config
-from bot.reminder_settings import ReminderOverrides
+from bot.admin.config_file import ConfigFileError, load_config
 from config.settings import Settings
+from domain.reminder_cadence import ReminderOverrides
 from tests.settings import settings_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "consent-desk.example.toml"

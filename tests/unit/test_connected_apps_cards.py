@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.connected_apps import requested_app, requested_page
-from bot.i18n import Messages
+from bot.admin.connected_apps import requested_app, requested_page
 from cards.connected_apps import (
     BLOCK_CONFIRM_VERB,
     BLOCK_VERB,
@@ -23,6 +22,7 @@ from cards.connected_apps import (
     build_connected_unavailable_card,
 )
 from cards.elements import CARD_BUDGET, card_size
+from domain.i18n import Messages
 from tests.unit.test_cards_escaping import HOSTILE_APP, as_read, assert_inert
 from tests.unit.test_cards_schema import EN, LANGUAGES, by_id, elements, shown_texts, validate_card
 

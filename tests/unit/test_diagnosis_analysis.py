@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.diagnosis.analysis import Cause, CauseCode, Diagnosis, NextStep, Situation, diagnose
-from bot.diagnosis.facts import (
+from domain.diagnosis.analysis import Cause, CauseCode, Diagnosis, NextStep, Situation, diagnose
+from domain.diagnosis.facts import (
     AppFacts,
     AskedFacts,
     AskedStatus,

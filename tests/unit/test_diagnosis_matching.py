@@ -7,8 +7,8 @@ nothing close gives none; case, accents and full-width letters do not matter.
 
 from __future__ import annotations
 
-from bot.diagnosis.matching import MAX_SUGGESTIONS, Candidate, Match, match_app
-from bot.diagnosis.question import read_question
+from domain.diagnosis.matching import MAX_SUGGESTIONS, Candidate, Match, match_app
+from domain.diagnosis.question import read_question
 
 CRM = Candidate("a1", "Pipeline CRM Sidebar")
 CALENDAR = Candidate("a2", "Contoso Calendar Sync")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diagnosis.question import read_question
+from domain.diagnosis.question import read_question
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 API_ID = "22222222-3333-4444-5555-666666666666"

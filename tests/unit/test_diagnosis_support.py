@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from bot.diagnosis.facts import UserConsentMode
-from bot.domain import RequestOrigin, RequestStatus
 from bot.graph.tenant_consent import user_consent_mode
-from bot.reviewer_cards import EntraLinks
-from bot.ttl_cache import TtlCache
-from cards import build_reviewer_card
+from bot.infra.ttl_cache import TtlCache
+from bot.review.reviewer_cards import EntraLinks
+from cards.reviewer import build_reviewer_card
+from domain.diagnosis.facts import UserConsentMode
+from domain.types import RequestOrigin, RequestStatus
 from tests.conftest import ManualClock
 from tests.unit.test_cards_schema import EN, NOW, all_text, by_id, make_view, validate_card
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-import bot.i18n as i18n
-from bot.i18n import (
+import domain.i18n as i18n
+from domain.i18n import (
     SUPPORTED_LANGUAGES,
     MessageParameterError,
     Messages,

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import RequestStatus
 from bot.graph import UserRequest
-from bot.intake import outcome_in_entra
+from bot.review.intake import outcome_in_entra
+from domain.types import RequestStatus
 
 
 def _user(status: str, result: str | None) -> UserRequest:

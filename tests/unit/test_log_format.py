@@ -11,8 +11,8 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
-from bot.logging_setup import log_handler
-from bot.request_context import current_request_id
+from bot.infra.logging_setup import log_handler
+from bot.infra.request_context import current_request_id
 from tests.settings import settings_of
 
 SECRET = "s3cr3t-Value~with.dots"

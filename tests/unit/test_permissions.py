@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.permission_check import granted_roles
-from bot.permissions import (
+from bot.admin.permission_check import granted_roles
+from bot.admin.permissions import (
     FEATURES,
     FeatureOff,
     app_only_features,

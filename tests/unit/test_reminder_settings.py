@@ -7,17 +7,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot.business_hours import BusinessHours
-from bot.i18n import Messages
-from bot.reminder_settings import (
-    FIELDS,
-    ReminderOverrides,
-    cadence_for,
-    parse_overrides,
-    stored_overrides,
-)
-from bot.reminders import Cadence
+from bot.review.reminder_settings import overrides_from_json, parse_overrides, stored_overrides
 from config.settings import MAX_ESCALATE_AFTER_REMINDERS, MAX_REMINDER_HOURS
+from domain.business_hours import BusinessHours
+from domain.i18n import Messages
+from domain.reminder_cadence import FIELDS, Cadence, ReminderOverrides, cadence_for
 from tests.settings import settings_of
 
 EN = Messages("en")
@@ -69,11 +63,11 @@ def test_json_round_trip_keeps_only_what_is_set() -> None:
     assert isinstance(overrides, ReminderOverrides)
     stored = overrides.to_json()
     assert set(stored) == set(FIELDS)
-    assert ReminderOverrides.from_json(stored) == overrides
+    assert overrides_from_json(stored) == overrides
     partial = ReminderOverrides(timezone="Europe/Paris", escalation_destination_id=4)
     assert partial.to_json() == {"timezone": "Europe/Paris", "escalation_destination_id": 4}
-    assert ReminderOverrides.from_json(partial.to_json()) == partial
-    assert ReminderOverrides.from_json({}) == ReminderOverrides()
+    assert overrides_from_json(partial.to_json()) == partial
+    assert overrides_from_json({}) == ReminderOverrides()
 
 
 @pytest.mark.parametrize(
@@ -91,7 +85,7 @@ def test_a_stored_value_that_no_longer_validates_is_refused_or_ignored(
     stored: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     with pytest.raises(ValueError, match=r"\w"):
-        ReminderOverrides.from_json(stored)
+        overrides_from_json(stored)
     assert stored_overrides(stored) == ReminderOverrides()
     assert "ignoring invalid stored reminder settings" in caplog.text
 

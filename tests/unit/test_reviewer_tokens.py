@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.reviewer_sign_in import EXPIRY_MARGIN_SECONDS, ReviewerTokens
+from bot.hosting.reviewer_sign_in import EXPIRY_MARGIN_SECONDS, ReviewerTokens
 
 MEGAN = "00000000-0000-0000-0000-000000000021"
 

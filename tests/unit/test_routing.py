@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import ScopeDetail
-from bot.routing import DEFAULT_HIGH_RISK, RoutedRequest, Rule, RuleKind, route, valid_pattern
+from domain.routing import DEFAULT_HIGH_RISK, RoutedRequest, Rule, RuleKind, route, valid_pattern
+from domain.types import ScopeDetail
 from sandbox.seed_apps import (
     CARERIX_APP_ID,
     COST_MONITOR_APP_ID,

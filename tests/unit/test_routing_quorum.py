@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Command, parse_command, route_rule, valid_approvals
-from bot.domain import ScopeDetail
-from bot.routing import (
+from bot.admin.commands import Command, parse_command, route_rule, valid_approvals
+from domain.routing import (
     DEFAULT_HIGH_RISK,
     MAX_APPROVALS,
     RoutedRequest,
@@ -20,6 +19,7 @@ from bot.routing import (
     required_approvals,
     route,
 )
+from domain.types import ScopeDetail
 from sandbox.seed_apps import CARERIX_APP_ID, MEETING_NOTES_APP_ID, ONECAL_APP_ID, ZELIQ_APP_ID
 
 GENERAL, SECURITY, VETTING, HR = 1, 2, 3, 4

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.teams_package import MANIFEST_DIR
+from bot.hosting.teams_package import MANIFEST_DIR
 from tests.png_pixels import RGBA, read_header, read_rgba
 
 

@@ -15,7 +15,7 @@ import pytest
 from jsonschema import validators
 from referencing import Registry
 
-from bot.teams_package import ROOT, PackageValues, render_manifest
+from bot.hosting.teams_package import ROOT, PackageValues, render_manifest
 
 SCHEMAS = ROOT / ".tools" / "node_modules" / "@microsoft" / "app-manifest" / "build"
 SCHEMAS = SCHEMAS / "json-schemas" / "teams"

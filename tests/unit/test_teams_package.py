@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import Command, parse_command
-from bot.diagnosis.question import read_question
-from bot.teams_package import (
+from bot.admin.commands import Command, parse_command
+from bot.hosting.teams_package import (
     MANIFEST_DIR,
     PackageRefused,
     generated_teams_app_id,
@@ -21,6 +20,7 @@ from bot.teams_package import (
     write_package,
 )
 from config.settings import Settings
+from domain.diagnosis.question import read_question
 from tests.settings import settings_of
 
 CLIENT_ID = "0b5c2b9e-58f1-4a8e-9d0a-3c1e2f4a5b6c"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.ttl_cache import TtlCache
+from bot.infra.ttl_cache import TtlCache
 from tests.conftest import ManualClock
 
 

@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
+from bot.admin.workflow_switch import parse_form, policy_body
 from bot.graph.reviewer_lookup import Directory
-from bot.graph.tenant_consent import ROLE_NAMES
-from bot.i18n import Messages
-from bot.workflow_switch import parse_form, policy_body, role_query
 from cards.workflow_switch import (
     DURATION_INPUT_ID,
     ENABLE_REQUESTS_CONFIRM,
@@ -31,6 +29,8 @@ from cards.workflow_switch import (
     build_workflow_refused_card,
     build_workflow_saved_card,
 )
+from domain.entra import CONSENT_ROLES, role_query
+from domain.i18n import Messages
 from tests.unit.test_cards_escaping import HOSTILE_APP, as_read, assert_inert
 from tests.unit.test_cards_schema import (
     EN,
@@ -94,7 +94,7 @@ def test_form_offers_the_four_consent_roles_and_keeps_what_was_typed() -> None:
     values = FormValues("meganb@example.com, x", "Consent Reviewers", (CLOUD_APP_ADMIN,), "12")
     card = build_workflow_form_card(EN, OFF_POLICY, values, {FIELD_USERS: "No such user: x."})
     roles = by_id(card, ROLES_INPUT_ID)
-    assert {c["value"] for c in roles["choices"]} == set(ROLE_NAMES)
+    assert {c["value"] for c in roles["choices"]} == set(CONSENT_ROLES)
     assert roles["isMultiSelect"] is True
     assert roles["value"] == CLOUD_APP_ADMIN
     assert by_id(card, USERS_INPUT_ID)["value"] == "meganb@example.com, x"
