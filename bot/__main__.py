@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.admin.audit_export import write_audit_csv
-from bot.store import decisions
+from bot.store import audit_trail
 from bot.store.database import create_engine, migrate, session_factory
 from config.settings import load_settings
 
@@ -31,7 +31,7 @@ async def _export(out_path: Path | None, since: datetime | None) -> int:
     try:
         await migrate(engine)
         async with session_factory(engine)() as session:
-            rows = await decisions.audit_log(session, since=since)
+            rows = await audit_trail.audit_log(session, since=since)
     finally:
         await engine.dispose()
     if out_path is None:

@@ -28,34 +28,28 @@ from microsoft_agents.hosting.core import (
 )
 from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card.factory import (
-    adaptive_card as adaptive_card_response,
-)
-from microsoft_agents.hosting.core.app.adaptive_card.factory import (
     message as message_response,
 )
 from microsoft_agents.hosting.core.authorization import Connections
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from bot.admin.admin_chat import AdminChat
-from bot.admin.admin_panels import PANEL_COMMANDS, AdminPanels
-from bot.admin.auto_approval_admin import AllowListCommands
-from bot.admin.commands import (
-    ADMIN_COMMANDS,
-    ChatCommands,
-    Command,
-    parse_command,
-)
-from bot.admin.failed_messages import FailedMessages
+from bot.admin.card_actions import register_admin_actions
+from bot.admin.command_table import Command, Who, parse_command, spec_of
+from bot.admin.wiring import AdminSide
+from bot.diagnosis.card_actions import register_diagnosis_actions
 from bot.diagnosis.service import Diagnostician
 from bot.graph.gateway import MissingGraphPermission
 from bot.graph.user_names import DirectoryNames
 from bot.hosting.activity_reading import actor_of, destination_spec, is_channel, reply_card
+from bot.hosting.card_actions import CardActions
 from bot.hosting.reviewer_sign_in import ReviewerSignIn
-from bot.review.decisions import Actor, DecisionService, UnknownRequest
-from cards import failed_messages as failed_cards
+from bot.hosting.user_chats import UserChats
+from bot.review.card_actions import register_review_actions
+from bot.review.card_requests import CardRequests
+from bot.review.decisions import DecisionService
 from cards import verbs
 from cards.help import build_help_card
-from cards.text import safe
 from domain.i18n import Messages
 
 logger = logging.getLogger(__name__)
@@ -68,31 +62,47 @@ def _data(data: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _request_id(data: Any) -> str | None:
-    value = data.get(verbs.REQUEST_ID_KEY) if isinstance(data, dict) else None
-    return value if isinstance(value, str) and value else None
-
-
 def create_agent_application(
-    commands: ChatCommands,
+    admin: AdminSide,
     decisions: DecisionService,
+    card_requests: CardRequests,
     diagnostician: Diagnostician,
-    panels: AdminPanels,
     connection_manager: Connections,
-    allow_list: AllowListCommands,
     names: DirectoryNames,
-    failed: FailedMessages,
+    user_chats: UserChats,
     sign_in: ReviewerSignIn | None = None,
 ) -> AgentApplication[TurnState]:
-    """Build the application and register every handler on it."""
+    """Build the application: each side registers its card buttons; messages are routed here."""
     app = AgentApplication[TurnState](
         storage=MemoryStorage(),
         connection_manager=connection_manager,
         start_typing_timer=False,
         remove_recipient_mention=True,
     )
+    name_sender = _sender_naming(names)
 
-    async def _name_sender_from_directory(activity: Activity) -> None:
+    @app.before_turn
+    async def _clicks_named_by_directory(context: TurnContext, _state: TurnState) -> bool:
+        """Card clicks decide, audit and ask reviewers: always under the directory's name."""
+        if context.activity.type == ActivityTypes.invoke:
+            await name_sender(context.activity)
+        return True
+
+    actions = CardActions(app)
+    register_review_actions(actions, decisions, card_requests, sign_in)
+    register_diagnosis_actions(actions, diagnostician)
+    register_admin_actions(actions, admin.panels, admin.failed)
+    actions.check_complete(verbs.ALL)
+    _route_messages(app, admin, diagnostician, name_sender, user_chats)
+    _answer_events_and_errors(app)
+    return app
+
+
+NameSender = Callable[[Activity], Awaitable[None]]
+
+
+def _sender_naming(names: DirectoryNames) -> NameSender:
+    async def name_sender_from_directory(activity: Activity) -> None:
         """From here on the sender carries the directory's name, never the activity's.
 
         ``from.name`` is the sender's own claim; ``from.aadObjectId`` (checked to
@@ -104,131 +114,24 @@ def create_agent_application(
             object_id = sender.aad_object_id
             sender.name = (await names.name_of(object_id) or object_id) if object_id else None
 
-    @app.before_turn
-    async def _clicks_named_by_directory(context: TurnContext, _state: TurnState) -> bool:
-        """Card clicks decide, audit and ask reviewers: always under the directory's name."""
-        if context.activity.type == ActivityTypes.invoke:
-            await _name_sender_from_directory(context.activity)
-        return True
+    return name_sender_from_directory
 
-    async def _card_action(
-        context: TurnContext, data: Any, act: Callable[[str, Actor], Awaitable[dict[str, Any]]]
-    ) -> AdaptiveCardInvokeResponse:
-        request_id = _request_id(data)
-        if request_id is None:
-            return AdaptiveCardInvokeResponse(
-                status_code=HTTPStatus.BAD_REQUEST,
-                type="application/vnd.microsoft.error",
-                value={"code": "BadRequest", "message": "the card names no request"},
-            )
-        try:
-            card = await act(request_id, actor_of(context.activity))
-        except UnknownRequest:
-            return AdaptiveCardInvokeResponse(
-                status_code=HTTPStatus.NOT_FOUND,
-                type="application/vnd.microsoft.error",
-                value={"code": "NotFound", "message": "this request is not known here"},
-            )
-        return adaptive_card_response(card)
 
-    async def _with_reviewer_rights(
-        context: TurnContext, data: Any, act: Callable[[str, Actor], Awaitable[dict[str, Any]]]
-    ) -> AdaptiveCardInvokeResponse:
-        """Approve and block: in delegated mode, only once the reviewer has signed in."""
-        if sign_in is not None:
-            answer = await sign_in.gate(context.activity)
-            if answer is not None:
-                return answer
-        return await _card_action(context, data, act)
-
-    @app.adaptive_card.action_execute(verbs.APPROVE)
-    async def on_approve(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        return await _with_reviewer_rights(context, data, decisions.approve)
-
-    @app.adaptive_card.action_execute(verbs.DENY)
-    async def on_deny(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        reason = data.get(verbs.REASON_INPUT_ID) if isinstance(data, dict) else None
-
-        async def deny(request_id: str, actor: Actor) -> dict[str, Any]:
-            return await decisions.deny(
-                request_id, actor, reason if isinstance(reason, str) else None
-            )
-
-        return await _card_action(context, data, deny)
-
-    @app.adaptive_card.action_execute(verbs.SNOOZE)
-    async def on_snooze(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        spec = destination_spec(context.activity)
-        here = spec.conversation_id if spec else None
-
-        async def snooze(request_id: str, actor: Actor) -> dict[str, Any]:
-            return await decisions.snooze(request_id, actor, here)
-
-        return await _card_action(context, data, snooze)
-
-    @app.adaptive_card.action_execute(verbs.SHOW_CARD)
-    async def on_show_card(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        """A digest item's button: post that request's full card; the digest stays as it is."""
-        request_id = _request_id(data)
-        spec = destination_spec(context.activity)
-        messages = Messages.for_locale(context.activity.locale)
-        try:
-            app_name = (
-                await decisions.show_card(
-                    request_id, actor_of(context.activity), spec.conversation_id if spec else None
-                )
-                if request_id
-                else None
-            )
-        except UnknownRequest:
-            app_name = None
-        if app_name is None:
-            return message_response(messages.t("digest.not_here"))
-        return message_response(messages.t("digest.posting", app=safe(app_name)))
-
-    @app.adaptive_card.action_execute(verbs.BLOCK)
-    async def on_block(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        return await _card_action(context, data, decisions.ask_block)
-
-    @app.adaptive_card.action_execute(verbs.BLOCK_CONFIRM)
-    async def on_block_confirm(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        return await _with_reviewer_rights(context, data, decisions.confirm_block)
-
-    async def current(request_id: str, _actor: Actor) -> dict[str, Any]:
-        return await decisions.current_card(request_id)
-
-    @app.adaptive_card.action_execute(verbs.BLOCK_CANCEL)
-    async def on_block_cancel(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        return await _card_action(context, data, current)
-
-    @app.adaptive_card.action_execute(verbs.REFRESH)
-    async def on_refresh(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        return await _card_action(context, data, current)
-
-    @app.adaptive_card.action_execute(verbs.DIAGNOSE)
-    async def on_diagnose(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        """An app picked on the "which app?" card."""
-        card = await diagnostician.answer_for_app(_data(data), actor_of(context.activity))
-        return adaptive_card_response(card)
-
-    @app.adaptive_card.action_execute(verbs.ASK_REVIEWERS)
-    async def on_ask_reviewers(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        card = await diagnostician.ask_reviewers(_data(data), actor_of(context.activity))
-        return adaptive_card_response(card)
-
-    panels.register(app, actor_of, destination_spec)
-    admin_chat = AdminChat(commands, panels, allow_list, failed)
-
-    @app.adaptive_card.action_execute(failed_cards.RETRY_VERB)
-    async def on_retry_failed(context: TurnContext, _state: TurnState, data: Any) -> Any:
-        messages = Messages.for_locale(context.activity.locale)
-        card = await failed.retry(actor_of(context.activity), _data(data), messages)
-        return adaptive_card_response(card)
+def _route_messages(
+    app: AgentApplication[TurnState],
+    admin: AdminSide,
+    diagnostician: Diagnostician,
+    name_sender: NameSender,
+    user_chats: UserChats,
+) -> None:
+    """A message is a command of the table (its side answers) or a question for the diagnosis."""
+    commands, panels = admin.commands, admin.panels
+    admin_chat = AdminChat(commands, panels, admin.allow_list, admin.failed)
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         activity = context.activity
-        await _remember_personal_chat(activity)
+        await user_chats.remember(activity)
         messages = Messages.for_locale(activity.locale)
         length = len(activity.text or "")
         if length > MAX_MESSAGE_CHARS:
@@ -242,13 +145,14 @@ def create_agent_application(
         if command not in {Command.UNKNOWN, Command.HELP}:
             # Commands audit and name places; a question answers only the asker, who
             # signs the drafted message to IT themselves: no directory read on that path.
-            await _name_sender_from_directory(activity)
-        if command in PANEL_COMMANDS:
+            await name_sender(activity)
+        who = spec_of(command).who
+        if who is Who.PANEL:
             await reply_card(
                 context, await panels.open(command, actor_of(activity), destination_spec(activity))
             )
             return
-        if command in ADMIN_COMMANDS:
+        if who is Who.ADMINS:
             actor = actor_of(activity)
             if not await commands.may_configure(actor.user_id):
                 await commands.audit_refusal(actor, command)
@@ -265,25 +169,9 @@ def create_agent_application(
         lead = None if command is Command.HELP else messages.t("help.not_understood")
         await reply_card(context, build_help_card(messages, is_channel(activity), lead=lead))
 
-    async def _remember_personal_chat(activity: Activity) -> None:
-        """A user who writes to the bot 1:1 can be told outcomes there later."""
-        conversation = activity.conversation
-        sender = activity.from_property
-        if (
-            conversation is None
-            or conversation.conversation_type != "personal"
-            or sender is None
-            or not sender.aad_object_id
-            or not activity.service_url
-        ):
-            return
-        await commands.remember_chat(
-            user_id=sender.aad_object_id,
-            conversation_id=conversation.id,
-            service_url=activity.service_url,
-            tenant_id=conversation.tenant_id,
-            locale=activity.locale,
-        )
+
+def _answer_events_and_errors(app: AgentApplication[TurnState]) -> None:
+    """The bot joining a conversation, a button nobody declared, and a turn that failed."""
 
     @app.conversation_update("membersAdded")
     async def on_members_added(context: TurnContext, _state: TurnState) -> None:
@@ -329,8 +217,6 @@ def create_agent_application(
                 )
         except Exception:
             logger.exception("could not tell the user that their turn failed")
-
-    return app
 
 
 def _error_text(error: Exception, messages: Messages) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from cards.elements import Element, adaptive_card, fact_set, text_block
 from cards.text import NAME_LIMIT, REASON_LIMIT, safe
+from domain.audit import AuditResult
 from domain.i18n import Messages
 from domain.listings import AuditListing, DestinationListing, RoutingRuleListing
 
@@ -104,7 +105,8 @@ def build_audit_card(rows: Sequence[AuditListing], messages: Messages) -> Elemen
     if not rows:
         body.append(text_block(messages.t("admin.audit_none"), "audit-none"))
     for index, row in enumerate(reversed(rows[-AUDIT_SHOWN:])):
-        color = "attention" if row.result in ("refused", "failed") else "default"
+        went_wrong = row.result in (AuditResult.REFUSED, AuditResult.FAILED)
+        color = "attention" if went_wrong else "default"
         body.append(text_block(_audit_line(row, messages), f"audit-{index}", color=color))
     body.append(text_block(messages.t("admin.audit_export_hint"), "audit-hint", isSubtle=True))
     return adaptive_card(body, fallback_text=title, language=messages.language)

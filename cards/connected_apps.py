@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from cards import verbs
 from cards.elements import (
     Element,
     action_set,
@@ -27,12 +28,6 @@ from cards.elements import (
 from cards.text import SCOPE_LIMIT, clean, escape_markdown, safe
 from domain.i18n import Messages
 
-PAGE_VERB: Final = "connected_apps_page"
-"""Shows a page of the list (Previous, Next, and Cancel on the confirmation card)."""
-BLOCK_VERB: Final = "connected_apps_block"
-"""Asks for the block confirmation card; nothing is blocked yet."""
-BLOCK_CONFIRM_VERB: Final = "connected_apps_block_confirm"
-"""Blocks the app in ``data`` and answers with the list."""
 PAGE_KEY: Final = "page"
 """The 0-based page number in every button's ``data``, as a string."""
 APP_ID_KEY: Final = "app_id"
@@ -109,7 +104,7 @@ def _app_item(app: ConnectedApp, index: int, page: int, messages: Messages) -> E
         short = safe(app.display_name, BUTTON_NAME_LIMIT) or safe(app.app_id)
         button = execute(
             messages.t("connected.block", app=short),
-            BLOCK_VERB,
+            verbs.CONNECTED_APPS_BLOCK,
             _app_data(app, page),
             f"connected-block-{index}",
             style="destructive",
@@ -149,7 +144,7 @@ def build_connected_apps_card(
         actions.append(
             execute(
                 messages.t("connected.previous"),
-                PAGE_VERB,
+                verbs.CONNECTED_APPS_PAGE,
                 _page_data(page - 1),
                 "connected-previous",
                 with_inputs=False,
@@ -159,7 +154,7 @@ def build_connected_apps_card(
         actions.append(
             execute(
                 messages.t("connected.next"),
-                PAGE_VERB,
+                verbs.CONNECTED_APPS_PAGE,
                 _page_data(page + 1),
                 "connected-next",
                 with_inputs=False,
@@ -196,7 +191,7 @@ def build_block_connected_card(app: ConnectedApp, *, page: int, messages: Messag
     actions = [
         execute(
             messages.t("connected.confirm", app=name),
-            BLOCK_CONFIRM_VERB,
+            verbs.CONNECTED_APPS_BLOCK_CONFIRM,
             _app_data(app, page),
             "connected-confirm",
             style="destructive",
@@ -204,7 +199,7 @@ def build_block_connected_card(app: ConnectedApp, *, page: int, messages: Messag
         ),
         execute(
             messages.t("connected.cancel"),
-            PAGE_VERB,
+            verbs.CONNECTED_APPS_PAGE,
             _page_data(page),
             "connected-cancel",
             with_inputs=False,
@@ -226,7 +221,7 @@ def build_connected_unavailable_card(messages: Messages, page: int) -> Element:
     body = [callout("warning", "connected-unavailable", title, messages.t("connected.unavailable"))]
     retry = execute(
         messages.t("connected.retry"),
-        PAGE_VERB,
+        verbs.CONNECTED_APPS_PAGE,
         _page_data(page),
         "connected-retry",
         with_inputs=False,

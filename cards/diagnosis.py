@@ -8,6 +8,9 @@ when Entra offers no request form, "Ask the reviewers for me".
 Everything from outside (app and publisher names, scopes, denial reasons)
 goes through ``cards.text.safe``; the IT message is an input's plain value,
 cleaned but not markdown-escaped, because it is copied, not rendered.
+
+Longer than 300 lines on purpose: the answer card and its two unfolding
+parts share their sections, and their order is the order the user reads.
 """
 
 from __future__ import annotations
@@ -226,7 +229,10 @@ def _it_card(view: DiagnosisView, messages: Messages) -> Element:
 
 
 def build_diagnosis_card(view: DiagnosisView, messages: Messages) -> Element:
-    """The whole answer for one app."""
+    """The whole answer for one app.
+
+    Long on purpose: the card's sections in the order the user reads them.
+    """
     facts, diagnosis = view.facts, view.diagnosis
     body: list[Element] = []
     if view.note_key:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cards import verbs
 from cards.elements import Element, adaptive_card, execute, text_block
 from cards.text import NAME_LIMIT, REASON_LIMIT, safe
 from domain.i18n import Messages
 
-RETRY_VERB = "retry_failed_messages"
 ROW_IDS_KEY = "rows"
 """Space-separated ids of the outbox rows the retry button puts back in the queue."""
 SHOWN = 20
@@ -53,7 +53,7 @@ def build_failed_messages_card(
     ids = " ".join(str(item.row_id) for item in failed[:SHOWN])
     retry = execute(
         messages.t("failed.retry"),
-        RETRY_VERB,
+        verbs.RETRY_FAILED_MESSAGES,
         {ROW_IDS_KEY: ids},
         "failed-retry",
         with_inputs=False,

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from cards import verbs
 from cards.elements import (
     Element,
     adaptive_card,
@@ -29,11 +30,6 @@ from cards.elements import (
 from cards.text import safe
 from domain.i18n import Messages
 from domain.routing import MAX_APPROVALS
-
-SETTINGS_SAVE: Final = "settings_save"
-"""The form's button: validate everything, then save it all or nothing."""
-SETTINGS_SHOW: Final = "settings_show"
-"""Shows the form again with what is saved (the button of the saved card)."""
 
 ROLE_INPUT_ID: Final = "settings_role"
 NAME_INPUT_ID: Final = "settings_name"
@@ -151,7 +147,10 @@ def build_settings_form_card(
     reminder_fields: Sequence[str] = (),
     escalation_targets: Sequence[tuple[int, str]] = (),
 ) -> Element:
-    """The form for one conversation; ``errors`` maps an input id to its message."""
+    """The form for one conversation; ``errors`` maps an input id to its message.
+
+    Long on purpose: the form's layout, field by field, in the order the admin reads it.
+    """
     errors = errors or {}
     title = messages.t("settings.title", place=safe(values.place))
     body: list[Element] = [
@@ -217,7 +216,7 @@ def build_settings_form_card(
         *_reminder_fields(messages, values, reminder_fields, escalation_targets, errors),
     ]
     save = execute(
-        messages.t("settings.save"), SETTINGS_SAVE, {}, "settings-save", style="positive"
+        messages.t("settings.save"), verbs.SETTINGS_SAVE, {}, "settings-save", style="positive"
     )
     return adaptive_card(body, fallback_text=title, language=messages.language, actions=[save])
 
@@ -239,7 +238,7 @@ def build_settings_saved_card(
         fact_set([(label, safe(value)) for label, value in summary], "settings-saved"),
     ]
     again = execute(
-        messages.t("settings.change"), SETTINGS_SHOW, {}, "settings-change", with_inputs=False
+        messages.t("settings.change"), verbs.SETTINGS_SHOW, {}, "settings-change", with_inputs=False
     )
     return adaptive_card(body, fallback_text=title, language=messages.language, actions=[again])
 

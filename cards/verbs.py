@@ -42,3 +42,45 @@ APP_NAME_INPUT_ID: Final = "app_name"
 """The ask form's app name field, shown when the tenant does not know the app's name."""
 LANGUAGE_KEY: Final = "lang"
 """The language the answer was given in, so the card's buttons answer in it too."""
+
+# The admin panels and the failed-messages card.
+SETTINGS_SAVE: Final = "settings_save"
+"""The form's button: validate everything, then save it all or nothing."""
+SETTINGS_SHOW: Final = "settings_show"
+"""Shows the form again with what is saved (the button of the saved card)."""
+ENABLE_REQUESTS_CONFIRM: Final = "enable_requests_confirm"
+"""The form's button: validate, then PUT the workflow policy."""
+ENABLE_REQUESTS_SHOW: Final = "enable_requests_show"
+"""Shows the form again with the current setting (the refresh button of the saved card)."""
+CONNECTED_APPS_PAGE: Final = "connected_apps_page"
+"""Shows a page of the list (Previous, Next, and Cancel on the confirmation card)."""
+CONNECTED_APPS_BLOCK: Final = "connected_apps_block"
+"""Asks for the block confirmation card; nothing is blocked yet."""
+CONNECTED_APPS_BLOCK_CONFIRM: Final = "connected_apps_block_confirm"
+"""Blocks the app in ``data`` and answers with the list."""
+RETRY_FAILED_MESSAGES: Final = "retry_failed_messages"
+"""Queues the failed messages in ``data`` for sending again (admins only)."""
+
+ALL: Final = frozenset(
+    {
+        APPROVE,
+        DENY,
+        BLOCK,
+        BLOCK_CONFIRM,
+        BLOCK_CANCEL,
+        REFRESH,
+        SNOOZE,
+        SHOW_CARD,
+        DIAGNOSE,
+        ASK_REVIEWERS,
+        SETTINGS_SAVE,
+        SETTINGS_SHOW,
+        ENABLE_REQUESTS_CONFIRM,
+        ENABLE_REQUESTS_SHOW,
+        CONNECTED_APPS_PAGE,
+        CONNECTED_APPS_BLOCK,
+        CONNECTED_APPS_BLOCK_CONFIRM,
+        RETRY_FAILED_MESSAGES,
+    }
+)
+"""Every verb a card button sends; the application refuses to start unless each has a handler."""

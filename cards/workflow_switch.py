@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from cards import verbs
 from cards.elements import (
     Element,
     adaptive_card,
@@ -28,11 +29,6 @@ from cards.elements import (
 from cards.text import clean, safe
 from domain.entra import CONSENT_ROLES
 from domain.i18n import Messages
-
-ENABLE_REQUESTS_CONFIRM: Final = "enable_requests_confirm"
-"""The form's button: validate, then PUT the workflow policy."""
-ENABLE_REQUESTS_SHOW: Final = "enable_requests_show"
-"""Shows the form again with the current setting (the refresh button of the saved card)."""
 
 USERS_INPUT_ID: Final = "workflow_users"
 GROUPS_INPUT_ID: Final = "workflow_groups"
@@ -142,6 +138,8 @@ def build_workflow_form_card(
 
     ``errors`` maps a field (``FIELD_*``) to the message shown under it;
     any error also puts "nothing was saved" at the top.
+
+    Long on purpose: the form's layout, field by field, in the order the admin reads it.
     """
     errors = errors or {}
     title = messages.t("workflow.title")
@@ -218,7 +216,7 @@ def build_workflow_form_card(
     ]
     confirm = execute(
         messages.t("workflow.confirm"),
-        ENABLE_REQUESTS_CONFIRM,
+        verbs.ENABLE_REQUESTS_CONFIRM,
         {},
         "workflow-confirm",
         style="positive",
@@ -235,7 +233,7 @@ def build_workflow_saved_card(messages: Messages, policy: PolicyView) -> Element
     ]
     again = execute(
         messages.t("workflow.show_again"),
-        ENABLE_REQUESTS_SHOW,
+        verbs.ENABLE_REQUESTS_SHOW,
         {},
         "workflow-show-again",
         with_inputs=False,

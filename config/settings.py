@@ -2,6 +2,9 @@
 
 This is the only module that reads ``os.environ`` (through pydantic-settings):
 everything else receives a ``Settings`` instance from the composition root.
+
+Longer than 300 lines on purpose: one model keeps every setting beside its
+bounds and its documentation, and validates them together at start.
 """
 
 from __future__ import annotations

@@ -19,10 +19,8 @@ from sandbox.ids import stable_id
 from sandbox.state.registry import MICROSOFT_TENANT_ID, AppDefinition, PermissionScope
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
 AZURE_MANAGEMENT_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
-KEY_VAULT_APP_ID = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"
 
 
 @dataclass(frozen=True)
@@ -62,13 +60,3 @@ def microsoft_apis() -> tuple[ResourceApi, ...]:
         )
         result.append(ResourceApi(app, tuple(raw["lowRisk"])))
     return tuple(result)
-
-
-def scope_of(app_id: str, value: str) -> PermissionScope:
-    """A scope by resource and value; a ``KeyError`` means the seed data is wrong."""
-    for api in microsoft_apis():
-        if api.app.app_id == app_id:
-            for scope in api.app.exposed_scopes:
-                if scope.value == value:
-                    return scope
-    raise KeyError(f"{app_id}/{value}")

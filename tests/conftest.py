@@ -26,6 +26,15 @@ from tests.fakes.connector import RecordingConnector
 if TYPE_CHECKING:
     from sandbox.server import SandboxHandle
 
+# Helpers modules that check with ``assert`` get pytest's detailed failure messages too.
+pytest.register_assert_rewrite(
+    "tests.card_checks",
+    "tests.hostile_text",
+    "tests.integration.channel_chat",
+    "tests.integration.decision_clicks",
+    "tests.integration.sandbox_cli_runner",
+)
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 

@@ -8,21 +8,15 @@ service that owns the change, and answers with a line or a card.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.admin.admin_panels import AdminPanels
-from bot.admin.auto_approval_admin import AUTO_APPROVAL_COMMANDS, AllowListCommands
-from bot.admin.commands import (
-    RENAME_LIMIT,
-    ChatCommands,
-    Command,
-    arguments,
-    rename_argument,
-    route_rule,
-    valid_approvals,
-)
+from bot.admin.auto_approval_admin import AllowListCommands
+from bot.admin.command_table import Command, arguments, rest_of
+from bot.admin.commands import RENAME_LIMIT, ChatCommands, route_rule, valid_approvals
 from bot.admin.failed_messages import FailedMessages
 from bot.hosting.activity_reading import destination_spec, reply_card
 from cards.admin import AUDIT_SHOWN, build_audit_card, build_destinations_card, build_rules_card
@@ -33,6 +27,9 @@ from domain.routing import MAX_APPROVALS, valid_pattern
 from domain.types import Actor
 
 logger = logging.getLogger(__name__)
+
+CommandHandler = Callable[[TurnContext, Messages, Command, Actor], Awaitable[None]]
+"""Carries out one command: the turn, the sender's language, the command, the sender."""
 
 
 class AdminChat:
@@ -49,44 +46,80 @@ class AdminChat:
         self._panels = panels
         self._allow_list = allow_list
         self._failed = failed
+        self._handlers = self.handlers()
+
+    def handlers(self) -> dict[Command, CommandHandler]:
+        """The handler of each admin command of the table (a test checks none is missing)."""
+        routing = self._routing_command
+        allow_list = self._allow_list_command
+        return {
+            Command.REVIEW_HERE: self._register_here,
+            Command.ESCALATE_HERE: self._register_here,
+            Command.DESTINATIONS: self._destinations,
+            Command.AUDIT: self._audit,
+            Command.FAILED_MESSAGES: self._failed_messages,
+            Command.REVIEW_BY: self._review_by,
+            Command.STOP_REVIEWS_FOR: self._stop_reviews_for,
+            Command.RENAME: self._rename_here,
+            Command.ROUTE: routing,
+            Command.RULES: routing,
+            Command.REMOVE_RULE: routing,
+            Command.HIGH_RISK: routing,
+            Command.AUTO_APPROVE: allow_list,
+            Command.AUTO_APPROVALS: allow_list,
+            Command.REMOVE_AUTO_APPROVAL: allow_list,
+            Command.STOP_HERE: self._stop_here,
+        }
 
     async def handle(
         self, context: TurnContext, messages: Messages, command: Command, actor: Actor
     ) -> None:
         """An admin's command; the caller already checked that the sender is an admin."""
-        if command in (Command.REVIEW_HERE, Command.ESCALATE_HERE):
-            await self._register_here(context, messages, command, actor.user_id)
-        elif command is Command.DESTINATIONS:
-            await reply_card(
-                context, build_destinations_card(await self._commands.destinations(), messages)
-            )
-        elif command is Command.AUDIT:
-            await reply_card(
-                context, build_audit_card(await self._commands.recent_audit(AUDIT_SHOWN), messages)
-            )
-        elif command is Command.FAILED_MESSAGES:
-            await reply_card(context, await self._failed.card(messages))
-        elif command is Command.REVIEW_BY:
-            await context.send_activity(await self._panels.review_by(actor, context.activity.text))
-        elif command is Command.STOP_REVIEWS_FOR:
-            await context.send_activity(
-                await self._panels.stop_reviews_for(actor, context.activity.text)
-            )
-        elif command is Command.RENAME:
-            await self._rename_here(context, messages, actor)
-        elif command in (Command.ROUTE, Command.RULES, Command.REMOVE_RULE, Command.HIGH_RISK):
-            await self._routing_command(context, messages, command, actor)
-        elif command in AUTO_APPROVAL_COMMANDS:
-            await reply_card(
-                context, await self._allow_list.answer(command, context.activity.text, actor)
-            )
-        elif command is Command.STOP_HERE:
-            spec = destination_spec(context.activity)
-            stopped = await self._commands.stop_here(spec.conversation_id, actor) if spec else None
-            key = "admin.stopped" if stopped else "admin.not_a_destination"
-            await context.send_activity(
-                messages.t(key, destination=safe(stopped.name) if stopped else "")
-            )
+        await self._handlers[command](context, messages, command, actor)
+
+    async def _destinations(
+        self, context: TurnContext, messages: Messages, _command: Command, _actor: Actor
+    ) -> None:
+        rows = await self._commands.destinations()
+        await reply_card(context, build_destinations_card(rows, messages))
+
+    async def _audit(
+        self, context: TurnContext, messages: Messages, _command: Command, _actor: Actor
+    ) -> None:
+        rows = await self._commands.recent_audit(AUDIT_SHOWN)
+        await reply_card(context, build_audit_card(rows, messages))
+
+    async def _failed_messages(
+        self, context: TurnContext, messages: Messages, _command: Command, _actor: Actor
+    ) -> None:
+        await reply_card(context, await self._failed.card(messages))
+
+    async def _review_by(
+        self, context: TurnContext, _messages: Messages, _command: Command, actor: Actor
+    ) -> None:
+        await context.send_activity(await self._panels.review_by(actor, context.activity.text))
+
+    async def _stop_reviews_for(
+        self, context: TurnContext, _messages: Messages, _command: Command, actor: Actor
+    ) -> None:
+        answer = await self._panels.stop_reviews_for(actor, context.activity.text)
+        await context.send_activity(answer)
+
+    async def _allow_list_command(
+        self, context: TurnContext, _messages: Messages, command: Command, actor: Actor
+    ) -> None:
+        card = await self._allow_list.answer(command, context.activity.text, actor)
+        await reply_card(context, card)
+
+    async def _stop_here(
+        self, context: TurnContext, messages: Messages, _command: Command, actor: Actor
+    ) -> None:
+        spec = destination_spec(context.activity)
+        stopped = await self._commands.stop_here(spec.conversation_id, actor) if spec else None
+        key = "admin.stopped" if stopped else "admin.not_a_destination"
+        await context.send_activity(
+            messages.t(key, destination=safe(stopped.name) if stopped else "")
+        )
 
     async def _routing_command(
         self, context: TurnContext, messages: Messages, command: Command, actor: Actor
@@ -137,8 +170,10 @@ class AdminChat:
         )
         await reply_card(context, card)
 
-    async def _rename_here(self, context: TurnContext, messages: Messages, actor: Actor) -> None:
-        new_name = rename_argument(context.activity.text)
+    async def _rename_here(
+        self, context: TurnContext, messages: Messages, _command: Command, actor: Actor
+    ) -> None:
+        new_name = rest_of(context.activity.text, Command.RENAME)
         if not new_name or len(new_name) > RENAME_LIMIT:
             await context.send_activity(messages.t("admin.rename_invalid", limit=RENAME_LIMIT))
             return
@@ -154,7 +189,7 @@ class AdminChat:
         await context.send_activity(messages.t("admin.renamed", destination=safe(renamed.name)))
 
     async def _register_here(
-        self, context: TurnContext, messages: Messages, command: Command, user_id: str | None
+        self, context: TurnContext, messages: Messages, command: Command, actor: Actor
     ) -> None:
         activity = context.activity
         spec = destination_spec(activity)
@@ -162,7 +197,9 @@ class AdminChat:
             await context.send_activity(messages.t("review_here.no_conversation"))
             return
         role = "escalation" if command is Command.ESCALATE_HERE else "review"
-        registration = await self._commands.register_destination(replace(spec, role=role), user_id)
+        registration = await self._commands.register_destination(
+            replace(spec, role=role), actor.user_id
+        )
         logger.info(
             "%s destination %r registered (new=%s, backlog=%d)",
             role,

@@ -8,31 +8,27 @@ panel and non-admins get a refusal card.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from microsoft_agents.activity import Activity
-from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+from microsoft_agents.hosting.core import TurnContext, TurnState
 from microsoft_agents.hosting.core.app.adaptive_card.factory import (
     adaptive_card as adaptive_card_response,
 )
 
-from bot.admin.commands import Command, arguments
+from bot.admin.command_table import Command, arguments, rest_of
 from bot.admin.connected_apps import ConnectedApps, requested_app, requested_page
 from bot.admin.destination_settings import DestinationSettings
 from bot.admin.named_reviewers import NamedReviewers
 from bot.admin.workflow_switch import WorkflowSwitch
+from bot.hosting.activity_reading import actor_of as actor_from
+from bot.hosting.activity_reading import destination_spec
+from bot.hosting.card_actions import CardActions
 from bot.store.destinations import DestinationSpec
-from cards import connected_apps as connected_cards
-from cards import settings as settings_cards
-from cards import workflow_switch as workflow_cards
+from cards import verbs
 from cards.elements import adaptive_card, text_block
 from cards.text import safe
 from domain.i18n import Messages
 from domain.types import Actor
-
-PANEL_COMMANDS = frozenset({Command.ENABLE_REQUESTS, Command.CONNECTED_APPS, Command.SETTINGS})
-"""Commands answered with a panel card; the panel's service decides who may use it."""
 
 
 class AdminPanels:
@@ -53,7 +49,7 @@ class AdminPanels:
     async def review_by(self, actor: Actor, text: str | None) -> str:
         """ "review by a@x, b@y": each named person gets cards in their 1:1 chat."""
         messages = Messages.for_locale(actor.locale)
-        keys = [k for k in re.split(r"[,;\s]+", " ".join(arguments(text, Command.REVIEW_BY))) if k]
+        keys = [k for k in re.split(r"[,;\s]+", rest_of(text, Command.REVIEW_BY)) if k]
         if not keys:
             return messages.t("people.usage")
         lines = []
@@ -68,7 +64,7 @@ class AdminPanels:
 
     async def stop_reviews_for(self, actor: Actor, text: str | None) -> str:
         messages = Messages.for_locale(actor.locale)
-        key = " ".join(arguments(text, Command.STOP_REVIEWS_FOR)).strip()
+        key = " ".join(arguments(text, Command.STOP_REVIEWS_FOR))
         removed = await self._people.remove(actor, key) if key else None
         if removed is None:
             return messages.t("people.not_a_destination", typed=safe(key))
@@ -88,57 +84,52 @@ class AdminPanels:
             return await self._connected.page(actor, 0)
         raise ValueError(f"{command} opens no panel")
 
-    def register(
-        self,
-        app: AgentApplication[TurnState],
-        actor_of: Callable[[Activity], Actor],
-        place_of: Callable[[Activity], DestinationSpec | None],
-    ) -> None:
+    def register(self, actions: CardActions) -> None:
         """Register the panels' ``Action.Execute`` verbs.
 
-        ``actor_of`` reads the sender and ``place_of`` the conversation the
-        card is in (the settings form configures that conversation).
+        The settings form configures the conversation the card is in.
         """
+        actor_of, place_of = actor_from, destination_spec
         workflow = self._workflow
         connected = self._connected
         settings = self._settings
 
-        @app.adaptive_card.action_execute(settings_cards.SETTINGS_SHOW)
+        @actions.on(verbs.SETTINGS_SHOW)
         async def on_settings_show(context: TurnContext, _state: TurnState, _data: Any) -> Any:
             actor, place = actor_of(context.activity), place_of(context.activity)
             card = await settings.show(actor, place) if place else _no_place_card(actor)
             return adaptive_card_response(card)
 
-        @app.adaptive_card.action_execute(settings_cards.SETTINGS_SAVE)
+        @actions.on(verbs.SETTINGS_SAVE)
         async def on_settings_save(context: TurnContext, _state: TurnState, data: Any) -> Any:
             actor, place = actor_of(context.activity), place_of(context.activity)
             form = data if isinstance(data, dict) else {}
             card = await settings.save(actor, place, form) if place else _no_place_card(actor)
             return adaptive_card_response(card)
 
-        @app.adaptive_card.action_execute(workflow_cards.ENABLE_REQUESTS_SHOW)
+        @actions.on(verbs.ENABLE_REQUESTS_SHOW)
         async def on_workflow_show(context: TurnContext, _state: TurnState, _data: Any) -> Any:
             return adaptive_card_response(await workflow.show(actor_of(context.activity)))
 
-        @app.adaptive_card.action_execute(workflow_cards.ENABLE_REQUESTS_CONFIRM)
+        @actions.on(verbs.ENABLE_REQUESTS_CONFIRM)
         async def on_workflow_confirm(context: TurnContext, _state: TurnState, data: Any) -> Any:
             form = data if isinstance(data, dict) else {}
             card = await workflow.confirm(actor_of(context.activity), form)
             return adaptive_card_response(card)
 
-        @app.adaptive_card.action_execute(connected_cards.PAGE_VERB)
+        @actions.on(verbs.CONNECTED_APPS_PAGE)
         async def on_connected_page(context: TurnContext, _state: TurnState, data: Any) -> Any:
             card = await connected.page(actor_of(context.activity), requested_page(data))
             return adaptive_card_response(card)
 
-        @app.adaptive_card.action_execute(connected_cards.BLOCK_VERB)
+        @actions.on(verbs.CONNECTED_APPS_BLOCK)
         async def on_connected_block(context: TurnContext, _state: TurnState, data: Any) -> Any:
             card = await connected.ask_block(
                 actor_of(context.activity), requested_app(data), requested_page(data)
             )
             return adaptive_card_response(card)
 
-        @app.adaptive_card.action_execute(connected_cards.BLOCK_CONFIRM_VERB)
+        @actions.on(verbs.CONNECTED_APPS_BLOCK_CONFIRM)
         async def on_connected_confirm(context: TurnContext, _state: TurnState, data: Any) -> Any:
             card = await connected.confirm_block(
                 actor_of(context.activity), requested_app(data), requested_page(data)

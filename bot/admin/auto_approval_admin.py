@@ -14,33 +14,27 @@ audited, and every answer is the list as it now stands.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.admin.commands import Command
+from bot.admin.command_table import Command, rest_of
 from bot.review.auto_approval import MAX_SCOPES, valid_scope_name
-from bot.store import auto_approvals
-from bot.store.tables import AuditRow
+from bot.store import audit_trail, auto_approvals
+from bot.store.audit_trail import AuditedApp, AuditEntry
 from cards.auto_approval import build_auto_approvals_card
 from cards.elements import Element
 from cards.text import SCOPE_LIMIT, safe
+from domain.audit import AuditAction, AuditResult
 from domain.i18n import Messages
 from domain.object_ids import is_object_id
 from domain.types import Actor
 
-AUTO_APPROVAL_COMMANDS = frozenset(
-    {Command.AUTO_APPROVE, Command.AUTO_APPROVALS, Command.REMOVE_AUTO_APPROVAL}
-)
 BAD_SHOWN = 5
 """Bad scope names quoted back in a refusal."""
 
-_ADD = re.compile(r"^\s*auto[ -]?approve(?:\s+|$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
-_REMOVE = re.compile(
-    r"^\s*remove auto[ -]?approval(?:\s+|$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL
-)
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -58,16 +52,13 @@ class NewEntry:
     scopes: tuple[str, ...]
 
 
-def _words(pattern: re.Pattern[str], text: str | None) -> list[str] | None:
-    match = pattern.match(text or "")
-    if match is None:
-        return None
-    return [word for word in _SEPARATORS.split(match.group("rest").strip()) if word]
+def _words(text: str | None, command: Command) -> list[str]:
+    return [word for word in _SEPARATORS.split(rest_of(text, command)) if word]
 
 
 def parse_entry(text: str | None) -> NewEntry | Problem:
     """``auto approve <app id> <scope> ...`` as typed; scopes keep their case, repeats dropped."""
-    words = _words(_ADD, text)
+    words = _words(text, Command.AUTO_APPROVE)
     if not words:
         return Problem("auto_approval.usage")
     app_id, *scopes = words
@@ -89,7 +80,7 @@ def parse_entry(text: str | None) -> NewEntry | Problem:
 
 def parse_removal(text: str | None) -> str | Problem:
     """The app id in ``remove auto approval <app id>``."""
-    words = _words(_REMOVE, text)
+    words = _words(text, Command.REMOVE_AUTO_APPROVAL)
     if not words or len(words) != 1:
         return Problem("auto_approval.remove_usage")
     if not is_object_id(words[0]):
@@ -137,7 +128,8 @@ class AllowListCommands:
             created_by=actor.user_id,
             now=self._clock(),
         )
-        self._audit(session, actor, "add_auto_approval", row.app_id, row.app_name, parsed.scopes)
+        added = AuditedApp(row.app_id, row.app_name, parsed.scopes)
+        await self._audit(session, actor, AuditAction.ADD_AUTO_APPROVAL, added)
         shown = ", ".join(safe(scope, SCOPE_LIMIT) for scope in parsed.scopes)
         app = safe(row.app_name) if row.app_name else row.app_id
         return "good", messages.t("auto_approval.saved", app=app, scopes=shown)
@@ -154,34 +146,18 @@ class AllowListCommands:
         removed = await auto_approvals.remove_entry(session, parsed)
         if removed is None:
             return "attention", messages.t("auto_approval.not_listed", app=parsed)
-        self._audit(
-            session, actor, "remove_auto_approval", parsed, removed.app_name, removed.max_scopes
-        )
+        gone = AuditedApp(parsed, removed.app_name, removed.max_scopes)
+        await self._audit(session, actor, AuditAction.REMOVE_AUTO_APPROVAL, gone)
         app = safe(removed.app_name) if removed.app_name else parsed
         return "good", messages.t("auto_approval.removed", app=app)
 
-    def _audit(
+    async def _audit(
         self,
         session: AsyncSession,
         actor: Actor,
-        action: str,
-        app_id: str,
-        app_name: str | None,
-        scopes: Sequence[str],
+        action: AuditAction,
+        app: AuditedApp,
     ) -> None:
         """An allow-list change, with the app and its scopes in their own audit columns."""
-        session.add(
-            AuditRow(
-                at=self._clock(),
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action=action,
-                request_id=None,
-                app_id=app_id,
-                app_name=app_name,
-                scopes=list(scopes),
-                reason=None,
-                result="succeeded",
-                detail=f"{app_id}: {' '.join(scopes)}",
-            )
-        )
+        entry = AuditEntry(actor.user_id, actor.name, action, AuditResult.SUCCEEDED, app=app)
+        await audit_trail.record(session, entry, self._clock())

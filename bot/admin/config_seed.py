@@ -123,6 +123,7 @@ async def _configured(session: AsyncSession) -> bool:
 async def _seed(
     session: AsyncSession, plan: SeedPlan, now: datetime, tenant_id: str | None
 ) -> tuple[int, int, int]:
+    """Long on purpose: the seeding steps in the order of the file's tables, in one transaction."""
     config = plan.config
     rows: dict[str, DestinationRow] = {}
     for entry in config.destinations:

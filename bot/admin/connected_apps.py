@@ -14,6 +14,9 @@ few at a time, and kept for a few minutes so Previous/Next cost one listing).
 Blocking goes through ``block_app`` (disable the service principal, as the
 reviewer card's Block does) after a confirmation card, and is audited either
 way; so are refused attempts by people who are not admins.
+
+Longer than 300 lines on purpose: listing, paging and blocking share the
+cached listing and the admin check; split, each part would re-read them.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from bot.graph.consent_grant import block_app
 from bot.graph.gateway import NotInGraph
 from bot.graph.json_reads import GraphJson
 from bot.review.admins import AdminCheck
-from bot.store import decisions
-from bot.store.decisions import AuditEntry
+from bot.store import audit_trail
+from bot.store.audit_trail import AuditEntry
 from cards.connected_apps import (
     APP_ID_KEY,
     PAGE_KEY,
@@ -46,6 +49,7 @@ from cards.connected_apps import (
     build_connected_unavailable_card,
 )
 from cards.text import safe
+from domain.audit import AuditAction, AuditResult
 from domain.i18n import Messages
 from domain.object_ids import is_object_id
 from domain.types import Actor
@@ -54,8 +58,8 @@ logger = logging.getLogger(__name__)
 
 MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 """``appOwnerOrganizationId`` of Microsoft's first-party apps."""
-LIST_ACTION = "list_connected_apps"
-BLOCK_ACTION = "block_connected_app"
+LIST_ACTION = AuditAction.LIST_CONNECTED_APPS
+BLOCK_ACTION = AuditAction.BLOCK_CONNECTED_APP
 _SP_FIELDS = (
     "id,appId,displayName,publisherName,verifiedPublisher,appOwnerOrganizationId,accountEnabled"
 )
@@ -164,7 +168,7 @@ class ConnectedApps:
         """Page ``page`` (0-based, clamped) of the list, or a refusal for non-admins."""
         messages = Messages.for_locale(actor.locale)
         if not await self._admins.is_admin(actor.user_id):
-            await self._audit(actor, LIST_ACTION, "refused", "not an admin")
+            await self._audit(actor, LIST_ACTION, AuditResult.REFUSED, "not an admin")
             return build_connected_refusal_card(messages)
         return await self._listing(page, messages)
 
@@ -188,14 +192,14 @@ class ConnectedApps:
             await block_app(self._writes, app.app_id)
         except Exception as error:
             logger.exception("blocking connected app %s failed", app.app_id)
-            await self._audit(actor, BLOCK_ACTION, "failed", f"{detail}: {error}"[:500])
+            await self._audit(actor, BLOCK_ACTION, AuditResult.FAILED, f"{detail}: {error}"[:500])
             notice = Notice(
                 "attention",
                 messages.t("connected.block_failed", app=name),
                 messages.t("connected.block_failed_detail"),
             )
         else:
-            await self._audit(actor, BLOCK_ACTION, "succeeded", detail)
+            await self._audit(actor, BLOCK_ACTION, AuditResult.SUCCEEDED, detail)
             notice = Notice(
                 "good",
                 messages.t("connected.block_done", app=name),
@@ -249,7 +253,9 @@ class ConnectedApps:
     ) -> ConnectedApp | dict[str, Any]:
         """The enabled app an admin asked to block, or the card that says why not."""
         if not await self._admins.is_admin(actor.user_id):
-            await self._audit(actor, BLOCK_ACTION, "refused", f"not an admin; app {app_id}")
+            await self._audit(
+                actor, BLOCK_ACTION, AuditResult.REFUSED, f"not an admin; app {app_id}"
+            )
             return build_connected_refusal_card(messages)
         try:
             app = await self._find(app_id)
@@ -295,8 +301,10 @@ class ConnectedApps:
             return Notice("default", messages.t("connected.already_blocked", app=name))
         return Notice("warning", messages.t("connected.not_listed"))
 
-    async def _audit(self, actor: Actor, action: str, result: str, detail: str) -> None:
+    async def _audit(
+        self, actor: Actor, action: AuditAction, result: AuditResult, detail: str
+    ) -> None:
         async with self._sessions() as session:
             entry = AuditEntry(actor.user_id, actor.name, action, result, detail=detail)
-            await decisions.audit(session, entry, self._clock())
+            await audit_trail.record(session, entry, self._clock())
             await session.commit()

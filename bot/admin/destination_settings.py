@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,120 +20,35 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admin.commands import ChatCommands
+from bot.admin.settings_form import ParsedSettings, parse_settings
 from bot.graph.json_reads import GraphReadError
 from bot.graph.reviewer_lookup import AmbiguousGroup, Directory, ReviewerLookup
 from bot.review.admins import AdminCheck
-from bot.review.reminder_settings import parse_overrides, stored_overrides
-from bot.store import decisions, destinations
+from bot.review.reminder_settings import stored_overrides
+from bot.store import audit_trail, destinations
 from bot.store import routing as routing_store
-from bot.store.decisions import AuditEntry
+from bot.store.audit_trail import AuditEntry
 from bot.store.destinations import DestinationSpec
 from bot.store.tables import DestinationRow, RoutingRuleRow
 from cards.settings import (
-    APPROVALS_INPUT_ID,
     FIELD_FORM,
-    NAME_INPUT_ID,
-    NAME_LIMIT,
-    REMINDER_INPUT_PREFIX,
     REVIEWERS_INPUT_ID,
-    REVIEWERS_LIMIT,
-    ROLE_INPUT_ID,
-    ROLES,
-    ROUTE_INPUT_ID,
     ROUTES,
     SettingsValues,
     build_settings_form_card,
     build_settings_refused_card,
     build_settings_saved_card,
 )
+from domain.audit import AuditAction, AuditResult
 from domain.i18n import Messages
 from domain.object_ids import is_object_id
-from domain.reminder_cadence import FIELDS, ReminderOverrides
-from domain.routing import MAX_APPROVALS, Rule, RuleKind
+from domain.reminder_cadence import FIELDS
+from domain.routing import Rule, RuleKind
 from domain.types import Actor
 
 logger = logging.getLogger(__name__)
 
-AUDIT_ACTION = "settings"
-MAX_REVIEWERS = 20
-_SEPARATORS = re.compile(r"[,;\r\n]+")
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedSettings:
-    """The form as typed, checked field by field; ``errors`` maps input id to message."""
-
-    values: SettingsValues
-    role: str
-    name: str
-    route: str
-    approvals: int
-    reviewer_keys: tuple[str, ...]
-    reminders: ReminderOverrides | None
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def parse_settings(
-    place: str,
-    data: Mapping[str, Any],
-    messages: Messages,
-    *,
-    escalation_ids: Collection[int] = (),
-    own_id: int | None = None,
-) -> ParsedSettings:
-    """Check every field of a submitted form; nothing here touches Graph or the store.
-
-    ``escalation_ids`` are the destinations this one's escalations may be sent
-    to instead of every "escalate here" destination.
-    """
-    errors: dict[str, str] = {}
-    role, name, route = (
-        _text(data, ROLE_INPUT_ID),
-        _text(data, NAME_INPUT_ID),
-        _text(data, ROUTE_INPUT_ID),
-    )
-    approvals_text, reviewers_text = (
-        _text(data, APPROVALS_INPUT_ID),
-        _text(data, REVIEWERS_INPUT_ID),
-    )
-    if role not in ROLES:
-        errors[ROLE_INPUT_ID] = messages.t("settings.error.role")
-    if role != "off" and not name:
-        errors[NAME_INPUT_ID] = messages.t("settings.error.name_missing")
-    elif len(name) > NAME_LIMIT or any(ord(c) < 32 for c in name):
-        errors[NAME_INPUT_ID] = messages.t("settings.error.name", limit=NAME_LIMIT)
-    if route not in ROUTES:
-        errors[ROUTE_INPUT_ID] = messages.t("settings.error.route")
-    elif role == "escalation" and route != "all":
-        errors[ROUTE_INPUT_ID] = messages.t("settings.error.route_escalation")
-    approvals = int(approvals_text) if approvals_text.isdigit() and len(approvals_text) < 3 else 0
-    if not 1 <= approvals <= MAX_APPROVALS:
-        errors[APPROVALS_INPUT_ID] = messages.t("settings.error.approvals", most=MAX_APPROVALS)
-    elif approvals > 1 and (role != "review" or route == "all"):
-        errors[APPROVALS_INPUT_ID] = messages.t("settings.error.approvals_needs_rule")
-    keys = tuple(k.strip() for k in _SEPARATORS.split(reviewers_text) if k.strip())
-    if len(reviewers_text) > REVIEWERS_LIMIT or len(keys) > MAX_REVIEWERS:
-        errors[REVIEWERS_INPUT_ID] = messages.t("settings.error.too_many", most=MAX_REVIEWERS)
-    typed = {name: _text(data, REMINDER_INPUT_PREFIX + name) for name in FIELDS}
-    reminders = parse_overrides(typed, messages, destination_ids=escalation_ids, own_id=own_id)
-    if isinstance(reminders, dict):
-        errors.update({REMINDER_INPUT_PREFIX + k: v for k, v in reminders.items()})
-    values = SettingsValues(
-        place,
-        role,
-        name,
-        route,
-        approvals_text,
-        reviewers_text,
-        {k: v for k, v in typed.items() if v},
-    )
-    overrides = reminders if isinstance(reminders, ReminderOverrides) else None
-    return ParsedSettings(values, role, name, route, approvals, keys, overrides, errors)
+AUDIT_ACTION = AuditAction.SETTINGS
 
 
 class DestinationSettings:
@@ -157,7 +71,7 @@ class DestinationSettings:
     async def show(self, actor: Actor, spec: DestinationSpec) -> dict[str, Any]:
         messages = Messages.for_locale(actor.locale)
         if not await self._admins.is_admin(actor.user_id):
-            await self._audit(actor, "refused", "not an admin (form)")
+            await self._audit(actor, AuditResult.REFUSED, "not an admin (form)")
             return build_settings_refused_card(messages)
         return await self._form(messages, await self._saved_values(spec), spec)
 
@@ -167,7 +81,7 @@ class DestinationSettings:
         """Validate, resolve reviewers, then write everything in one transaction."""
         messages = Messages.for_locale(actor.locale)
         if not await self._admins.is_admin(actor.user_id):
-            await self._audit(actor, "refused", "not an admin")
+            await self._audit(actor, AuditResult.REFUSED, "not an admin")
             return build_settings_refused_card(messages)
         targets, own_id = await self._escalation_targets(spec)
         parsed = parse_settings(
@@ -182,14 +96,16 @@ class DestinationSettings:
                 logger.warning("reviewer lookup failed: %s", error)
                 errors[FIELD_FORM] = messages.t("settings.error.unreachable")
         if errors:
-            await self._audit(actor, "invalid", "; ".join(f"{k}: {v}" for k, v in errors.items()))
+            await self._audit(
+                actor, AuditResult.INVALID, "; ".join(f"{k}: {v}" for k, v in errors.items())
+            )
             return await self._form(messages, parsed.values, spec, errors)
         if parsed.role == "off":
             await self._commands.stop_here(spec.conversation_id, actor)
         else:
             await self._apply(actor, spec, parsed, reviewers)
         summary = self._summary(messages, parsed, reviewers)
-        await self._audit(actor, "succeeded", "; ".join(f"{k}={v}" for k, v in summary))
+        await self._audit(actor, AuditResult.SUCCEEDED, "; ".join(f"{k}={v}" for k, v in summary))
         return build_settings_saved_card(messages, parsed.name or spec.name, summary)
 
     async def _apply(
@@ -326,8 +242,8 @@ class DestinationSettings:
         )
         return summary
 
-    async def _audit(self, actor: Actor, result: str, detail: str) -> None:
+    async def _audit(self, actor: Actor, result: AuditResult, detail: str) -> None:
         async with self._sessions() as session:
             entry = AuditEntry(actor.user_id, actor.name, AUDIT_ACTION, result, detail=detail[:500])
-            await decisions.audit(session, entry, self._clock())
+            await audit_trail.record(session, entry, self._clock())
             await session.commit()

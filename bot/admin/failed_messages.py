@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.review.admins import AdminCheck
-from bot.store import decisions, destinations, outbox, requests
-from bot.store.decisions import AuditEntry
+from bot.store import audit_trail, destinations, outbox, requests
+from bot.store.audit_trail import AuditEntry
 from bot.store.tables import OutboxRow
 from cards.elements import Element
 from cards.failed_messages import (
@@ -27,10 +27,11 @@ from cards.failed_messages import (
     build_failed_messages_card,
     build_failed_refused_card,
 )
+from domain.audit import AuditAction, AuditResult
 from domain.i18n import Messages
 from domain.types import Actor
 
-AUDIT_ACTION = "retry_failed_messages"
+AUDIT_ACTION = AuditAction.RETRY_FAILED_MESSAGES
 
 
 class FailedMessages:
@@ -39,13 +40,10 @@ class FailedMessages:
         sessions: async_sessionmaker[AsyncSession],
         admins: AdminCheck,
         clock: Callable[[], datetime],
-        *,
-        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
         self._admins = admins
         self._clock = clock
-        self._on_queued = on_queued
 
     async def count(self) -> int:
         async with self._sessions() as session:
@@ -63,8 +61,8 @@ class FailedMessages:
         """Queue the listed rows again, for admins only; answers with the updated list."""
         if not await self._admins.is_admin(actor.user_id):
             async with self._sessions() as session:
-                entry = AuditEntry(actor.user_id, actor.name, AUDIT_ACTION, "refused")
-                await decisions.audit(session, entry, self._clock())
+                entry = AuditEntry(actor.user_id, actor.name, AUDIT_ACTION, AuditResult.REFUSED)
+                await audit_trail.record(session, entry, self._clock())
                 await session.commit()
             return build_failed_refused_card(messages)
         raw = data.get(ROW_IDS_KEY)
@@ -72,11 +70,11 @@ class FailedMessages:
         async with self._sessions() as session:
             queued = await outbox.retry_failed(session, ids, self._clock())
             detail = f"{queued} message(s) queued again"
-            entry = AuditEntry(actor.user_id, actor.name, AUDIT_ACTION, "succeeded", detail=detail)
-            await decisions.audit(session, entry, self._clock())
+            entry = AuditEntry(
+                actor.user_id, actor.name, AUDIT_ACTION, AuditResult.SUCCEEDED, detail=detail
+            )
+            await audit_trail.record(session, entry, self._clock())
             await session.commit()
-        if queued:
-            self._on_queued()
         return await self.card(messages)
 
 

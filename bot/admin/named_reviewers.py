@@ -21,10 +21,11 @@ from bot.admin.commands import ChatCommands
 from bot.graph.json_reads import GraphReadError
 from bot.graph.reviewer_lookup import Directory, ReviewerLookup
 from bot.hosting.connector import Address
-from bot.store import decisions, destinations
-from bot.store.decisions import AuditEntry
+from bot.store import audit_trail, decisions, destinations
+from bot.store.audit_trail import AuditEntry
 from bot.store.destinations import DestinationSpec
 from bot.store.tables import DestinationRow
+from domain.audit import AuditAction, AuditResult
 from domain.types import Actor
 
 logger = logging.getLogger(__name__)
@@ -78,11 +79,11 @@ class NamedReviewers:
             address = await self._chat_with(user.id)
             if address is None:
                 results.append(PersonResult(key, Outcome.NO_CHAT, user.name))
-                await self._audit(actor, "failed", f"{user.name}: no 1:1 chat")
+                await self._audit(actor, AuditResult.FAILED, f"{user.name}: no 1:1 chat")
                 continue
             registration = await self._register(actor, user, address)
             results.append(PersonResult(key, Outcome.ADDED, user.name, registration))
-            await self._audit(actor, "succeeded", f"{user.name} ({user.id})")
+            await self._audit(actor, AuditResult.SUCCEEDED, f"{user.name} ({user.id})")
         return results
 
     async def remove(self, actor: Actor, key: str) -> DestinationRow | None:
@@ -126,10 +127,10 @@ class NamedReviewers:
         registration = await self._commands.configure(spec, actor.user_id, mark_person)
         return registration.backlog_queued
 
-    async def _audit(self, actor: Actor, result: str, detail: str) -> None:
+    async def _audit(self, actor: Actor, result: AuditResult, detail: str) -> None:
         async with self._sessions() as session:
             entry = AuditEntry(
-                actor.user_id, actor.name, "add_person_destination", result, detail=detail
+                actor.user_id, actor.name, AuditAction.ADD_PERSON_DESTINATION, result, detail=detail
             )
-            await decisions.audit(session, entry, self._clock())
+            await audit_trail.record(session, entry, self._clock())
             await session.commit()

@@ -14,36 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.admin.workflow_form import parse_form, policy_body
 from bot.graph.gateway import GraphGateway
 from bot.graph.json_reads import GraphReadError
 from bot.graph.policy_writes import PolicyWriteError, PolicyWrites
 from bot.graph.reviewer_lookup import AmbiguousGroup, Directory, ReviewerLookup
-from bot.store import decisions
-from bot.store.decisions import AuditEntry
+from bot.store import audit_trail
+from bot.store.audit_trail import AuditEntry
 from cards.text import safe
 from cards.workflow_switch import (
-    DURATION_INPUT_ID,
-    FIELD_DURATION,
     FIELD_FORM,
     FIELD_GROUPS,
-    FIELD_NOTIFY,
-    FIELD_REMINDERS,
-    FIELD_REVIEWERS,
-    FIELD_ROLES,
     FIELD_USERS,
-    GROUPS_INPUT_ID,
-    NOTIFY_INPUT_ID,
-    REMINDERS_INPUT_ID,
-    ROLES_INPUT_ID,
-    USERS_INPUT_ID,
     FormValues,
     PolicyView,
     build_workflow_form_card,
@@ -51,153 +39,17 @@ from cards.workflow_switch import (
     build_workflow_saved_card,
     reviewer_summary,
 )
+from domain.audit import AuditAction, AuditResult
 from domain.entra import (
     CONSENT_ROLE_TEMPLATE_IDS,
     CONSENT_ROLES,
-    REVIEWER_QUERY_TYPE,
-    group_query,
-    role_query,
-    user_query,
 )
 from domain.i18n import Messages
 from domain.types import Actor
 
 logger = logging.getLogger(__name__)
 
-AUDIT_ACTION = "enable_requests"
-MIN_DAYS, MAX_DAYS = 1, 30
-MAX_ENTRIES = 20
-"""Per reviewer field: each entry costs a Graph read while the admin waits."""
-# Users never have spaces in a UPN or id; group names do, so only , ; and new lines part them.
-_USER_SEPARATORS = re.compile(r"[,;\s]+")
-_GROUP_SEPARATORS = re.compile(r"[,;\r\n]+")
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedForm:
-    """The form's fields, split and checked without Graph; ``errors`` by field."""
-
-    values: FormValues
-    users: tuple[str, ...]
-    groups: tuple[str, ...]
-    roles: tuple[str, ...]
-    duration: int | None
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, bool):
-        return ""
-    if isinstance(value, int | float):
-        return str(value)
-    return value if isinstance(value, str) else ""
-
-
-def _entries(text: str, separators: re.Pattern[str]) -> tuple[str, ...]:
-    seen: dict[str, str] = {}
-    for entry in separators.split(text):
-        entry = entry.strip()
-        if entry and entry.casefold() not in seen:
-            seen[entry.casefold()] = entry
-    return tuple(seen.values())
-
-
-def _toggle(data: Mapping[str, Any], key: str) -> bool | None:
-    """True/False from an Input.Toggle; None when the value is neither (missing means on)."""
-    value = data.get(key, True)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
-def _duration(data: Mapping[str, Any]) -> int | None:
-    value = data.get(DURATION_INPUT_ID)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, int) and MIN_DAYS <= value <= MAX_DAYS:
-        return value
-    return None
-
-
-def parse_form(data: Mapping[str, Any], messages: Messages) -> ParsedForm:
-    """Every field checked on its own; Graph is asked nothing here."""
-    errors: dict[str, str] = {}
-    users_text = _text(data, USERS_INPUT_ID)
-    groups_text = _text(data, GROUPS_INPUT_ID)
-    users = _entries(users_text, _USER_SEPARATORS)
-    groups = _entries(groups_text, _GROUP_SEPARATORS)
-    roles = _entries(_text(data, ROLES_INPUT_ID), _USER_SEPARATORS)
-    for name, entries in ((FIELD_USERS, users), (FIELD_GROUPS, groups)):
-        if len(entries) > MAX_ENTRIES:
-            errors[name] = messages.t("workflow.error.too_many", limit=MAX_ENTRIES)
-    unknown_roles = [role for role in roles if role.lower() not in CONSENT_ROLES]
-    if unknown_roles:
-        errors[FIELD_ROLES] = messages.t(
-            "workflow.error.unknown_role", value=safe(", ".join(unknown_roles))
-        )
-    if not (users or groups or roles):
-        errors[FIELD_REVIEWERS] = messages.t("workflow.error.no_reviewer")
-    duration = _duration(data)
-    if duration is None:
-        errors[FIELD_DURATION] = messages.t("workflow.error.duration")
-    notify = _toggle(data, NOTIFY_INPUT_ID)
-    reminders = _toggle(data, REMINDERS_INPUT_ID)
-    if notify is None:
-        errors[FIELD_NOTIFY] = messages.t("workflow.error.toggle")
-    if reminders is None:
-        errors[FIELD_REMINDERS] = messages.t("workflow.error.toggle")
-    values = FormValues(
-        users=users_text,
-        groups=groups_text,
-        roles=tuple(role.lower() for role in roles),
-        duration=_text(data, DURATION_INPUT_ID),
-        notify=notify is not False,
-        reminders=reminders is not False,
-    )
-    return ParsedForm(
-        values=values,
-        users=users,
-        groups=groups,
-        roles=tuple(role.lower() for role in roles),
-        duration=duration,
-        errors=errors,
-    )
-
-
-def policy_body(
-    *,
-    users: list[Directory],
-    groups: list[Directory],
-    roles: tuple[str, ...],
-    duration: int,
-    notify: bool,
-    reminders: bool,
-) -> dict[str, Any]:
-    """The PUT body as the Graph reference documents it: the whole policy, switched on."""
-    queries = (
-        [user_query(u.id) for u in users]
-        + [group_query(g.id) for g in groups]
-        + [role_query(r) for r in roles]
-    )
-    return {
-        "isEnabled": True,
-        "notifyReviewers": notify,
-        "remindersEnabled": reminders,
-        "requestDurationInDays": duration,
-        "reviewers": [
-            {"query": q, "queryType": REVIEWER_QUERY_TYPE} for q in dict.fromkeys(queries)
-        ],
-    }
+AUDIT_ACTION = AuditAction.ENABLE_REQUESTS
 
 
 class WorkflowSwitch:
@@ -224,7 +76,7 @@ class WorkflowSwitch:
         """The current setting and the form; a refusal card for anyone but an Entra admin."""
         messages = Messages.for_locale(actor.locale)
         if not await self._is_entra_admin(actor):
-            await self._audit(actor, "refused", "not an Entra admin (form)")
+            await self._audit(actor, AuditResult.REFUSED, "not an Entra admin (form)")
             return build_workflow_refused_card(messages)
         return build_workflow_form_card(messages, await self._current())
 
@@ -232,7 +84,7 @@ class WorkflowSwitch:
         """Check, resolve and save; on any problem the form comes back and nothing is saved."""
         messages = Messages.for_locale(actor.locale)
         if not await self._is_entra_admin(actor):
-            await self._audit(actor, "refused", "not an Entra admin")
+            await self._audit(actor, AuditResult.REFUSED, "not an Entra admin")
             return build_workflow_refused_card(messages)
         form = parse_form(data, messages)
         errors = dict(form.errors)
@@ -247,7 +99,9 @@ class WorkflowSwitch:
             logger.warning("reviewer lookup failed: %s", error)
             errors[FIELD_FORM] = messages.t("workflow.error.unreachable")
         if errors or form.duration is None:
-            await self._audit(actor, "invalid", "; ".join(f"{k}: {v}" for k, v in errors.items()))
+            await self._audit(
+                actor, AuditResult.INVALID, "; ".join(f"{k}: {v}" for k, v in errors.items())
+            )
             return await self._form_again(messages, form.values, errors)
         body = policy_body(
             users=users,
@@ -262,18 +116,20 @@ class WorkflowSwitch:
         try:
             await self._writes.replace_request_policy(body)
         except PolicyWriteError as error:
-            await self._audit(actor, "failed", f"PUT {error.status}: {error.graph_message}")
+            await self._audit(
+                actor, AuditResult.FAILED, f"PUT {error.status}: {error.graph_message}"
+            )
             problem = messages.t("workflow.error.graph", message=safe(error.graph_message, 300))
             return await self._form_again(messages, form.values, {FIELD_FORM: problem})
         except Exception:
             logger.exception("saving the consent request policy failed")
-            await self._audit(actor, "failed", "PUT failed before Graph answered")
+            await self._audit(actor, AuditResult.FAILED, "PUT failed before Graph answered")
             unreachable = messages.t("workflow.error.unreachable")
             return await self._form_again(messages, form.values, {FIELD_FORM: unreachable})
         self._graph.forget_policy()
         self._on_saved()
         await self._audit(
-            actor, "succeeded", f"on; {form.duration} days; {reviewer_summary(reviewers)}"
+            actor, AuditResult.SUCCEEDED, f"on; {form.duration} days; {reviewer_summary(reviewers)}"
         )
         saved = PolicyView(
             is_enabled=True,
@@ -346,10 +202,10 @@ class WorkflowSwitch:
             )
         return [group for group in found if isinstance(group, Directory)]
 
-    async def _audit(self, actor: Actor, result: str, detail: str) -> None:
+    async def _audit(self, actor: Actor, result: AuditResult, detail: str) -> None:
         async with self._sessions() as session:
             entry = AuditEntry(
                 actor.user_id, actor.name, AUDIT_ACTION, result, request=None, detail=detail
             )
-            await decisions.audit(session, entry, self._clock())
+            await audit_trail.record(session, entry, self._clock())
             await session.commit()

@@ -18,12 +18,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.review.reviewer_cards import ReviewerCards, snapshot_of
-from bot.store import decisions, destinations, requests
-from bot.store.decisions import AuditEntry
+from bot.review.card_views import snapshot_of
+from bot.review.reviewer_cards import ReviewerCards
+from bot.store import audit_trail, destinations, requests
+from bot.store.audit_trail import AuditEntry
 from bot.store.requests import NewRequest, NewRequester
 from bot.store.tables import ConsentRequestRow
 from cards.diagnosis import scope_details
+from domain.audit import AuditAction, AuditResult
 from domain.diagnosis.facts import DiagnosisFacts
 from domain.types import ASKED_BECAUSE, Actor, AskedBecause, Publisher, RequestOrigin
 
@@ -48,12 +50,10 @@ class ReviewerAsk:
         sessions: async_sessionmaker[AsyncSession],
         cards: ReviewerCards,
         clock: Callable[[], datetime],
-        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
         self._cards = cards
         self._clock = clock
-        self._on_queued = on_queued
 
     async def ask(self, facts: DiagnosisFacts, asker: Actor, justification: str) -> AskOutcome:
         if not asker.user_id:
@@ -80,20 +80,20 @@ class ReviewerAsk:
                 if any(p.user_id == asker.user_id for p in people):
                     return AskOutcome(row.id, places, joined=True)
                 await requests.add_requesters(session, row.id, [requester])
-                queued = await self._cards.queue_updates(session, row)
+                await self._cards.queue_updates(session, row)
                 joined = True
             else:
                 request = self._new_request(facts, requester, now)
                 await requests.insert_request(session, request, now)
                 row = await requests.get_request(session, request.id)
                 assert row is not None
-                queued, places = await self._cards.announce_routed(session, [row])
+                _, places = await self._cards.announce_routed(session, [row])
                 joined = False
-            entry = AuditEntry(asker.user_id, asker.name, "ask_reviewers", "succeeded", row)
-            await decisions.audit(session, entry, now)
+            entry = AuditEntry(
+                asker.user_id, asker.name, AuditAction.ASK_REVIEWERS, AuditResult.SUCCEEDED, row
+            )
+            await audit_trail.record(session, entry, now)
             await session.commit()
-        if queued:
-            self._on_queued()
         return AskOutcome(row.id, places, joined=joined)
 
     async def _places(self, session: AsyncSession, row: ConsentRequestRow) -> tuple[str, ...]:

@@ -77,9 +77,6 @@ class FactReader:
         self._sessions = sessions
         self._places = TtlCache[tuple[str, ...]](places_ttl_seconds, clock)
 
-    async def tenant(self) -> TenantConsentFacts:
-        return await self._settings.settings()
-
     async def candidates(self) -> list[Candidate]:
         """Apps with a service principal here and apps anyone requested."""
         in_tenant = await self._directory.candidates()

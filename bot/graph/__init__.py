@@ -6,9 +6,7 @@ Callers get small frozen types, never msgraph-sdk models; 404s become
 
 from bot.graph.connection import GraphConnection
 from bot.graph.gateway import (
-    MICROSOFT_GRAPH_APP_ID,
     AppProfile,
-    ConsentRequestPolicy,
     GraphGateway,
     NotInGraph,
     PendingRequest,
@@ -16,9 +14,7 @@ from bot.graph.gateway import (
 )
 
 __all__ = [
-    "MICROSOFT_GRAPH_APP_ID",
     "AppProfile",
-    "ConsentRequestPolicy",
     "GraphConnection",
     "GraphGateway",
     "NotInGraph",

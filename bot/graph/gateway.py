@@ -4,6 +4,9 @@ It turns msgraph-sdk models into the small frozen types the rest of the bot
 uses, follows ``@odata.nextLink`` paging, and caches what rarely changes (the
 consent-request policy and the Graph scope catalogue) for a short time, so a
 steady-state poll costs exactly one call.
+
+Longer than 300 lines on purpose: every typed read the workflow makes shares
+its conversions from msgraph-sdk models and its paging.
 """
 
 from __future__ import annotations
@@ -50,9 +53,6 @@ APP_PROFILE_FIELDS = [
 
 
 _RequestsQuery = AppConsentRequestsRequestBuilder.AppConsentRequestsRequestBuilderGetQueryParameters
-_UserRequestsQuery = (
-    UserConsentRequestsRequestBuilder.UserConsentRequestsRequestBuilderGetQueryParameters
-)
 _ServicePrincipalQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters  # noqa: E501
 _RolesQuery = GraphDirectoryRoleRequestBuilder.GraphDirectoryRoleRequestBuilderGetQueryParameters
 

@@ -16,7 +16,8 @@ from microsoft_agents.hosting.core import AgentAuthConfiguration
 from microsoft_agents.hosting.core.authorization import Connections
 from microsoft_agents.hosting.core.authorization.connection_manager import ConnectionManager
 
-from bot.hosting.signed_activities import ChannelGate, TokenVerifier
+from bot.hosting.channel_gate import ChannelGate
+from bot.hosting.signed_activities import TokenVerifier
 from bot.infra.app_tokens import AppTokens
 from config.settings import Mode, Settings
 

@@ -27,11 +27,12 @@ from microsoft_agents.hosting.core import AgentApplication, TurnState
 from pydantic import ValidationError
 
 from bot.hosting.activity_checks import NotAnActivity, check_activity, check_json
+from bot.hosting.channel_gate import ChannelGate
 from bot.hosting.signed_activities import (
     ActivityForbidden,
     CallerRefused,
-    ChannelGate,
     SigningKeysUnavailable,
+    VerifiedToken,
 )
 from bot.infra.shutdown import Shutdown
 from domain.object_ids import is_object_id
@@ -101,57 +102,72 @@ def _refused(request: web.Request, status: int, reason: object) -> None:
     )
 
 
+async def _admitted_activity(
+    request: web.Request, endpoint: Endpoint
+) -> tuple[VerifiedToken, Activity] | web.StreamResponse:
+    """The caller and the activity, once the token, the size, the JSON and the activity passed.
+
+    Anything else is answered here: 401/403 for the caller, 400/413 for the
+    body, 503 while stopping or when signing keys cannot be fetched at all.
+    """
+    if endpoint.shutdown.stopping:
+        return web.json_response({"error": "stopping"}, status=503)
+    try:
+        caller = await endpoint.callers.admit(request.headers.get("Authorization"))
+    except CallerRefused as refusal:
+        _refused(request, 401, refusal)
+        return _unauthorized()
+    except SigningKeysUnavailable:
+        logger.exception("cannot check the caller's token now")
+        return web.json_response(
+            {"error": "unavailable", "message": "cannot verify callers now"}, status=503
+        )
+    if request.content_length is not None and request.content_length > MAX_ACTIVITY_BYTES:
+        return _too_large()
+    raw = await request.read()
+    if len(raw) > MAX_ACTIVITY_BYTES:
+        return _too_large()
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return _bad_request("body is not JSON")
+    if not isinstance(body, dict):
+        return _bad_request("body must be a JSON object")
+    try:
+        check_json(body)
+        activity = Activity.model_validate(body)
+        check_activity(activity, https_only=endpoint.https_only)
+    except NotAnActivity as problem:
+        _refused(request, 400, problem)
+        return _bad_request(str(problem))
+    except (ValidationError, TypeError, ValueError) as problem:
+        # The SDK's model raises TypeError (not a ValidationError) for some fields.
+        _refused(request, 400, f"not a valid activity ({type(problem).__name__})")
+        return _bad_request("body is not a valid activity")
+    try:
+        endpoint.callers.check(caller, activity)
+    except CallerRefused as refusal:
+        _refused(request, 401, refusal)
+        return _unauthorized()
+    except ActivityForbidden as refusal:
+        _refused(request, 403, refusal)
+        return _forbidden()
+    sender = activity.from_property
+    if sender is not None and sender.aad_object_id and not is_object_id(sender.aad_object_id):
+        _refused(request, 400, "from.aadObjectId is not an Entra object id")
+        return _bad_request("from.aadObjectId is not an Entra object id")
+    return caller, activity
+
+
 def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
     routes = web.RouteTableDef()
 
     @routes.post("/api/messages")
     async def messages(request: web.Request) -> web.StreamResponse:
-        if endpoint.shutdown.stopping:
-            return web.json_response({"error": "stopping"}, status=503)
-        try:
-            caller = await endpoint.callers.admit(request.headers.get("Authorization"))
-        except CallerRefused as refusal:
-            _refused(request, 401, refusal)
-            return _unauthorized()
-        except SigningKeysUnavailable:
-            logger.exception("cannot check the caller's token now")
-            return web.json_response(
-                {"error": "unavailable", "message": "cannot verify callers now"}, status=503
-            )
-        if request.content_length is not None and request.content_length > MAX_ACTIVITY_BYTES:
-            return _too_large()
-        raw = await request.read()
-        if len(raw) > MAX_ACTIVITY_BYTES:
-            return _too_large()
-        try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            return _bad_request("body is not JSON")
-        if not isinstance(body, dict):
-            return _bad_request("body must be a JSON object")
-        try:
-            check_json(body)
-            activity = Activity.model_validate(body)
-            check_activity(activity, https_only=endpoint.https_only)
-        except NotAnActivity as problem:
-            _refused(request, 400, problem)
-            return _bad_request(str(problem))
-        except (ValidationError, TypeError, ValueError) as problem:
-            # The SDK's model raises TypeError (not a ValidationError) for some fields.
-            _refused(request, 400, f"not a valid activity ({type(problem).__name__})")
-            return _bad_request("body is not a valid activity")
-        try:
-            endpoint.callers.check(caller, activity)
-        except CallerRefused as refusal:
-            _refused(request, 401, refusal)
-            return _unauthorized()
-        except ActivityForbidden as refusal:
-            _refused(request, 403, refusal)
-            return _forbidden()
-        sender = activity.from_property
-        if sender is not None and sender.aad_object_id and not is_object_id(sender.aad_object_id):
-            _refused(request, 400, "from.aadObjectId is not an Entra object id")
-            return _bad_request("from.aadObjectId is not an Entra object id")
+        admitted = await _admitted_activity(request, endpoint)
+        if isinstance(admitted, web.StreamResponse):
+            return admitted
+        caller, activity = admitted
         if endpoint.agent is None or endpoint.adapter is None:
             return web.json_response({"error": "starting"}, status=503)
         with warnings.catch_warnings():

@@ -105,6 +105,11 @@ class ReviewerSignIn:
         self._token_service = token_service
 
     @property
+    def tokens(self) -> ReviewerTokens:
+        """The delegated tokens of the reviewers who signed in, for the writes made as them."""
+        return self._held
+
+    @property
     def resource_uri(self) -> str:
         """The app id URI Teams asks Entra for (the manifest's ``webApplicationInfo``)."""
         return f"api://botid-{self._app_id}"

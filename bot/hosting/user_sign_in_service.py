@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from typing import Any, Protocol
 
 import aiohttp
@@ -26,8 +25,6 @@ from microsoft_agents.activity import Activity
 
 from bot.infra.app_tokens import TokenError
 from bot.infra.outbound_tls import outbound_connector
-
-logger = logging.getLogger(__name__)
 
 TIMEOUT = aiohttp.ClientTimeout(total=4)
 """Per call. Both calls happen while Teams waits for the click's answer, which it gives up on

@@ -1,11 +1,37 @@
 """The bot's own tokens from Entra, for Graph and the Bot Connector, from one credential.
 
-One ``AppTokens`` per process holds the token of each resource and renews it
-well before it expires: the first caller after the renewal point fetches a new
-one while everyone else keeps using the current token, so no request waits on
-Entra in the steady state, and a failed renewal is logged and retried while
-the old token is still good. MSAL is synchronous and does network I/O, so it
-runs in a worker thread. Tokens and secrets are never logged.
+MSAL's token cache serves and renews them. Every ``AppTokens.token`` asks MSAL
+(``acquire_token_for_client``), which answers from its cache while the token is
+good and goes to Entra only to renew it: once the ``refresh_in`` time Entra sent
+with the token has passed (MSAL sets it to half the lifetime itself for
+managed-identity tokens of two hours or more), and in any case when less than
+five minutes of the token's life remain. A renewal that fails in the early
+window is answered by MSAL with the cached token, and the next ask tries again;
+MSAL also holds back repeated requests after 429, 5xx and 400 answers. The
+tokens therefore live in one place, renewed by the library that knows Entra's
+rules, instead of beside MSAL's cache, which had to be emptied before every
+renewal so the request would reach Entra at all.
+
+MSAL does not coordinate concurrent callers and has no notion of the event
+loop, so a thin layer stays here:
+
+* MSAL is synchronous and does network I/O, so it runs in a worker thread, one
+  call per resource at a time: concurrent first callers cause one token
+  request, not one each.
+* Callers arriving while that call is in flight (MSAL may be waiting on Entra
+  to renew) get the token MSAL last handed out, if it still has a minute to
+  live, so one caller waits for a renewal, not all of them. In the steady
+  state no request waits on Entra.
+* When a renewal fails and MSAL has nothing to fall back on (a token without
+  ``refresh_in`` is renewed only in its last five minutes), that same last
+  token is used until a minute before it expires, and the failure is logged.
+* Refusals raise ``TokenError`` naming Entra's error code, never the secret,
+  and so do an unreachable endpoint and a 5xx answer (which MSAL raises as
+  exceptions of its own, bypassing its cached fallback). Tokens and secrets
+  are never logged.
+
+Time is ``time.time()``, the clock MSAL's cache reads, so both agree on when a
+token expires.
 """
 
 from __future__ import annotations
@@ -21,6 +47,7 @@ from urllib.parse import urlsplit
 
 import msal
 import requests
+from msal.exceptions import MsalServiceError
 
 from config.clouds import LOCAL_HOSTS
 from config.credentials import CredentialKind
@@ -28,13 +55,8 @@ from config.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-RENEW_AT_FRACTION = 0.75
-"""Renew once this share of a token's lifetime has passed..."""
-RENEW_MARGIN_SECONDS = 300.0
-"""...and in any case this long before it expires."""
 USABLE_MARGIN_SECONDS = 60.0
-"""A token this close to expiry is not handed out any more; callers wait for a new one."""
-
+"""A token this close to expiry is not handed out from here any more; callers wait for MSAL."""
 
 ENTRA_TIMEOUT_SECONDS = 20.0
 
@@ -52,10 +74,11 @@ class TokenError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class _Held:
+class _Served:
+    """The token MSAL last handed out for a resource, and until when it may stand in."""
+
     token: str
-    expires_at: float
-    renew_at: float
+    usable_until: float
 
 
 def _describe(result: object) -> str:
@@ -68,22 +91,44 @@ def _describe(result: object) -> str:
     return error
 
 
+def _access_token(result: object) -> str | None:
+    token = result.get("access_token") if isinstance(result, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def _renewal_failed(result: dict[str, Any], asked_at: float) -> bool:
+    """MSAL answered from its cache although the token was due for renewal before we asked.
+
+    MSAL renews a cached token whose ``refresh_on`` has passed and hands out the
+    cached one only when that renewal failed.
+    """
+    refresh_on = result.get("refresh_on")
+    return (
+        result.get("token_source") == "cache"
+        and isinstance(refresh_on, int | float)
+        and refresh_on < asked_at
+    )
+
+
 class AppTokens:
-    """App-only tokens per resource, plus on-behalf-of tokens for a signed-in user."""
+    """App-only tokens per resource, plus on-behalf-of tokens for a signed-in user.
+
+    ``fetch(resource)`` is MSAL's ``acquire_token_for_client`` for that resource
+    (served from MSAL's cache while the token is good); ``on_behalf_of`` its
+    ``acquire_token_on_behalf_of``. Both are called in a worker thread.
+    """
 
     def __init__(
         self,
         fetch: Callable[[str], dict[str, Any]],
         *,
         on_behalf_of: Callable[[str, list[str]], dict[str, Any]] | None = None,
-        clock: Callable[[], float] = time.time,
         http: requests.Session | None = None,
     ) -> None:
         self._http = http
         self._fetch = fetch
         self._on_behalf_of = on_behalf_of
-        self._clock = clock
-        self._held: dict[str, _Held] = {}
+        self._served: dict[str, _Served] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     def close(self) -> None:
@@ -98,49 +143,59 @@ class AppTokens:
 
     async def token(self, resource: str) -> str:
         """A token for ``resource`` (a Graph or Bot Connector root); TokenError if refused."""
-        now = self._clock()
-        held = self._held.get(resource)
-        if held is not None and now < held.renew_at:
-            return held.token
         lock = self._locks.setdefault(resource, asyncio.Lock())
-        usable = held is not None and now < held.expires_at - USABLE_MARGIN_SECONDS
-        if usable and lock.locked():
-            assert held is not None
-            return held.token  # another caller is renewing it
+        if lock.locked():
+            served = self._usable(resource)
+            if served is not None:
+                return served  # another caller is asking MSAL, maybe waiting on Entra
         async with lock:
-            current = self._held.get(resource)
-            if current is not None and self._clock() < current.renew_at:
-                return current.token
+            asked_at = time.time()
             try:
-                return await self._renew(resource)
+                result = await _in_thread(f"a token for {resource}", self._fetch, resource)
+                token = _access_token(result)
+                if token is None:
+                    raise TokenError(f"Entra refused a token for {resource}: {_describe(result)}")
             except TokenError:
-                if current is not None and self._clock() < current.expires_at - (
-                    USABLE_MARGIN_SECONDS
-                ):
-                    logger.warning("token renewal for %s failed; using the current one", resource)
-                    return current.token
-                raise
+                served = self._usable(resource)
+                if served is None:
+                    raise
+                logger.warning("token renewal for %s failed; using the current one", resource)
+                return served
+            if _renewal_failed(result, asked_at):
+                logger.warning("token renewal for %s failed; MSAL kept the current one", resource)
+            now = time.time()
+            expires_at = now + _lifetime(result, now)
+            self._served[resource] = _Served(token, expires_at - USABLE_MARGIN_SECONDS)
+            return token
 
-    async def _renew(self, resource: str) -> str:
-        result = await asyncio.to_thread(self._fetch, resource)
-        token = result.get("access_token") if isinstance(result, dict) else None
-        if not isinstance(token, str) or not token:
-            raise TokenError(f"Entra refused a token for {resource}: {_describe(result)}")
-        now = self._clock()
-        lifetime = _lifetime(result, now)
-        renew_at = now + min(lifetime * RENEW_AT_FRACTION, max(lifetime - RENEW_MARGIN_SECONDS, 0))
-        self._held[resource] = _Held(token, now + lifetime, renew_at)
-        return token
+    def _usable(self, resource: str) -> str | None:
+        served = self._served.get(resource)
+        return served.token if served is not None and time.time() < served.usable_until else None
 
     async def for_user(self, user_assertion: str, scopes: Sequence[str]) -> str:
         """A delegated token for the user whose token ``user_assertion`` is (on-behalf-of)."""
         if self._on_behalf_of is None:
             raise TokenError("a managed identity cannot act on behalf of a user")
-        result = await asyncio.to_thread(self._on_behalf_of, user_assertion, list(scopes))
-        token = result.get("access_token") if isinstance(result, dict) else None
-        if not isinstance(token, str) or not token:
+        result = await _in_thread(
+            "an on-behalf-of token", self._on_behalf_of, user_assertion, list(scopes)
+        )
+        token = _access_token(result)
+        if token is None:
             raise TokenError(f"Entra refused an on-behalf-of token: {_describe(result)}")
         return token
+
+
+async def _in_thread(what: str, call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """``call`` in a worker thread; no answer, or a 5xx one, becomes ``TokenError``."""
+    try:
+        return await asyncio.to_thread(call, *args)
+    except requests.RequestException as error:
+        # Its text names the host and path at most; the secret travels in the body.
+        raise TokenError(
+            f"Entra could not be reached for {what}: {type(error).__name__}"
+        ) from error
+    except MsalServiceError as error:  # MSAL raises it for a 5xx answer ("HTTP Error: 503")
+        raise TokenError(f"Entra failed to answer for {what}: {error}") from error
 
 
 def _lifetime(result: dict[str, Any], now: float) -> float:
@@ -151,23 +206,26 @@ def _lifetime(result: dict[str, Any], now: float) -> float:
     return 0.0
 
 
-def app_tokens_for(settings: Settings) -> AppTokens:
-    """The configured credential (secret, certificate or managed identity) as ``AppTokens``."""
+def app_tokens_for(settings: Settings, *, http: requests.Session | None = None) -> AppTokens:
+    """The configured credential (secret, certificate or managed identity) as ``AppTokens``.
+
+    ``http`` is the session MSAL talks to Entra through (by default one with a timeout).
+    """
     client_id, tenant_id = settings.client_id, settings.tenant_id
     assert client_id
     assert tenant_id
+    session = _EntraSession() if http is None else http
     if settings.credential_kind is CredentialKind.MANAGED_IDENTITY:
-        identity = msal.UserAssignedManagedIdentity(client_id=client_id)
+        identity_client = msal.ManagedIdentityClient(
+            msal.UserAssignedManagedIdentity(client_id=client_id),
+            http_client=session,
+            token_cache=msal.TokenCache(),
+        )
 
         def fetch_as_identity(resource: str) -> dict[str, Any]:
-            # A fresh cache each time: renewing early must not be answered from MSAL's cache.
-            with _EntraSession() as http:
-                client = msal.ManagedIdentityClient(
-                    identity, http_client=http, token_cache=msal.TokenCache()
-                )
-                return dict(client.acquire_token_for_client(resource=resource))
+            return dict(identity_client.acquire_token_for_client(resource=resource))
 
-        return AppTokens(fetch_as_identity)
+        return AppTokens(fetch_as_identity, http=session)
 
     credential: str | dict[str, str]
     if settings.credential_kind is CredentialKind.CERTIFICATE:
@@ -176,7 +234,6 @@ def app_tokens_for(settings: Settings) -> AppTokens:
         assert settings.client_secret is not None
         credential = settings.client_secret.get_secret_value()
     local = urlsplit(settings.authority_host).hostname in LOCAL_HOSTS
-    http = _EntraSession()
     built: list[msal.ConfidentialClientApplication] = []
     building = threading.Lock()
 
@@ -190,7 +247,7 @@ def app_tokens_for(settings: Settings) -> AppTokens:
                         client_credential=credential,
                         authority=f"{settings.authority_host}/{tenant_id}",
                         token_cache=msal.TokenCache(),
-                        http_client=http,
+                        http_client=session,
                         # MSAL asks the public cloud to vouch for unknown hosts, a local one is not.
                         instance_discovery=False if local else None,
                     )
@@ -198,11 +255,10 @@ def app_tokens_for(settings: Settings) -> AppTokens:
             return built[0]
 
     def fetch_as_app(resource: str) -> dict[str, Any]:
-        client = app()
-        client.remove_tokens_for_client()  # renewing early must reach Entra, not MSAL's cache
-        return dict(client.acquire_token_for_client(scopes=[f"{resource}/.default"]))
+        # MSAL answers from its cache and renews the token itself when it is due.
+        return dict(app().acquire_token_for_client(scopes=[f"{resource}/.default"]))
 
     def on_behalf_of(assertion: str, scopes: list[str]) -> dict[str, Any]:
         return dict(app().acquire_token_on_behalf_of(assertion, scopes))
 
-    return AppTokens(fetch_as_app, on_behalf_of=on_behalf_of, http=http)
+    return AppTokens(fetch_as_app, on_behalf_of=on_behalf_of, http=session)

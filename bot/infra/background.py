@@ -1,10 +1,15 @@
-"""A background loop that runs one pass now and then, or at once when woken.
+"""Every background pass, run by one scheduler: every interval, or at once when woken.
 
-The outbox and decision workers both drain a table: they run a pass every
-interval, and whoever writes rows wakes them so nothing waits for the timer.
-A failing pass is logged and retried; it never kills the loop. Stopping lets
-the pass in progress finish (within a grace period) rather than cutting a send
-in half; a row worker claims nothing new once asked to stop.
+Intake, the requester refresh, reminders, the decision worker and outbox
+delivery are all passes over the store (claimed with leases where replicas
+share it), and APScheduler runs them all. A pass is a one-shot job that
+schedules its own next run when it ends, so a pass never overlaps itself and a
+slow one never makes the scheduler skip runs; whoever writes rows calls
+``notify`` so nothing waits for the timer (a wake during a pass runs it again
+right after). A failing pass is logged and retried; it never stops its
+schedule. Stopping lets the pass in progress finish (within a grace period)
+rather than cutting a send in half; a row worker claims nothing new once asked
+to stop.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.infra.shutdown import finish_or_cancel
@@ -25,57 +32,99 @@ logger = logging.getLogger(__name__)
 RowT = TypeVar("RowT")
 
 
-class WakeableLoop:
-    """Runs ``step`` every ``interval_seconds``, or as soon as ``notify`` is called."""
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScheduledPass:
+    """Runs ``step`` on a scheduler every ``interval_seconds``, or at once when ``notify``-ed."""
 
     def __init__(
         self, name: str, step: Callable[[], Awaitable[object]], interval_seconds: float
     ) -> None:
         self._name = name
         self._step = step
-        self._interval = interval_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._interval = timedelta(seconds=interval_seconds)
+        self._scheduler: AsyncIOScheduler | None = None
+        self._running: asyncio.Task[Any] | None = None
+        self._again = False
         self._stopping = False
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     @property
     def stopping(self) -> bool:
         return self._stopping
 
-    def notify(self) -> None:
-        self._wake.set()
+    def schedule(self, scheduler: AsyncIOScheduler, *, first_run: datetime | None = None) -> None:
+        """Put the pass on ``scheduler``: first at ``first_run`` (now by default)."""
+        self._scheduler = scheduler
+        self._stopping = False
+        self._next(first_run or _now())
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=self._name)
+    def notify(self) -> None:
+        """Run a pass now; if one is running, run another right after it."""
+        self._again = True
+        if self._scheduler is None or self._running is not None or self._stopping:
+            return
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.modify_job(self._name, next_run_time=_now())
 
     async def stop(self, grace_seconds: float = 0.0) -> None:
-        """Let the pass in progress finish for up to ``grace_seconds``, then cancel it."""
+        """Schedule no more passes; let the one in progress finish for up to ``grace_seconds``."""
         self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            await finish_or_cancel(self._task, grace_seconds)
-            self._task = None
-        self._stopping = False
+        if self._scheduler is not None:
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(self._name)
+        if self._running is not None:
+            await finish_or_cancel(self._running, grace_seconds)
+
+    def _next(self, when: datetime) -> None:
+        assert self._scheduler is not None
+        self._scheduler.add_job(
+            self._run,
+            "date",
+            run_date=when,
+            id=self._name,
+            name=self._name,
+            replace_existing=True,
+            misfire_grace_time=None,
+            # The executor counts a pass as running until the loop has run its done-callback,
+            # a moment after ``_run`` scheduled the next one; ``_run`` itself keeps passes
+            # from overlapping, so the scheduler must not skip a run for that moment.
+            max_instances=2,
+        )
 
     async def _run(self) -> None:
-        while not self._stopping:
-            try:
-                await self._step()
-            except Exception:
-                logger.exception("%s pass failed; will retry", self._name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
-            if not self._stopping:
-                self._wake.clear()
+        if self._stopping:
+            return
+        if self._running is not None:  # a pass is in progress: it runs again right after
+            self._again = True
+            return
+        self._running = asyncio.current_task()
+        try:
+            while True:
+                self._again = False
+                try:
+                    await self._step()
+                except Exception:
+                    logger.exception("%s pass failed; will retry", self._name)
+                if self._stopping or not self._again:
+                    break
+        finally:
+            self._running = None
+            if not self._stopping and self._scheduler is not None:
+                self._next(_now() + self._interval)
 
 
 class RowWorker(ABC, Generic[RowT]):
-    """Claims due rows from a table and handles each, in a wakeable background loop.
+    """Claims due rows from a table and handles each, in a scheduled pass that can be woken.
 
     Subclasses say how to claim (with a lease, so several replicas can share a
     database) and how to handle one row; ``run_due`` drains everything due now
-    and is what tests call instead of waiting for the loop.
+    and is what tests call instead of waiting for the scheduler.
     """
 
     def __init__(
@@ -90,23 +139,25 @@ class RowWorker(ABC, Generic[RowT]):
         self._name = name
         self._sessions = sessions
         self._clock = clock
-        self._loop = WakeableLoop(name, self.run_due, interval_seconds)
+        self._pass = ScheduledPass(name, self.run_due, interval_seconds)
         self._held_for = held_for
 
-    def notify(self) -> None:
-        self._loop.notify()
+    @property
+    def scheduled(self) -> ScheduledPass:
+        """This worker's pass, for the scheduler."""
+        return self._pass
 
-    def start(self) -> None:
-        self._loop.start()
+    def notify(self) -> None:
+        self._pass.notify()
 
     async def stop(self, grace_seconds: float = 0.0) -> None:
         """Finish the rows already claimed (up to ``grace_seconds``), claim no more."""
-        await self._loop.stop(grace_seconds)
+        await self._pass.stop(grace_seconds)
 
     async def run_due(self) -> int:
         """Handle every row that is due now; returns how many were handled."""
         handled = 0
-        while not self._loop.stopping:
+        while not self._pass.stopping:
             async with self._sessions() as session:
                 rows = await self._claim(session, self._clock())
                 await session.commit()

@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -52,39 +52,7 @@ class Shutdown:
         return max(0.0, self._deadline - self._monotonic())
 
 
-class InFlight:
-    """Counts running pieces of work so a stop can wait for them."""
-
-    def __init__(self) -> None:
-        self._running = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    @property
-    def running(self) -> int:
-        return self._running
-
-    @contextlib.asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
-        self._running += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._running -= 1
-            if self._running == 0:
-                self._idle.set()
-
-    async def wait_idle(self, timeout_seconds: float) -> bool:
-        """True when everything finished within the timeout."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout=timeout_seconds)
-        except TimeoutError:
-            return False
-        return True
-
-
-async def finish_or_cancel(task: asyncio.Task[None], timeout_seconds: float) -> None:
+async def finish_or_cancel(task: asyncio.Task[Any], timeout_seconds: float) -> None:
     """Wait for ``task`` up to the timeout, then cancel it."""
     done, _ = await asyncio.wait({task}, timeout=timeout_seconds)
     if not done:
@@ -95,34 +63,25 @@ async def finish_or_cancel(task: asyncio.Task[None], timeout_seconds: float) -> 
 
 
 class Drainable(Protocol):
-    """A background worker that can finish what it started within a time limit."""
+    """A background pass that can finish what it started within a time limit."""
 
     async def stop(self, grace_seconds: float = ...) -> None: ...
 
 
-class PausableScheduler(Protocol):
-    def pause(self) -> None: ...
-
+class StoppableScheduler(Protocol):
     def shutdown(self, wait: bool = ...) -> None: ...
 
 
 async def drain(
-    shutdown: Shutdown,
-    scheduler: PausableScheduler,
-    jobs: InFlight,
-    workers: Sequence[Drainable],
+    shutdown: Shutdown, scheduler: StoppableScheduler, passes: Sequence[Drainable]
 ) -> None:
-    """Stop launching jobs, wait for running ones, then stop the workers in order.
+    """Stop the scheduled passes in order, each finishing what it started, then the scheduler.
 
-    Workers go in the order given, each with what is left of the grace period,
-    so work that queues messages (decisions, reminders) comes before delivery.
+    Passes go in the order given, each with what is left of the grace period,
+    so work that queues messages (intake, reminders, decisions) stops before
+    delivery, which sends what they queued.
     """
     shutdown.begin()
-    scheduler.pause()
-    if not await jobs.wait_idle(shutdown.remaining()):
-        logger.warning(
-            "%d scheduled job(s) still running at the end of the grace period", jobs.running
-        )
+    for scheduled in passes:
+        await scheduled.stop(shutdown.remaining())
     scheduler.shutdown(wait=False)
-    for worker in workers:
-        await worker.stop(shutdown.remaining())

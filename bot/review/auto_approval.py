@@ -34,9 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph.apps import Resource
 from bot.graph.consent_grant import resolve_scopes
-from bot.store import auto_approvals, decisions, requests
-from bot.store.decisions import AuditEntry
+from bot.store import audit_trail, auto_approvals, decisions, requests
+from bot.store.audit_trail import AuditEntry
 from bot.store.tables import AutoApprovalRow, ConsentRequestRow, DecisionRow
+from domain.audit import AuditAction, AuditResult
 from domain.types import (
     AutoApprovalNote,
     AutoApprovalOutcome,
@@ -227,7 +228,7 @@ class AutoApprover:
         await session.flush()
         await auto_approvals.name_entry(session, row.app_id, row.app_display_name)
         if not verdict.approved:
-            await self._audit(session, row, "refused", verdict.detail())
+            await self._audit(session, row, AuditResult.REFUSED, verdict.detail())
             return False
         if not await requests.move_status(
             session, row.id, RequestStatus.PENDING, RequestStatus.APPROVING, now
@@ -244,7 +245,7 @@ class AutoApprover:
             now=now,
             state=decisions.QUEUED,
         )
-        await self._audit(session, row, "accepted", verdict.detail())
+        await self._audit(session, row, AuditResult.ACCEPTED, verdict.detail())
         logger.info(
             "auto-approving %s for %s (%s) under the allow-list",
             row.id,
@@ -254,7 +255,9 @@ class AutoApprover:
         return True
 
     async def _audit(
-        self, session: AsyncSession, row: ConsentRequestRow, result: str, detail: str
+        self, session: AsyncSession, row: ConsentRequestRow, result: AuditResult, detail: str
     ) -> None:
-        entry = AuditEntry(None, AUTO_APPROVAL_ACTOR, "auto_approve", result, row, None, detail)
-        await decisions.audit(session, entry, self._clock())
+        entry = AuditEntry(
+            None, AUTO_APPROVAL_ACTOR, AuditAction.AUTO_APPROVE, result, row, None, detail
+        )
+        await audit_trail.record(session, entry, self._clock())

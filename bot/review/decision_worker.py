@@ -26,9 +26,10 @@ from bot.graph.consent_grant import approve_app, block_app
 from bot.infra.background import RowWorker
 from bot.review.decision_writes import SignInLapsed, WritesFor
 from bot.review.reviewer_cards import ReviewerCards
-from bot.store import decisions, requests
-from bot.store.decisions import AuditEntry
+from bot.store import audit_trail, decisions, requests
+from bot.store.audit_trail import AuditEntry
 from bot.store.tables import DecisionRow
+from domain.audit import AuditAction, AuditResult
 from domain.types import DecisionAction, RequestStatus
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,6 @@ class DecisionWorker(RowWorker[DecisionRow]):
         cards: ReviewerCards,
         clock: Callable[[], datetime],
         *,
-        on_queued: Callable[[], None] = lambda: None,
         interval_seconds: float = 2.0,
         app_profile: Callable[[str], Awaitable[AppProfile | None]] | None = None,
     ) -> None:
@@ -78,7 +78,6 @@ class DecisionWorker(RowWorker[DecisionRow]):
         super().__init__("decision-worker", sessions, clock, interval_seconds, held_for=LEASE)
         self._writes_for = writes
         self._cards = cards
-        self._on_queued = on_queued
         self._rng = random.Random()  # noqa: S311 - jitter
 
     async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[DecisionRow]:
@@ -159,13 +158,16 @@ class DecisionWorker(RowWorker[DecisionRow]):
             if row is not None and moved:
                 await session.refresh(row)
                 entry = AuditEntry(
-                    decision.actor_id, decision.actor_name, action.value, "succeeded", row
+                    decision.actor_id,
+                    decision.actor_name,
+                    AuditAction(action.value),
+                    AuditResult.SUCCEEDED,
+                    row,
                 )
-                await decisions.audit(session, entry, now)
+                await audit_trail.record(session, entry, now)
                 await self._cards.queue_updates(session, row)
                 await self._cards.queue_notices(session, row, done, reviewer=decision.actor_name)
             await session.commit()
-        self._on_queued()
 
     async def _fail(
         self,
@@ -192,17 +194,16 @@ class DecisionWorker(RowWorker[DecisionRow]):
                 entry = AuditEntry(
                     decision.actor_id,
                     decision.actor_name,
-                    action.value,
-                    "failed",
+                    AuditAction(action.value),
+                    AuditResult.FAILED,
                     row,
                     None,
                     detail,
                 )
-                await decisions.audit(session, entry, now)
+                await audit_trail.record(session, entry, now)
                 await self._cards.queue_updates(session, row)
             await session.commit()
         logger.warning("%s of request %s failed: %s", action.value, decision.request_id, problem)
-        self._on_queued()
 
     async def _retry(self, decision: DecisionRow, error: str) -> None:
         attempts = decision.attempts + 1

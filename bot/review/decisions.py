@@ -16,7 +16,6 @@ while holding its row, so two at once neither grant twice nor lose a count.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -24,22 +23,17 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.review.click_checks import ClickChecks
 from bot.review.reviewer_cards import ReviewerCards
-from bot.review.reviewers import Refusal, ReviewerCheck
-from bot.store import approvals, decisions, destinations, reminders, requests
-from bot.store.decisions import AuditEntry
-from bot.store.tables import ConsentRequestRow, DestinationRow
+from bot.store import approvals, decisions, requests
+from bot.store.tables import ConsentRequestRow
 from cards.block import build_block_confirmation_card
-from cards.reviewer import build_noted_card, build_refusal_card
+from cards.reviewer import build_noted_card
+from domain.audit import AuditAction, AuditResult
 from domain.i18n import Messages
 from domain.types import Actor, DecisionAction, RequestStatus
 
-logger = logging.getLogger(__name__)
 MAX_REASON = 500
-
-
-class UnknownRequest(LookupError):
-    """The card names a request the store does not know."""
 
 
 class DecisionService:
@@ -48,34 +42,28 @@ class DecisionService:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        check: ReviewerCheck,
+        checks: ClickChecks,
         cards: ReviewerCards,
         clock: Callable[[], datetime],
         *,
-        on_queued: Callable[[], None] = lambda: None,
         on_work: Callable[[], None] = lambda: None,
-        snoozed_until: Callable[[datetime, DestinationRow], datetime] | None = None,
     ) -> None:
-        self._snoozed_until = snoozed_until
         self._sessions = sessions
-        self._check = check
+        self._checks = checks
         self._cards = cards
         self._clock = clock
-        self._on_queued = on_queued
         self._on_work = on_work
-
-    async def current_card(self, request_id: str) -> dict[str, Any]:
-        async with self._sessions() as session:
-            return await self._cards.render(session, await self._row(session, request_id))
 
     async def approve(self, request_id: str, actor: Actor) -> dict[str, Any]:
         async with self._sessions() as session:
-            row = await self._row(session, request_id)
+            row = await self._checks.row(session, request_id)
             if not row.scopes and row.status == RequestStatus.PENDING:
                 # A request asked through the bot for an app whose permissions nobody listed.
-                await self._audit(session, row, actor, "approve", "refused", "no scopes")
+                await self._checks.audit(
+                    session, row, actor, AuditAction.APPROVE, AuditResult.REFUSED, "no scopes"
+                )
                 await session.commit()
-                return await self._refusal(session, row, actor, "refusal.no_scopes")
+                return await self._checks.refusal(session, row, actor, "refusal.no_scopes")
             if row.approvals_required > 1 and row.status == RequestStatus.PENDING:
                 return await self._count_approval(session, row, actor)
         return await self._start(request_id, actor, DecisionAction.APPROVE, RequestStatus.APPROVING)
@@ -86,71 +74,32 @@ class DecisionService:
     async def ask_block(self, request_id: str, actor: Actor) -> dict[str, Any]:
         """Blocking affects everyone: show a confirmation first (no state changes)."""
         async with self._sessions() as session:
-            row = await self._row(session, request_id)
-            refused = await self._refused(session, row, actor, DecisionAction.BLOCK, "block")
+            row = await self._checks.row(session, request_id)
+            refused = await self._checks.refused(
+                session, row, actor, DecisionAction.BLOCK, AuditAction.BLOCK
+            )
             if refused is not None:
                 return refused
             view = await self._cards.view_of(session, row)
         return build_block_confirmation_card(view, self._clock(), Messages.for_locale(actor.locale))
 
-    async def snooze(
-        self, request_id: str, actor: Actor, conversation_id: str | None
-    ) -> dict[str, Any]:
-        """No reminders of this request in this conversation until the next business day."""
-        async with self._sessions() as session:
-            row = await self._row(session, request_id)
-            refused = await self._refused(session, row, actor, DecisionAction.DENY, "snooze")
-            if refused is not None:
-                return refused
-            here = (
-                await destinations.find_by_conversation(session, conversation_id)
-                if conversation_id
-                else None
-            )
-            if here is None or self._snoozed_until is None:
-                return await self._cards.render(session, row)
-            until = self._snoozed_until(self._clock(), here)
-            await reminders.snooze(session, row.id, here.id, until)
-            await self._audit(session, row, actor, "snooze", "succeeded", until.isoformat())
-            view = await self._cards.view_of(session, row)
-            await session.commit()
-        messages = Messages.for_locale(actor.locale)
-        return build_noted_card(
-            view, self._clock(), messages, "good", "snooze.done", until=messages.date_time(until)
-        )
-
-    async def show_card(
-        self, request_id: str, actor: Actor, conversation_id: str | None
-    ) -> str | None:
-        """Post a digest item's full card here; returns the app's name, or None if not here."""
-        async with self._sessions() as session:
-            row = await self._row(session, request_id)
-            here = (
-                await destinations.find_by_conversation(session, conversation_id)
-                if conversation_id
-                else None
-            )
-            if here is None:
-                return None
-            await self._cards.queue_posts(session, row, [here])
-            await self._audit(session, row, actor, "show_card", "succeeded")
-            await session.commit()
-        self._on_queued()
-        return row.app_display_name
-
     async def deny(self, request_id: str, actor: Actor, reason: str | None) -> dict[str, Any]:
         text = " ".join((reason or "").split())[:MAX_REASON]
         async with self._sessions() as session:
-            row = await self._row(session, request_id)
-            refused = await self._refused(session, row, actor, DecisionAction.DENY, "deny")
+            row = await self._checks.row(session, request_id)
+            refused = await self._checks.refused(
+                session, row, actor, DecisionAction.DENY, AuditAction.DENY
+            )
             if refused is not None:
                 return refused
             if not text:
-                await self._audit(session, row, actor, "deny", "refused", "reason missing")
+                await self._checks.audit(
+                    session, row, actor, AuditAction.DENY, AuditResult.REFUSED, "reason missing"
+                )
                 await session.commit()
-                return await self._refusal(session, row, actor, "refusal.reason_required")
+                return await self._checks.refusal(session, row, actor, "refusal.reason_required")
             if not await self._move(session, row, RequestStatus.DENIED):
-                return await self._already_decided(session, row, actor, "deny")
+                return await self._checks.already_decided(session, row, actor, AuditAction.DENY)
             await decisions.add_decision(
                 session,
                 request_id=row.id,
@@ -161,26 +110,30 @@ class DecisionService:
                 now=self._clock(),
                 state=decisions.DONE,
             )
-            await self._audit(session, row, actor, "deny", "succeeded", reason=text)
-            await self._cards.queue_updates(session, row)
+            await self._checks.audit(
+                session, row, actor, AuditAction.DENY, AuditResult.SUCCEEDED, reason=text
+            )
+            edit = await self._cards.queue_updates(session, row)
             await self._cards.queue_notices(
                 session, row, RequestStatus.DENIED, reason=text, reviewer=actor.name
             )
-            card = await self._cards.render(session, row)
             await session.commit()
-        self._on_queued()
-        return card
+        return edit.card
 
     async def _start(
         self, request_id: str, actor: Actor, action: DecisionAction, working: RequestStatus
     ) -> dict[str, Any]:
         async with self._sessions() as session:
-            row = await self._row(session, request_id)
-            refused = await self._refused(session, row, actor, action, action.value)
+            row = await self._checks.row(session, request_id)
+            refused = await self._checks.refused(
+                session, row, actor, action, AuditAction(action.value)
+            )
             if refused is not None:
                 return refused
             if not await self._move(session, row, working):
-                return await self._already_decided(session, row, actor, action.value)
+                return await self._checks.already_decided(
+                    session, row, actor, AuditAction(action.value)
+                )
             return await self._queue_work(session, row, actor, action)
 
     async def _queue_work(
@@ -202,11 +155,11 @@ class DecisionService:
             now=self._clock(),
             state=decisions.QUEUED,
         )
-        await self._audit(session, row, actor, action.value, "accepted", detail)
-        await self._cards.queue_updates(session, row)
-        card = await self._cards.render(session, row)
+        await self._checks.audit(
+            session, row, actor, AuditAction(action.value), AuditResult.ACCEPTED, detail
+        )
+        card = (await self._cards.queue_updates(session, row)).card
         await session.commit()
-        self._on_queued()
         self._on_work()
         return card
 
@@ -218,13 +171,17 @@ class DecisionService:
         The request's row is held from the first write on, so approvals of it
         are counted one after the other: each sees every earlier one, and only
         the one completing the count moves the request to approving.
+
+        Long on purpose: the count and its guards happen while the request's row is held.
         """
-        refused = await self._refused(session, row, actor, DecisionAction.APPROVE, "approve")
+        refused = await self._checks.refused(
+            session, row, actor, DecisionAction.APPROVE, AuditAction.APPROVE
+        )
         if refused is not None:
             return refused
         assert actor.user_id is not None  # a reviewer always has an object id
         if not await requests.hold_pending(session, row.id):
-            return await self._already_decided(session, row, actor, "approve")
+            return await self._checks.already_decided(session, row, actor, AuditAction.APPROVE)
         requester_ids = {r.user_id for r in await requests.requesters_of(session, row.id)}
         needed = row.approvals_required
         before = approvals.counted(await approvals.approvals_of(session, row.id), requester_ids)
@@ -238,21 +195,24 @@ class DecisionService:
             except IntegrityError:
                 # Only a write that bypassed the row hold could get here; the reviewer counts once.
                 await session.rollback()
-                row = await self._row(session, row.id)
+                row = await self._checks.row(session, row.id)
                 return await self._approved_before(session, row, actor, None)
             count = len(before) + 1
         else:
             count = len(before)  # a retry after a failed grant: the count was complete
         if count < needed:
-            await self._audit(
-                session, row, actor, "approve", "counted", f"{count} of {needed} approvals"
+            await self._checks.audit(
+                session,
+                row,
+                actor,
+                AuditAction.APPROVE,
+                AuditResult.COUNTED,
+                f"{count} of {needed} approvals",
             )
-            await self._cards.queue_updates(session, row)
-            view = await self._cards.view_of(session, row)
+            edit = await self._cards.queue_updates(session, row)
             await session.commit()
-            self._on_queued()
             return build_noted_card(
-                view,
+                edit.view,
                 self._clock(),
                 Messages.for_locale(actor.locale),
                 "good",
@@ -263,7 +223,7 @@ class DecisionService:
         # The count is complete (or was, before a failed grant): approve as with one approval.
         if not await self._move(session, row, RequestStatus.APPROVING):
             await session.rollback()
-            return await self._already_decided(session, row, actor, "approve")
+            return await self._checks.already_decided(session, row, actor, AuditAction.APPROVE)
         detail = f"{count} of {needed} approvals"
         return await self._queue_work(session, row, actor, DecisionAction.APPROVE, detail)
 
@@ -277,7 +237,9 @@ class DecisionService:
                 {r.user_id for r in await requests.requesters_of(session, row.id)},
             )
             waiting = max(row.approvals_required - len(given), 0)
-        await self._audit(session, row, actor, "approve", "refused", "already approved")
+        await self._checks.audit(
+            session, row, actor, AuditAction.APPROVE, AuditResult.REFUSED, "already approved"
+        )
         view = await self._cards.view_of(session, row)
         await session.commit()
         return build_noted_card(
@@ -289,12 +251,6 @@ class DecisionService:
             count=waiting,
         )
 
-    async def _row(self, session: AsyncSession, request_id: str) -> ConsentRequestRow:
-        row = await requests.get_request(session, request_id)
-        if row is None:
-            raise UnknownRequest(request_id)
-        return row
-
     async def _move(
         self, session: AsyncSession, row: ConsentRequestRow, new: RequestStatus
     ) -> bool:
@@ -304,56 +260,5 @@ class DecisionService:
         await session.refresh(row)
         return moved
 
-    async def _refused(
-        self,
-        session: AsyncSession,
-        row: ConsentRequestRow,
-        actor: Actor,
-        action: DecisionAction,
-        audit_action: str,
-    ) -> dict[str, Any] | None:
-        """The card to answer with when this click may not decide, after auditing it."""
-        if row.status != RequestStatus.PENDING:
-            return await self._already_decided(session, row, actor, audit_action)
-        requester_ids = {r.user_id for r in await requests.requesters_of(session, row.id)}
-        named_here = await destinations.reviewers_where_posted(session, row.id)
-        refusal = await self._check.refusal(actor.user_id, action, requester_ids, named_here)
-        if refusal is None:
-            return None
-        await self._audit(session, row, actor, audit_action, "refused", refusal.name.lower())
-        await session.commit()
-        key = refusal.value
-        if refusal is Refusal.NEEDS_ROLE and action is DecisionAction.BLOCK:
-            key = "refusal.block_needs_role"
-        return await self._refusal(session, row, actor, key)
 
-    async def _already_decided(
-        self, session: AsyncSession, row: ConsentRequestRow, actor: Actor, action: str
-    ) -> dict[str, Any]:
-        await session.refresh(row)
-        await self._audit(session, row, actor, action, "refused", "already decided")
-        await session.commit()
-        return await self._cards.render(session, row)
-
-    async def _refusal(
-        self, session: AsyncSession, row: ConsentRequestRow, actor: Actor, key: str
-    ) -> dict[str, Any]:
-        view = await self._cards.view_of(session, row)
-        return build_refusal_card(view, self._clock(), Messages.for_locale(actor.locale), key)
-
-    async def _audit(
-        self,
-        session: AsyncSession,
-        row: ConsentRequestRow,
-        actor: Actor,
-        action: str,
-        result: str,
-        detail: str | None = None,
-        *,
-        reason: str | None = None,
-    ) -> None:
-        entry = AuditEntry(actor.user_id, actor.name, action, result, row, reason, detail)
-        await decisions.audit(session, entry, self._clock())
-
-
-__all__ = ["Actor", "DecisionService", "Refusal", "UnknownRequest"]
+__all__ = ["DecisionService"]

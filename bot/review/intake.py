@@ -5,6 +5,9 @@ pending list is read on a schedule. The store, not memory, decides what is new:
 a restart neither repeats a card nor loses a request created while the bot was
 down. In a steady state (nothing new, nothing closed) a tick costs one Graph
 call whatever the number of pending requests.
+
+Longer than 300 lines on purpose: the poll's cases (new, closed, re-scoped,
+the workflow switched on) share one report and one transaction pattern.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph import AppProfile, GraphGateway, NotInGraph, PendingRequest, UserRequest
 from bot.review.auto_approval import AutoApprover, Candidate
-from bot.review.reviewer_cards import ReviewerCards, snapshot_of
+from bot.review.card_views import snapshot_of
+from bot.review.reviewer_cards import ReviewerCards
 from bot.store import requests
 from bot.store.requests import NewRequest, NewRequester
 from domain.types import ASKED_BECAUSE, AskedBecause, RequestStatus, ScopeDetail
@@ -89,7 +93,6 @@ class Intake:
         sessions: async_sessionmaker[AsyncSession],
         cards: ReviewerCards,
         clock: Callable[[], datetime],
-        on_queued: Callable[[], None] = lambda: None,
         *,
         auto_approver: AutoApprover | None = None,
         on_work: Callable[[], None] = lambda: None,
@@ -98,7 +101,6 @@ class Intake:
         self._sessions = sessions
         self._cards = cards
         self._clock = clock
-        self._on_queued = on_queued
         self._auto_approver = auto_approver
         self._on_work = on_work
 
@@ -119,8 +121,6 @@ class Intake:
         pending_ids = {p.id for p in pending}
         for request_id in sorted(still_open - pending_ids):
             await self._record_closed(request_id, report)
-        if report.queued_messages:
-            self._on_queued()
         if report.new or report.closed or report.rescoped:
             logger.info(
                 "intake: %d pending, %d new, %d closed, %d re-scoped, %d messages queued",
@@ -152,11 +152,9 @@ class Intake:
                 row = await requests.get_request(session, request_id)
                 if not added or row is None or row.status != RequestStatus.PENDING:
                     continue
-                report.queued_messages += await self._cards.queue_updates(session, row)
+                report.queued_messages += (await self._cards.queue_updates(session, row)).queued
                 await session.commit()
             report.joined[request_id] = added
-        if report.queued_messages:
-            self._on_queued()
         if report.joined:
             logger.info("intake: new requesters on %d pending requests", len(report.joined))
         return report
@@ -184,7 +182,7 @@ class Intake:
                     continue
                 row = await requests.get_request(session, pending.id)
                 assert row is not None
-                report.queued_messages += await self._cards.queue_updates(session, row)
+                report.queued_messages += (await self._cards.queue_updates(session, row)).queued
                 report.queued_messages += await self._cards.queue_notices(session, row, outcome)
                 await session.commit()
             report.closed[pending.id] = outcome
@@ -301,7 +299,7 @@ class Intake:
                 return
             row = await requests.get_request(session, item.id)
             assert row is not None
-            report.queued_messages += await self._cards.queue_updates(session, row)
+            report.queued_messages += (await self._cards.queue_updates(session, row)).queued
             await session.commit()
         report.rescoped.append(item.id)
 
@@ -317,7 +315,7 @@ class Intake:
                 return
             row = await requests.get_request(session, request_id)
             assert row is not None
-            report.queued_messages += await self._cards.queue_updates(session, row)
+            report.queued_messages += (await self._cards.queue_updates(session, row)).queued
             if status is not RequestStatus.CLOSED_IN_ENTRA:
                 report.queued_messages += await self._cards.queue_notices(session, row, status)
             await session.commit()

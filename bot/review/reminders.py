@@ -45,13 +45,11 @@ class ReminderWorker(RowWorker[DueReminder]):
         cards: ReviewerCards,
         clock: Callable[[], datetime],
         *,
-        on_queued: Callable[[], None] = lambda: None,
         interval_seconds: float = 60.0,
     ) -> None:
         super().__init__("reminders", sessions, clock, interval_seconds)
         self._cadence = cadence
         self._cards = cards
-        self._on_queued = on_queued
         self._messages = Messages.for_locale(None)
 
     async def _claim(self, session: AsyncSession, now: datetime) -> Sequence[DueReminder]:
@@ -92,8 +90,6 @@ class ReminderWorker(RowWorker[DueReminder]):
                 # The post's idempotency key makes escalation happen once per destination.
                 queued = await self._cards.queue_posts(session, request, targets) > 0 or queued
             await session.commit()
-        if queued:
-            self._on_queued()
 
     @staticmethod
     async def _escalation_targets(

@@ -1,7 +1,8 @@
-"""Turns stored requests into reviewer cards and writes the outbox rows that post or edit them.
+"""The announcer: renders reviewer cards and writes the outbox rows that post or edit them.
 
 Intake and the "review here" command both come through here, so "post this
 request's card to that destination" has one meaning and one idempotency key.
+What a card shows is read by ``bot.review.card_views``.
 """
 
 from __future__ import annotations
@@ -9,91 +10,35 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.review.auto_approval import note_of
-from bot.store import approvals, decisions, destinations, outbox, reminders, requests
+from bot.review.card_views import CardViews, EntraLinks
+from bot.store import destinations, outbox, reminders, requests
 from bot.store import routing as routing_store
 from bot.store.outbox import OutboxKind
-from bot.store.tables import ConsentRequestRow, DecisionRow, DestinationRow
+from bot.store.tables import ConsentRequestRow, DestinationRow
 from cards.digest import DigestItem, build_digest_card
 from cards.notices import build_requester_notice
 from cards.reviewer import build_reviewer_card
 from domain.i18n import Messages
 from domain.routing import RoutedRequest, required_approvals, route
 from domain.types import (
-    DecisionAction,
-    DecisionView,
-    Publisher,
-    Requester,
-    RequestOrigin,
     RequestStatus,
     ReviewerCardView,
-    ScopeDetail,
-)
-
-# Entra admin center: Enterprise applications > Admin consent requests.
-ENTRA_CONSENT_REQUESTS_URL = (
-    "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/"
-    "StartboardApplicationsMenuBlade/~/AccessRequests"
 )
 
 
 @dataclass(frozen=True, slots=True)
-class EntraLinks:
-    """Builds links into Entra for this tenant."""
+class CardEdit:
+    """A request's reviewer card as it now stands, and how many copies were queued for editing."""
 
-    authority_host: str
-    tenant_id: str
-
-    def review_url(self, app_id: str, request_id: str | None) -> str:
-        """Entra's admin consent page for the app.
-
-        With an Entra request id (``bf_id``) the page also closes that
-        request; a request asked through the bot has none to close.
-        """
-        url = f"{self.authority_host}/{self.tenant_id}/adminconsent?client_id={app_id}"
-        return f"{url}&bf_id={request_id}" if request_id else url
-
-
-def snapshot_of(
-    publisher: Publisher | None, homepage_url: str | None, scopes: Sequence[ScopeDetail]
-) -> dict[str, Any]:
-    """What intake learned about the app, stored with the request for later renders."""
-    return {
-        "publisher": (
-            {"display_name": publisher.display_name, "verified": publisher.verified}
-            if publisher
-            else None
-        ),
-        "homepage_url": homepage_url,
-        "scopes": [
-            {
-                "value": s.value,
-                "description": s.description,
-                "needs_admin": s.needs_admin,
-                "resource_name": s.resource_name,
-            }
-            for s in scopes
-        ],
-    }
-
-
-def _decision_view(row: DecisionRow | None) -> DecisionView | None:
-    if row is None:
-        return None
-    return DecisionView(
-        action=DecisionAction(row.action),
-        actor_name=row.actor_name,
-        decided_at=row.decided_at,
-        reason=row.reason,
-        problem=row.problem if row.state == decisions.FAILED else None,
-        unresolved_scopes=tuple(row.unresolved_scopes),
-    )
+    card: dict[str, Any]
+    view: ReviewerCardView
+    queued: int
 
 
 class ReviewerCards:
@@ -108,67 +53,21 @@ class ReviewerCards:
         digest_threshold: int = 5,
     ) -> None:
         self._digest_threshold = digest_threshold
-        self._links = links
+        self._views = CardViews(links)
         self._clock = clock
         self._first_reminder = first_reminder
         self._messages = Messages.for_locale(None)
 
     async def view_of(self, session: AsyncSession, row: ConsentRequestRow) -> ReviewerCardView:
-        stored = row.app_snapshot
-        publisher = stored.get("publisher")
-        by_value = {s["value"].lower(): s for s in stored.get("scopes", [])}
-        scopes = tuple(
-            ScopeDetail(**by_value[value.lower()])
-            if value.lower() in by_value
-            else ScopeDetail(value=value)
-            for value in row.scopes
-        )
-        requester_rows = await requests.requesters_of(session, row.id)
-        decision = await decisions.latest_decision(session, row.id)
-        needed = max(row.approvals_required or 1, 1)
-        approved = (
-            approvals.counted(
-                await approvals.approvals_of(session, row.id),
-                {r.user_id for r in requester_rows},
-            )
-            if needed > 1
-            else []
-        )
-        origin = RequestOrigin(row.origin)
-        return ReviewerCardView(
-            request_id=row.id,
-            app_id=row.app_id,
-            app_display_name=row.app_display_name,
-            publisher=Publisher(**publisher) if publisher else None,
-            scopes=scopes,
-            requesters=tuple(
-                Requester(
-                    user_id=r.user_id,
-                    display_name=r.display_name,
-                    user_principal_name=r.user_principal_name,
-                    reason=r.reason,
-                    requested_at=r.requested_at,
-                )
-                for r in requester_rows
-            ),
-            first_requested_at=row.first_requested_at,
-            expires_at=row.expires_at,
-            entra_review_url=self._links.review_url(
-                row.app_id, row.id if origin is RequestOrigin.ENTRA else None
-            ),
-            status=RequestStatus(row.status),
-            decision=_decision_view(decision),
-            entra_requests_url=ENTRA_CONSENT_REQUESTS_URL,
-            homepage_url=stored.get("homepage_url"),
-            origin=origin,
-            approvals_required=needed,
-            approved_by=tuple(a.actor_name for a in approved),
-            auto_approval=note_of(stored, RequestStatus(row.status), decision),
-        )
+        return await self._views.view_of(session, row)
 
     async def render(self, session: AsyncSession, row: ConsentRequestRow) -> dict[str, Any]:
         view = await self.view_of(session, row)
         return build_reviewer_card(view, self._clock(), self._messages)
+
+    async def _rendered(self, session: AsyncSession, row: ConsentRequestRow) -> CardEdit:
+        view = await self.view_of(session, row)
+        return CardEdit(build_reviewer_card(view, self._clock(), self._messages), view, 0)
 
     async def queue_posts(
         self,
@@ -310,9 +209,14 @@ class ReviewerCards:
                 queued += 1
         return queued
 
-    async def queue_updates(self, session: AsyncSession, row: ConsentRequestRow) -> int:
-        """Queue an edit of every copy of the request's card (posted or still queued)."""
-        card = await self.render(session, row)
+    async def queue_updates(self, session: AsyncSession, row: ConsentRequestRow) -> CardEdit:
+        """Queue an edit of every copy of the request's card (posted or still queued).
+
+        The card is rendered once per event: the caller answers the click with
+        the same card (``CardEdit.card``) the copies are edited to.
+        """
+        edit = await self._rendered(session, row)
+        card = edit.card
         revision = hashlib.sha256(json.dumps(card, sort_keys=True).encode()).hexdigest()[:16]
         destination_ids = {
             post.destination_id for post in await outbox.posts_for_request(session, row.id)
@@ -330,4 +234,4 @@ class ReviewerCards:
                 now=self._clock(),
             ):
                 queued += 1
-        return queued
+        return replace(edit, queued=queued)

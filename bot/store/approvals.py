@@ -27,15 +27,6 @@ async def approvals_of(session: AsyncSession, request_id: str) -> Sequence[Appro
     return rows.all()
 
 
-async def has_approved(session: AsyncSession, request_id: str, actor_id: str) -> bool:
-    found = await session.scalar(
-        select(ApprovalRow.id).where(
-            ApprovalRow.request_id == request_id, ApprovalRow.actor_id == actor_id
-        )
-    )
-    return found is not None
-
-
 async def add_approval(
     session: AsyncSession, request_id: str, actor_id: str, actor_name: str, now: datetime
 ) -> None:

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession  # re-exported for callers
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.store.outbox_bell import OutboxBell, ringing
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -45,8 +47,11 @@ def create_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, *, bell: OutboxBell | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions of the store; with ``bell``, a commit that queued outbox rows rings it."""
+    return async_sessionmaker(engine, expire_on_commit=False, **ringing(bell))
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -1,29 +1,17 @@
-"""Queries over decisions, the audit log and users' 1:1 chats with the bot."""
+"""Queries over decisions and users' 1:1 chats with the bot (the audit trail: ``audit_trail``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.rowcount import rowcount
-from bot.store.tables import AuditRow, ConsentRequestRow, DecisionRow, UserChatRow
+from bot.store.tables import DecisionRow, UserChatRow
 
 QUEUED, DONE, FAILED = "queued", "done", "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    actor_id: str | None
-    actor_name: str
-    action: str
-    result: str
-    request: ConsentRequestRow | None = None
-    reason: str | None = None
-    detail: str | None = None
 
 
 async def add_decision(
@@ -137,45 +125,6 @@ async def retry_decision(
         .where(DecisionRow.id == decision_id)
         .values(attempts=attempts, next_attempt_at=at, lease_until=None, problem=problem)
     )
-
-
-async def audit(session: AsyncSession, entry: AuditEntry, now: datetime) -> None:
-    request = entry.request
-    session.add(
-        AuditRow(
-            at=now,
-            actor_id=entry.actor_id,
-            actor_name=entry.actor_name,
-            action=entry.action,
-            request_id=request.id if request else None,
-            app_id=request.app_id if request else None,
-            app_name=request.app_display_name if request else None,
-            scopes=list(request.scopes) if request else [],
-            reason=entry.reason,
-            result=entry.result,
-            detail=entry.detail,
-        )
-    )
-    await session.flush()
-
-
-async def audit_log(
-    session: AsyncSession,
-    request_id: str | None = None,
-    *,
-    since: datetime | None = None,
-    latest: int | None = None,
-) -> Sequence[AuditRow]:
-    """Audit entries, oldest first: of one request, since a time, or the ``latest`` N."""
-    query = select(AuditRow)
-    if request_id is not None:
-        query = query.where(AuditRow.request_id == request_id)
-    if since is not None:
-        query = query.where(AuditRow.at >= since)
-    if latest is not None:
-        newest = (await session.scalars(query.order_by(AuditRow.id.desc()).limit(latest))).all()
-        return list(reversed(newest))
-    return (await session.scalars(query.order_by(AuditRow.id))).all()
 
 
 async def remember_chat(

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store.outbox_bell import mark_queued
 from bot.store.rowcount import rowcount
 from bot.store.tables import CardPostRow, OutboxRow
 
@@ -68,7 +69,10 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
     result = await session.execute(statement)
-    return rowcount(result) == 1
+    added = rowcount(result) == 1
+    if added:
+        mark_queued(session)
+    return added
 
 
 async def claim_due(
@@ -182,7 +186,10 @@ async def retry_failed(session: AsyncSession, row_ids: Sequence[int], now: datet
         )
         .execution_options(synchronize_session=False)
     )
-    return rowcount(result)
+    retried = rowcount(result)
+    if retried:
+        mark_queued(session)
+    return retried
 
 
 async def has_unsent_post(session: AsyncSession, request_id: str, destination_id: int) -> bool:

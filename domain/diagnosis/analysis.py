@@ -32,8 +32,6 @@ from domain.diagnosis.facts import (
 BASIC_SCOPES = frozenset({"openid", "profile", "email", "offline_access", "user.read"})
 # Error codes that mean "an admin must approve": the user did not get a consent prompt.
 ADMIN_NEEDED_CODES = frozenset({"AADSTS90094", "AADSTS90095", "AADSTS65001"})
-REQUEST_FORM_CODE = "AADSTS90095"
-NO_REQUEST_CODE = "AADSTS90094"
 
 
 class Situation(IntEnum):

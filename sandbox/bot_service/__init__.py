@@ -8,11 +8,6 @@ the service's part against the sandbox tenant's identity platform, so the
 whole loop runs locally over real HTTP.
 """
 
-from sandbox.bot_service.token_service import (
-    BOT_FRAMEWORK_RESOURCES,
-    OAuthConnection,
-    SignInError,
-    TokenService,
-)
+from sandbox.bot_service.token_service import TokenService
 
-__all__ = ["BOT_FRAMEWORK_RESOURCES", "OAuthConnection", "SignInError", "TokenService"]
+__all__ = ["TokenService"]

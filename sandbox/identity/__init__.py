@@ -6,6 +6,6 @@ identity endpoint. Sandbox Graph verifies the tokens it issues, so permission
 and role mistakes show up locally instead of in a customer's tenant.
 """
 
-from sandbox.identity.platform import IdentityPlatform, TokenRequest
+from sandbox.identity.platform import IdentityPlatform
 
-__all__ = ["IdentityPlatform", "TokenRequest"]
+__all__ = ["IdentityPlatform"]

@@ -103,16 +103,18 @@ async def running_bot(
     data_dir: Path,
     clock: ManualClock,
     graph_token_source: AccessTokenProvider | None = None,
+    start_jobs: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[BotRig]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         graph_base_url=graph_url,
         data_dir=data_dir,
-        poll_interval_seconds=3600,
-        **overrides,
+        **{"poll_interval_seconds": 3600, **overrides},
     )
-    app = create_app(settings, clock=clock, start_jobs=False, graph_token_source=graph_token_source)
+    app = create_app(
+        settings, clock=clock, start_jobs=start_jobs, graph_token_source=graph_token_source
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

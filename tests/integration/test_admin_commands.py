@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main as bot_cli
-from bot.admin.commands import ADMIN_COMMANDS as COMMANDS_ONLY_ADMINS_MAY_USE
-from bot.admin.commands import parse_command
-from bot.store import decisions, destinations
+from bot.admin.command_table import Who, commands_for, parse_command
+from bot.store import audit_trail, destinations
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
@@ -30,6 +29,7 @@ from tests.integration.botrig import (
     new_cards_in,
     running_bot,
 )
+from tests.integration.channel_chat import replies_since, say
 from tests.integration.diagnosis_rig import ADELE, ALEX, MEGAN, Person, card_click
 
 ISAIAH = Person("00000000-0000-0000-0000-000000000023", "Isaiah Langer", "isaiah@example.com")
@@ -55,7 +55,7 @@ ADMIN_COMMANDS = (
 
 
 def test_every_admin_command_is_tried_by_non_admins() -> None:
-    assert {parse_command(text) for text in ADMIN_COMMANDS} == set(COMMANDS_ONLY_ADMINS_MAY_USE)
+    assert {parse_command(text) for text in ADMIN_COMMANDS} == commands_for(Who.ADMINS)
 
 
 @pytest.fixture
@@ -64,30 +64,6 @@ async def bot(
 ) -> AsyncIterator[BotRig]:
     async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as rig:
         yield rig
-
-
-def replies_since(connector: RecordingConnector, before: int) -> str:
-    """Everything the bot posted since call ``before``: texts and card JSON, in order."""
-    replies = [c for c in connector.calls[before:] if c.method == "POST"]
-    assert replies, "the bot did not answer"
-    parts = []
-    for reply in replies:
-        activity = reply.body.get("activity", reply.body)
-        if activity.get("attachments"):
-            parts.append(str(activity["attachments"][0]["content"]))
-        else:
-            parts.append(str(activity.get("text", "")))
-    return "\n".join(parts)
-
-
-async def say(bot: BotRig, connector: RecordingConnector, text: str, who: Person) -> str:
-    """Post in General as ``who``; return what the bot answered (text or card JSON)."""
-    before = len(connector.calls)
-    body = channel_message(text, connector.url, user=who.id)
-    body["from"]["name"] = who.name
-    answer = await bot.post_activity(body)
-    assert answer.status in (200, 202), answer.text
-    return replies_since(connector, before)
 
 
 @pytest.mark.parametrize("who", [ADELE, ISAIAH], ids=["no role", "reviewer group"])
@@ -100,7 +76,7 @@ async def test_non_admins_change_and_see_nothing(
     assert answer.startswith("Only admins can do that")
     async with bot.services.sessions() as session:
         [row] = await destinations.all_active(session)
-        log = await decisions.audit_log(session)
+        log = await audit_trail.audit_log(session)
     assert (row.name, row.role) == ("My Team / General", "review")
     assert [(a.action, a.result, a.actor_name) for a in log] == [
         (
@@ -128,7 +104,7 @@ async def test_admins_list_rename_and_stop_a_destination(
     assert "not a review destination" in again
     async with bot.services.sessions() as session:
         assert await destinations.all_active(session) == []
-        log = [(a.action, a.detail) for a in await decisions.audit_log(session)]
+        log = [(a.action, a.detail) for a in await audit_trail.audit_log(session)]
     assert ("rename_destination", "My Team / General -> App Triage") in log
     assert ("remove_destination", "App Triage") in log
 
@@ -232,7 +208,7 @@ async def test_a_rule_set_in_chat_sends_the_next_high_risk_request_there(
     assert "high-risk requests go to" not in removed
     assert "as rules lists them" in await say(bot, connector, "remove rule 9", ALEX)
     async with bot.services.sessions() as session:
-        log = [a.action for a in await decisions.audit_log(session) if a.result == "succeeded"]
+        log = [a.action for a in await audit_trail.audit_log(session) if a.result == "succeeded"]
     assert log.count("add_rule") == 2
     assert "remove_rule" in log
     assert "set_high_risk" in log
@@ -264,6 +240,6 @@ async def test_named_people_get_cards_in_their_own_chat_and_may_decide_there(
     assert "Megan Bowen" in stopped
     async with bot.services.sessions() as session:
         assert [d.name for d in await destinations.all_active(session)] == [general.name]
-        log = [(a.action, a.result) for a in await decisions.audit_log(session)]
+        log = [(a.action, a.result) for a in await audit_trail.audit_log(session)]
     assert ("add_person_destination", "succeeded") in log
     assert ("remove_destination", "succeeded") in log

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from cards.connected_apps import BLOCK_CONFIRM_VERB, BLOCK_VERB
+from cards.verbs import CONNECTED_APPS_BLOCK, CONNECTED_APPS_BLOCK_CONFIRM, ENABLE_REQUESTS_CONFIRM
 from cards.workflow_switch import (
     DURATION_INPUT_ID,
-    ENABLE_REQUESTS_CONFIRM,
     GROUPS_INPUT_ID,
     NOTIFY_INPUT_ID,
     REMINDERS_INPUT_ID,
@@ -26,11 +25,11 @@ from cards.workflow_switch import (
 )
 from sandbox.seed_apps import PIPELINE_APP_ID
 from sandbox.server import SandboxHandle
+from tests.card_checks import by_id, shown_texts, validate_card
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig, channel_message, running_bot
 from tests.integration.diagnosis_rig import ADELE, ALEX, Person, card_click
-from tests.unit.test_cards_schema import by_id, shown_texts, validate_card
 
 
 @pytest.fixture
@@ -112,7 +111,10 @@ async def test_adele_gets_refusals_from_both_panels_and_nothing_changes(
     blocked = await click(
         bot,
         card_click(
-            BLOCK_CONFIRM_VERB, {"app_id": PIPELINE_APP_ID, "page": "0"}, connector.url, ADELE
+            CONNECTED_APPS_BLOCK_CONFIRM,
+            {"app_id": PIPELINE_APP_ID, "page": "0"},
+            connector.url,
+            ADELE,
         ),
     )
     assert "Pipeline CRM Sidebar" not in json.dumps(blocked)
@@ -126,11 +128,11 @@ async def test_alex_lists_connected_apps_and_blocks_one_after_confirming(
     assert "Pipeline CRM Sidebar" in texts(listing)
 
     data = {"app_id": PIPELINE_APP_ID, "page": "0"}
-    confirmation = await click(bot, card_click(BLOCK_VERB, data, connector.url, ALEX))
-    assert by_id(confirmation, "connected-confirm")["verb"] == BLOCK_CONFIRM_VERB
+    confirmation = await click(bot, card_click(CONNECTED_APPS_BLOCK, data, connector.url, ALEX))
+    assert by_id(confirmation, "connected-confirm")["verb"] == CONNECTED_APPS_BLOCK_CONFIRM
     assert enabled(sandbox, PIPELINE_APP_ID) is True
 
-    after = await click(bot, card_click(BLOCK_CONFIRM_VERB, data, connector.url, ALEX))
+    after = await click(bot, card_click(CONNECTED_APPS_BLOCK_CONFIRM, data, connector.url, ALEX))
     assert by_id(after, "connected-notice")["style"] == "good"
     assert enabled(sandbox, PIPELINE_APP_ID) is False
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.admin.commands import parse_command
+from bot.admin.command_table import parse_command
 from bot.review.auto_approval import AUTO_APPROVAL_ACTOR
-from bot.store import auto_approvals, decisions, requests
+from bot.store import audit_trail, auto_approvals, decisions, requests
 from domain.types import RequestStatus
 from sandbox.seed_apps import (
     EXPENSES_APP_ID,
@@ -29,10 +30,10 @@ from sandbox.seed_apps import (
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
+from tests.hostile_text import as_read
 from tests.integration.botrig import GENERAL_CHANNEL, BotRig, running_bot
+from tests.integration.channel_chat import say
 from tests.integration.diagnosis_rig import ADELE, ALEX, MEGAN
-from tests.integration.test_admin_commands import say
-from tests.unit.test_cards_escaping import as_read
 
 ONECAL_SCOPES = "Calendars.ReadWrite User.Read offline_access"
 
@@ -109,7 +110,9 @@ async def test_a_request_within_the_list_is_granted_without_a_click(
     assert "Saved." in as_read(answer)
     assert ONECAL_APP_ID in answer
     worker = bot.services.decision_worker
-    worker.start()  # the real loop: intake must wake it, its timer is 5 s
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    worker.scheduled.schedule(scheduler)  # the real pass: intake must wake it, its timer is 5 s
+    scheduler.start()
     try:
         request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com")
         for _ in range(60):  # 3 s, well under the worker's own timer
@@ -118,6 +121,7 @@ async def test_a_request_within_the_list_is_granted_without_a_click(
             await asyncio.sleep(0.05)
     finally:
         await worker.stop()
+        scheduler.shutdown(wait=False)
     await bot.services.delivery.run_due()
 
     assert tenant_wide(sandbox, "OneCal") == {
@@ -125,7 +129,7 @@ async def test_a_request_within_the_list_is_granted_without_a_click(
     }
     async with bot.services.sessions() as session:
         row = await requests.get_request(session, request_id)
-        log = await decisions.audit_log(session, request_id)
+        log = await audit_trail.audit_log(session, request_id)
     assert row is not None
     assert row.status == RequestStatus.APPROVED
     assert [(a.action, a.result, a.actor_id, a.actor_name) for a in log] == [
@@ -169,7 +173,7 @@ async def test_one_scope_beyond_the_list_goes_to_reviewers_and_the_card_says_whi
     assert '"verb": "approve"' in posted  # reviewers decide as usual
     async with bot.services.sessions() as session:
         row = await requests.get_request(session, request_id)
-        [entry] = await decisions.audit_log(session, request_id)
+        [entry] = await audit_trail.audit_log(session, request_id)
         assert await decisions.latest_decision(session, request_id) is None
     assert row is not None
     assert row.status == RequestStatus.PENDING
@@ -197,7 +201,7 @@ async def test_with_an_empty_list_nothing_is_auto_approved(
     assert '"verb": "approve"' in posted
     async with bot.services.sessions() as session:
         row = await requests.get_request(session, request_id)
-        assert await decisions.audit_log(session, request_id) == []
+        assert await audit_trail.audit_log(session, request_id) == []
     assert row is not None
     assert row.status == RequestStatus.PENDING
 
@@ -273,7 +277,7 @@ async def test_admins_add_replace_list_and_remove_entries_and_each_change_is_aud
         assert await auto_approvals.entries(session) == []
         log = [
             (a.action, a.actor_name, a.app_id, a.scopes)
-            for a in await decisions.audit_log(session)
+            for a in await audit_trail.audit_log(session)
             if "auto_approval" in a.action
         ]
     assert log == [
@@ -299,7 +303,7 @@ async def test_non_admins_cannot_see_or_change_the_list(
     assert answer.startswith("Only admins can do that")
     async with bot.services.sessions() as session:
         [entry] = await auto_approvals.entries(session)
-        [refusal] = [a for a in await decisions.audit_log(session) if a.result == "refused"]
+        [refusal] = [a for a in await audit_trail.audit_log(session) if a.result == "refused"]
     assert entry.max_scopes == ["User.Read"]
     assert (refusal.actor_name, refusal.action) == (
         "Adele Vance",
@@ -330,4 +334,4 @@ async def test_bad_input_saves_nothing_and_says_why(
     assert expected in answer
     async with bot.services.sessions() as session:
         assert await auto_approvals.entries(session) == []
-        assert [a for a in await decisions.audit_log(session) if "auto" in a.action] == []
+        assert [a for a in await audit_trail.audit_log(session) if "auto" in a.action] == []

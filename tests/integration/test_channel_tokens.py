@@ -25,7 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.infra.graph_auth import SandboxTokenProvider
-from bot.store import decisions
+from bot.store import audit_trail
 from sandbox.seed import ALEX_ID, LYNNE_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
@@ -42,7 +42,7 @@ from tests.integration.channel_rig import (
     tenant_token,
     token,
 )
-from tests.integration.test_decisions import ALEX, ask, click, settle, tenant_wide
+from tests.integration.decision_clicks import ALEX, ask, click, settle, tenant_wide
 
 __all__ = ["identity", "local_msal"]  # fixtures
 
@@ -256,7 +256,7 @@ async def test_a_click_is_audited_under_the_directory_name_not_the_activity_name
     await settle(bot)
 
     async with bot.services.sessions() as session:
-        names = {entry.actor_name for entry in await decisions.audit_log(session, request_id)}
+        names = {entry.actor_name for entry in await audit_trail.audit_log(session, request_id)}
     assert names == {"Alex Wilber"}
     edits = json.dumps([connector.card_of(update) for update in connector.updates()])
     assert "Approved by Alex Wilber" in edits

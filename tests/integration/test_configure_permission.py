@@ -10,7 +10,8 @@ from bot.admin.commands import ChatCommands
 from bot.graph import GraphConnection, GraphGateway
 from bot.infra.graph_auth import SandboxTokenProvider
 from bot.review.admins import AdminCheck
-from bot.review.reviewer_cards import EntraLinks, ReviewerCards
+from bot.review.card_views import EntraLinks
+from bot.review.reviewer_cards import ReviewerCards
 from bot.store.database import create_engine, migrate, session_factory
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock

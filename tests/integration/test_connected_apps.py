@@ -17,18 +17,19 @@ from bot.graph.json_reads import GraphJson
 from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.infra.graph_auth import SandboxTokenProvider
 from bot.review.admins import AdminCheck
+from bot.store.audit_trail import audit_log
 from bot.store.database import create_engine, migrate, session_factory
-from bot.store.decisions import audit_log
 from bot.store.tables import AuditRow
-from cards.connected_apps import BLOCK_CONFIRM_VERB, BLOCK_VERB, PAGE_SIZE, PAGE_VERB
+from cards.connected_apps import PAGE_SIZE
+from cards.verbs import CONNECTED_APPS_BLOCK, CONNECTED_APPS_BLOCK_CONFIRM, CONNECTED_APPS_PAGE
 from domain.types import Actor
 from sandbox.backlog import add_backlog
 from sandbox.ids import stable_id
 from sandbox.scopes_catalog import GRAPH_APP_ID
 from sandbox.seed import BOT_APP_ID, TENANT_ID
 from sandbox.server import SandboxHandle
+from tests.card_checks import by_id, elements, validate_card
 from tests.conftest import ManualClock
-from tests.unit.test_cards_schema import by_id, elements, validate_card
 
 ALEX = Actor("00000000-0000-0000-0000-000000000020", "Alex Wilber", "en-US")
 ADELE = Actor("00000000-0000-0000-0000-000000000022", "Adele Vance", "en-US")
@@ -87,7 +88,7 @@ def listed(card: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         items = element["items"]
         facts = next(e for e in items if e["type"] == "FactSet")["facts"]
-        blocks = [e for e in elements(element) if e.get("verb") == BLOCK_VERB]
+        blocks = [e for e in elements(element) if e.get("verb") == CONNECTED_APPS_BLOCK]
         found.append(
             {
                 "name": items[0]["text"],
@@ -169,7 +170,7 @@ async def test_more_than_ten_apps_are_paged(sandbox: SandboxHandle, rig: Rig) ->
     zero_users = [a["name"] for a in listed(first)[1:] + listed(second)]
     assert zero_users == sorted(zero_users, key=str.casefold)  # then by name
     next_ = by_id(first, "connected-next")
-    assert (next_["verb"], next_["data"]) == (PAGE_VERB, {"page": "1"})
+    assert (next_["verb"], next_["data"]) == (CONNECTED_APPS_PAGE, {"page": "1"})
     assert by_id(second, "connected-previous")["data"] == {"page": "0"}
     assert "Page 2 of 2" in by_id(second, "connected-summary")["text"]
 
@@ -210,7 +211,7 @@ async def test_alex_blocks_pipeline_after_confirming(sandbox: SandboxHandle, rig
 
     validate_card(confirmation)
     assert by_id(confirmation, "connected-confirm-title")["text"] == "Block Pipeline CRM Sidebar?"
-    assert by_id(confirmation, "connected-confirm")["verb"] == BLOCK_CONFIRM_VERB
+    assert by_id(confirmation, "connected-confirm")["verb"] == CONNECTED_APPS_BLOCK_CONFIRM
     assert enabled(sandbox, PIPELINE_APP_ID) is True  # not yet
     assert await rig.audit() == []
 

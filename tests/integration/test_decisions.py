@@ -8,10 +8,8 @@ the recording connector.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import ClientSession
@@ -20,63 +18,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.graph.consent_grant import approve_app
 from bot.review.decision_worker import LEASE
-from bot.store import decisions
+from bot.store import audit_trail, decisions
 from bot.store.tables import OutboxRow
-from sandbox.seed import TENANT_ID
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
-from tests.integration.botrig import GENERAL_CHANNEL, BotRig, channel_message, running_bot
+from tests.integration.botrig import BotRig, channel_message, running_bot
+from tests.integration.decision_clicks import (
+    ADELE,
+    ALEX,
+    ISAIAH,
+    MEGAN,
+    ask,
+    click,
+    notices,
+    press,
+    settle,
+    tenant_wide,
+    texts,
+)
 
-ALEX = ("00000000-0000-0000-0000-000000000020", "Alex Wilber")  # Global Administrator
-MEGAN = ("00000000-0000-0000-0000-000000000021", "Megan Bowen")  # Cloud App Administrator
-ADELE = ("00000000-0000-0000-0000-000000000022", "Adele Vance")  # ordinary user
-ISAIAH = ("00000000-0000-0000-0000-000000000023", "Isaiah Langer")  # reviewer group, no role
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
-
-
-def click(
-    verb: str, request_id: str, who: tuple[str, str], service_url: str, **inputs: str
-) -> dict[str, Any]:
-    return {
-        "type": "invoke",
-        "name": "adaptiveCard/action",
-        "id": f"invoke-{verb}-{who[0][-2:]}",
-        "channelId": "msteams",
-        "serviceUrl": service_url,
-        "from": {"id": f"29:{who[0]}", "name": who[1], "aadObjectId": who[0]},
-        "recipient": {"id": "28:bot", "name": "Consent Desk"},
-        "conversation": {
-            "id": f"{GENERAL_CHANNEL};messageid=1",
-            "conversationType": "channel",
-            "tenantId": TENANT_ID,
-        },
-        "channelData": {
-            "channel": {"id": GENERAL_CHANNEL},
-            "team": {"id": GENERAL_CHANNEL},
-            "tenant": {"id": TENANT_ID},
-        },
-        "value": {
-            "action": {
-                "type": "Action.Execute",
-                "verb": verb,
-                "data": {"request_id": request_id, **inputs},
-            }
-        },
-        "locale": "en-US",
-    }
-
-
-async def press(bot: BotRig, body: dict[str, Any]) -> str:
-    """Send the invoke; return the card the clicker sees, as text."""
-    answer = await bot.post_activity(body)
-    assert answer.status == 200, answer.text
-    return answer.text
-
-
-def texts(card: dict[str, Any]) -> str:
-    return json.dumps(card, ensure_ascii=False)
 
 
 @pytest.fixture
@@ -86,35 +49,6 @@ async def bot(
     async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as rig:
         await rig.post_activity(channel_message("review here", connector.url))
         yield rig
-
-
-async def settle(bot: BotRig) -> None:
-    """Run the Graph work of queued decisions and deliver everything it queued."""
-    await bot.services.delivery.run_due()
-    await bot.services.decision_worker.run_due()
-    await bot.services.delivery.run_due()
-
-
-async def ask(bot: BotRig, sandbox: SandboxHandle, app: str, user: str, reason: str) -> str:
-    created = sandbox.tenant.create_request(app, user, reason)
-    await bot.tick()
-    return str(created["appConsentRequestId"])
-
-
-def tenant_wide(sandbox: SandboxHandle, app_name: str) -> list[dict[str, Any]]:
-    return [
-        g
-        for g in sandbox.tenant.grants()
-        if g["consentType"] == "AllPrincipals" and g["clientDisplayName"] == app_name
-    ]
-
-
-def notices(connector: RecordingConnector) -> list[dict[str, Any]]:
-    return [
-        connector.card_of(c)
-        for c in connector.posts()
-        if "/activities" in c.path and GENERAL_CHANNEL not in c.path
-    ]
 
 
 async def test_approve_grants_exactly_the_scopes_edits_every_copy_and_tells_the_requester(
@@ -136,7 +70,7 @@ async def test_approve_grants_exactly_the_scopes_edits_every_copy_and_tells_the_
     [notice] = notices(connector)
     assert "OneCal" in texts(notice)
     async with bot.services.sessions() as session:  # the audit trail
-        log = [(a.action, a.result) for a in await decisions.audit_log(session, request_id)]
+        log = [(a.action, a.result) for a in await audit_trail.audit_log(session, request_id)]
     assert log == [("approve", "accepted"), ("approve", "succeeded")]
 
 
@@ -195,7 +129,7 @@ async def test_outsider_cannot_decide(
     seen = await press(bot, click("deny", request_id, ADELE, connector.url, reason="no"))
     assert "reviewer" in seen.lower()
     async with bot.services.sessions() as session:
-        [entry] = await decisions.audit_log(session, request_id)
+        [entry] = await audit_trail.audit_log(session, request_id)
     assert (entry.actor_name, entry.result) == ("Adele Vance", "refused")
 
 

@@ -13,6 +13,7 @@ from sandbox.seed import BOT_APP_ID, MEGAN_ID
 from sandbox.server import SandboxHandle
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig
+from tests.integration.decision_clicks import MEGAN, ask, click, settle, tenant_wide
 from tests.integration.delegated_rig import (
     LOGIN_REQUEST,
     delegated_bot,
@@ -20,7 +21,6 @@ from tests.integration.delegated_rig import (
     with_sso,
 )
 from tests.integration.identity_rig import SECRET, https_sandbox
-from tests.integration.test_decisions import MEGAN, ask, click, settle, tenant_wide
 
 __all__ = ["delegated_bot", "https_sandbox"]  # fixtures
 

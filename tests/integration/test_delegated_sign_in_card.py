@@ -15,6 +15,7 @@ from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig
+from tests.integration.decision_clicks import ALEX, MEGAN, ask, click, settle, tenant_wide
 from tests.integration.delegated_rig import (
     LOGIN_REQUEST,
     click_and_sign_in_on_page,
@@ -26,7 +27,6 @@ from tests.integration.delegated_rig import (
     with_magic_code,
 )
 from tests.integration.identity_rig import https_sandbox
-from tests.integration.test_decisions import ALEX, MEGAN, ask, click, settle, tenant_wide
 
 __all__ = ["delegated_bot", "https_sandbox"]  # fixtures
 

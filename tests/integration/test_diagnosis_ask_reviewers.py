@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import decisions, requests
+from bot.store import audit_trail, requests
 from domain.types import RequestOrigin
 from sandbox.seed_apps import ZELIQ_APP_ID
 from sandbox.server import SandboxHandle
@@ -172,7 +172,7 @@ async def test_a_second_asker_joins_the_open_request(
     async with bot.services.sessions() as session:
         [row] = await requests.pending_requests(session)
         people = {r.display_name for r in await requests.requesters_of(session, row.id)}
-        log = [(a.action, a.actor_name) for a in await decisions.audit_log(session, row.id)]
+        log = [(a.action, a.actor_name) for a in await audit_trail.audit_log(session, row.id)]
     assert people == {"Adele Vance", "Lynne Robbins"}
     assert log == [("ask_reviewers", "Adele Vance"), ("ask_reviewers", "Lynne Robbins")]
     assert len([c for c in channel_posts(connector) if "Zeliq" in json.dumps(c)]) == 1

@@ -18,7 +18,7 @@ from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig, channel_message, running_bot
-from tests.unit.test_permissions import EVERYTHING
+from tests.permission_sets import EVERYTHING
 
 
 def roles_token(graph_url: str, roles: list[str]) -> AccessTokenProvider:

@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.review.card_views import EntraLinks
 from bot.review.reminder_settings import save_overrides
 from bot.review.reminders import ReminderWorker
-from bot.review.reviewer_cards import EntraLinks, ReviewerCards
+from bot.review.reviewer_cards import ReviewerCards
 from bot.store import destinations, reminders, requests
 from bot.store.database import session_factory
 from bot.store.destinations import DestinationSpec

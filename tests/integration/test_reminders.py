@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.review.card_views import EntraLinks
 from bot.review.reminders import ReminderWorker
-from bot.review.reviewer_cards import EntraLinks, ReviewerCards
+from bot.review.reviewer_cards import ReviewerCards
 from bot.store import destinations, reminders, requests
 from bot.store.database import session_factory
 from bot.store.destinations import DestinationSpec
@@ -25,7 +26,7 @@ from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import GENERAL_CHANNEL, BotRig, channel_message, running_bot
-from tests.integration.test_decisions import ALEX, click, press
+from tests.integration.decision_clicks import ALEX, click, press
 
 
 @pytest.fixture

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from sandbox.server import SandboxHandle, start_sandbox
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.sandbox_cli_runner import run_cli
 
 
 @pytest.fixture
@@ -20,25 +16,6 @@ async def sandbox() -> AsyncIterator[SandboxHandle]:
     handle = await start_sandbox()
     yield handle
     await handle.close()
-
-
-async def run_cli(*args: str, env_url: str | None = None) -> tuple[int, str, str]:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
-    if env_url:
-        env["SANDBOX_URL"] = env_url
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sandbox",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_request_command_creates_a_request(sandbox: SandboxHandle) -> None:

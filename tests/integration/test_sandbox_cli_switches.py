@@ -7,7 +7,7 @@ import json
 from sandbox.seed import ADELE_ID
 from sandbox.seed_apps import ONECAL_APP_ID, PIPELINE_APP_ID
 from sandbox.server import SandboxHandle
-from tests.integration.test_sandbox_cli import run_cli
+from tests.integration.sandbox_cli_runner import run_cli
 
 
 async def test_settings_switch_the_risky_step_up(sandbox: SandboxHandle) -> None:

@@ -6,7 +6,7 @@ import jwt
 
 from sandbox.seed import BOT_APP_ID, MEGAN_ID
 from sandbox.server import SandboxHandle
-from tests.integration.test_sandbox_cli import run_cli
+from tests.integration.sandbox_cli_runner import run_cli
 
 
 async def test_register_a_client_and_mint_an_sso_token(sandbox: SandboxHandle) -> None:

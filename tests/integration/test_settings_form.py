@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import decisions, destinations
+from bot.store import audit_trail, destinations
 from bot.store import routing as routing_store
 from cards.settings import (
     APPROVALS_INPUT_ID,
@@ -22,9 +22,10 @@ from cards.settings import (
     REVIEWERS_INPUT_ID,
     ROLE_INPUT_ID,
     ROUTE_INPUT_ID,
-    SETTINGS_SAVE,
 )
+from cards.verbs import SETTINGS_SAVE
 from sandbox.server import SandboxHandle
+from tests.card_checks import by_id, shown_texts, validate_card
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import (
@@ -36,7 +37,6 @@ from tests.integration.botrig import (
     running_bot,
 )
 from tests.integration.diagnosis_rig import ADELE, ALEX, Person, card_click
-from tests.unit.test_cards_schema import by_id, shown_texts, validate_card
 
 APP_REVIEWS = "19:app-reviews@thread.tacv2"
 ISAIAH_ID = "00000000-0000-0000-0000-000000000023"
@@ -165,7 +165,7 @@ async def test_a_bad_field_saves_nothing_and_is_named(
     async with bot.services.sessions() as session:
         assert await destinations.find_by_conversation(session, APP_REVIEWS) is None
         assert await routing_store.rules(session) == []
-        [entry] = await decisions.audit_log(session)
+        [entry] = await audit_trail.audit_log(session)
     assert (entry.action, entry.result) == ("settings", "invalid")
 
 
@@ -178,7 +178,7 @@ async def test_adele_neither_sees_nor_saves_the_form(
     assert "Only admins can do that" in "\n".join(shown_texts(refused))
     async with bot.services.sessions() as session:
         assert await destinations.find_by_conversation(session, APP_REVIEWS) is None
-        log = await decisions.audit_log(session)
+        log = await audit_trail.audit_log(session)
     assert [(e.actor_name, e.action, e.result) for e in log] == [
         ("Adele Vance", "settings", "refused"),
         ("Adele Vance", "settings", "refused"),

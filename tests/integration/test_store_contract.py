@@ -14,6 +14,7 @@ from bot.store import destinations, outbox, requests
 from bot.store.database import migrate, session_factory
 from bot.store.destinations import DestinationSpec
 from bot.store.outbox import OutboxKind, OutboxStatus
+from bot.store.outbox_bell import OutboxBell
 from bot.store.requests import NewRequest, NewRequester
 from bot.store.tables import Base
 from domain.types import RequestStatus
@@ -182,3 +183,38 @@ async def test_retry_waits_until_its_time(engine: AsyncEngine) -> None:
         again = await outbox.claim_due(session, NOW + timedelta(seconds=30), timedelta(60))
         assert [r.attempts for r in again] == [1]
         assert again[0].last_error == "HTTP 429"
+
+
+async def test_a_commit_that_queued_messages_rings_the_outbox_bell_once(
+    engine: AsyncEngine,
+) -> None:
+    bell = OutboxBell()
+    rings: list[int] = []
+    bell.connect(lambda: rings.append(1))
+    sessions = session_factory(engine, bell=bell)
+    async with sessions() as session:
+        dest, _ = await destinations.register_destination(session, SPEC, None, NOW)
+        await requests.insert_request(session, _request(), NOW)
+        await session.commit()
+    assert rings == []  # no message queued: nobody is woken
+    common: dict[str, Any] = {
+        "kind": OutboxKind.POST_CARD,
+        "destination_id": dest.id,
+        "request_id": "req-1",
+        "payload": {"card": {"type": "AdaptiveCard"}},
+        "now": NOW,
+    }
+    async with sessions() as session:
+        assert await outbox.enqueue(session, key="post:req-1:1", **common)
+        assert rings == []  # not before the commit: delivery would find nothing yet
+        await session.commit()
+    assert rings == [1]
+    async with sessions() as session:
+        assert await outbox.enqueue(session, key="post:req-1:2", **common)
+        await session.rollback()
+        await session.commit()
+    assert rings == [1]  # rolled back: nothing to send
+    async with sessions() as session:
+        assert not await outbox.enqueue(session, key="post:req-1:1", **common)
+        await session.commit()
+    assert rings == [1]  # the same key again queues nothing

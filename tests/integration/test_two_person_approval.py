@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.store import decisions, destinations, requests
+from bot.store import audit_trail, destinations, requests
 from bot.store.tables import ApprovalRow, DecisionRow
 from sandbox.ids import stable_id
 from sandbox.seed import LYNNE_ID
@@ -27,7 +27,7 @@ from sandbox.state.directory import Group
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import GENERAL_CHANNEL, BotRig, channel_message, running_bot
-from tests.integration.test_decisions import (
+from tests.integration.decision_clicks import (
     ADELE,
     ALEX,
     ISAIAH,
@@ -96,7 +96,7 @@ async def approvals_of(bot: BotRig, request_id: str) -> list[str]:
 
 async def audit(bot: BotRig, request_id: str) -> list[tuple[str, str]]:
     async with bot.services.sessions() as session:
-        return [(a.action, a.result) for a in await decisions.audit_log(session, request_id)]
+        return [(a.action, a.result) for a in await audit_trail.audit_log(session, request_id)]
 
 
 async def test_two_distinct_reviewers_grant_and_every_copy_shows_the_count(
@@ -247,7 +247,7 @@ async def test_chat_syntax_for_the_number_of_approvals(
     assert "everything else goes to My Team / General (needs 3 approvals)" in rules
     assert "apps from unverified publishers go to My Team / General (needs" not in rules
     async with bot.services.sessions() as session:
-        log = [a.detail for a in await decisions.audit_log(session) if a.action == "add_rule"]
+        log = [a.detail for a in await audit_trail.audit_log(session) if a.action == "add_rule"]
     assert len(log) == 4
     assert log[0] == "high_risk -> My Team / General (2 approvals)"
 

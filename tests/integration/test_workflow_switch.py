@@ -21,7 +21,7 @@ from bot.graph.policy_writes import PolicyWrites
 from bot.graph.reviewer_lookup import ReviewerLookup
 from bot.graph.tenant_consent import TenantConsentReader
 from bot.infra.graph_auth import SandboxTokenProvider
-from bot.store import decisions
+from bot.store import audit_trail
 from bot.store.database import create_engine, migrate, session_factory
 from bot.store.tables import AuditRow
 from cards.workflow_switch import (
@@ -35,8 +35,8 @@ from cards.workflow_switch import (
 from domain.types import Actor
 from sandbox.seed import CONSENT_REVIEWERS_GROUP_ID, MEGAN_ID
 from sandbox.server import SandboxHandle
+from tests.card_checks import by_id, shown_texts, validate_card
 from tests.conftest import ManualClock
-from tests.unit.test_cards_schema import by_id, shown_texts, validate_card
 
 ALEX = Actor("00000000-0000-0000-0000-000000000020", "Alex Wilber", "en-US")
 ADELE = Actor("00000000-0000-0000-0000-000000000022", "Adele Vance", "en-US")
@@ -58,7 +58,7 @@ class Rig:
 
     async def audit(self) -> list[AuditRow]:
         async with self.sessions() as session:
-            return list(await decisions.audit_log(session))
+            return list(await audit_trail.audit_log(session))
 
 
 @pytest.fixture

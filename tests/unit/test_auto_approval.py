@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.admin.auto_approval_admin import NewEntry, Problem, parse_entry, parse_removal
-from bot.admin.commands import ADMIN_COMMANDS, Command, parse_command
+from bot.admin.command_table import Command, Who, commands_for, parse_command
 from bot.review.auto_approval import (
     AUTO_APPROVAL_ACTOR,
     MAX_SCOPES,
@@ -25,18 +25,9 @@ from cards.elements import CARD_BUDGET, card_size
 from cards.reviewer import build_reviewer_card
 from domain.i18n import Messages
 from domain.types import AutoApprovalNote, AutoApprovalOutcome, DecisionAction, RequestStatus
-from tests.unit.test_cards_escaping import HOSTILE_APP, as_read, assert_inert
-from tests.unit.test_cards_schema import (
-    EN,
-    LANGUAGES,
-    NOW,
-    by_id,
-    decided_view,
-    elements,
-    make_view,
-    shown_texts,
-    validate_card,
-)
+from tests.card_checks import by_id, elements, shown_texts, validate_card
+from tests.hostile_text import HOSTILE_APP, as_read, assert_inert
+from tests.unit.card_samples import EN, LANGUAGES, NOW, decided_view, make_view
 
 ONECAL = "2d3f1b9c-7e4a-4c1d-9b8e-0a1c5e6f7d21"
 CALENDAR = ("Calendars.ReadWrite", "User.Read", "offline_access")
@@ -171,7 +162,7 @@ def test_no_or_unreadable_verdict_means_no_note(snapshot: dict[str, Any]) -> Non
 )
 def test_commands_are_recognised_and_admin_only(text: str, command: Command) -> None:
     assert parse_command(text) is command
-    assert command in ADMIN_COMMANDS
+    assert command in commands_for(Who.ADMINS)
 
 
 @pytest.mark.parametrize(

@@ -13,18 +13,8 @@ from cards.approvals import APPROVALS_ID
 from cards.reviewer import build_noted_card, build_reviewer_card
 from domain.i18n import Messages
 from domain.types import DecisionAction, RequestStatus
-from tests.unit.test_cards_schema import (
-    EN,
-    LANGUAGES,
-    NOW,
-    all_text,
-    by_id,
-    decided_view,
-    decision,
-    make_view,
-    shown_texts,
-    validate_card,
-)
+from tests.card_checks import all_text, by_id, shown_texts, validate_card
+from tests.unit.card_samples import EN, LANGUAGES, NOW, decided_view, decision, make_view
 
 HOSTILE = "[Megan](https://evil.example) **Bowen**\n<at>Alex</at>"
 

@@ -11,17 +11,8 @@ from cards.reviewer import build_reviewer_card
 from cards.status import UNRESOLVED_SHOWN
 from cards.text import REASON_LIMIT
 from domain.types import DecisionAction, RequestStatus
-from tests.unit.test_cards_schema import (
-    EN,
-    ENTRA_REQUESTS_URL,
-    NOW,
-    all_text,
-    by_id,
-    decided_view,
-    decision,
-    elements,
-    make_view,
-)
+from tests.card_checks import all_text, by_id, elements
+from tests.unit.card_samples import EN, ENTRA_REQUESTS_URL, NOW, decided_view, decision, make_view
 
 DECIDED_AT = "12 Mar 2026, 14:30 UTC"
 DATA = {"request_id": "req-1"}

@@ -26,17 +26,10 @@ from domain.diagnosis.analysis import CauseCode, diagnose
 from domain.diagnosis.facts import AskedStatus, DiagnosisFacts, ScopeFact, ScopeKind
 from domain.diagnosis.matching import Candidate
 from domain.i18n import Messages
-from tests.unit.test_cards_escaping import HOSTILE_APP, HOSTILE_REASON, as_read, assert_inert
-from tests.unit.test_cards_schema import (
-    EN,
-    LANGUAGES,
-    NOW,
-    by_id,
-    elements,
-    shown_texts,
-    validate_card,
-)
-from tests.unit.test_diagnosis_analysis import (
+from tests.card_checks import by_id, elements, shown_texts, validate_card
+from tests.hostile_text import HOSTILE_APP, HOSTILE_REASON, as_read, assert_inert
+from tests.unit.card_samples import EN, LANGUAGES, NOW
+from tests.unit.diagnosis_cases import (
     CUSTOM,
     DIRECTORY,
     NEW_APP,

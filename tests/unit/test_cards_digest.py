@@ -18,16 +18,8 @@ from cards.digest import (
 )
 from cards.elements import CARD_BUDGET, card_size
 from domain.i18n import Messages, load_catalogue
-from tests.unit.test_cards_schema import (
-    EN,
-    NOW,
-    all_text,
-    by_id,
-    digest_item,
-    elements,
-    shown_texts,
-    validate_card,
-)
+from tests.card_checks import all_text, by_id, elements, shown_texts, validate_card
+from tests.unit.card_samples import EN, NOW, digest_item
 
 
 def entries(card: dict[str, Any]) -> list[dict[str, Any]]:

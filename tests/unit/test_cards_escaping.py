@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import pytest
@@ -23,61 +22,17 @@ from cards.text import (
 )
 from domain.i18n import Messages
 from domain.types import DecisionAction, Publisher, RequestStatus, ScopeDetail
-from tests.unit.test_cards_schema import (
+from tests.card_checks import by_id, elements, shown_texts, validate_card
+from tests.hostile_text import HOSTILE_APP, HOSTILE_REASON, as_read, assert_inert
+from tests.unit.card_samples import (
     EN,
     NOW,
-    by_id,
     decided_view,
     decision,
     digest_item,
-    elements,
     make_view,
     requester,
-    shown_texts,
-    validate_card,
 )
-
-HOSTILE_APP = "[Click](https://evil.example) **urgent** <at>Megan</at>"
-HOSTILE_REASON = (
-    "# URGENT\n\n- approve now\n1. [Entra](https://evil.example/consent)\n"
-    "> quoted\r\n__bold__ _it_ ~~gone~~ `code` <https://evil.example> [ref][1]\n"
-    "[1]: https://evil.example\n{{DATE(2026-01-01T00:00:00Z)}} &lt;at&gt;x&lt;/at&gt;"
-    "\u202eoxe.live\u202c\x00\x1b[31m"
-)
-
-# What a renderer would need to see to build a link, mention, emphasis or block.
-_MARKUP = [
-    (re.compile(r"\]\s?[(\[:]"), "link or reference"),
-    (re.compile(r"<|>"), "tag, mention or autolink"),
-    (re.compile(r"://|//"), "URL"),
-    (re.compile(r"\*|~|`"), "emphasis, strikethrough or code"),
-    (re.compile(r"(?<![^\W_])_|_(?![^\W_])"), "underscore emphasis"),
-    (re.compile(r"\{\{"), "card template function"),
-    (re.compile(r"&[#A-Za-z]"), "HTML entity"),
-    (re.compile(r"^\s*(?:[#=+\-|]|\d+[.)])", re.MULTILINE), "heading, list or quote"),
-    (re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]"), "control character"),
-]
-
-_SHOWN_AS = str.maketrans(
-    {
-        "\u2217": "*",
-        "\u223c": "~",
-        "\u02cb": "`",
-        "\u2039": "<",
-        "\u203a": ">",
-        EDGE_UNDERSCORE: "_",
-    }
-)
-
-
-def assert_inert(text: str) -> None:
-    for pattern, what in _MARKUP:
-        assert not pattern.search(text), f"{what} survives in {text!r}"
-
-
-def as_read(text: str) -> str:
-    """What a person reads: joiners are invisible and look-alikes look alike."""
-    return text.replace(WORD_JOINER, "").translate(_SHOWN_AS)
 
 
 def test_hostile_names_and_reasons_are_inert_everywhere_on_the_card() -> None:

@@ -15,7 +15,8 @@ from cards.help import (
     build_help_card,
 )
 from domain.i18n import Messages
-from tests.unit.test_cards_schema import EN, by_id, elements, shown_texts
+from tests.card_checks import by_id, elements, shown_texts
+from tests.unit.card_samples import EN
 
 
 def commands(card: dict[str, Any]) -> dict[str, str]:

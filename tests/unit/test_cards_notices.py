@@ -10,7 +10,8 @@ from cards.elements import card_size
 from cards.notices import NOTICE_BUDGET, NOTICE_OUTCOMES, build_requester_notice
 from domain.i18n import Messages, load_catalogue
 from domain.types import RequestStatus
-from tests.unit.test_cards_schema import EN, LANGUAGES, by_id, elements, shown_texts, validate_card
+from tests.card_checks import by_id, elements, shown_texts, validate_card
+from tests.unit.card_samples import EN, LANGUAGES
 
 APP = "Contoso Calendar Sync"
 REASON = "We already use Fabrikam Calendar for this"

@@ -14,18 +14,8 @@ from cards.block import build_block_confirmation_card
 from cards.reviewer import build_noted_card, build_refusal_card, build_reviewer_card
 from domain.i18n import Messages, load_catalogue
 from domain.types import DecisionAction, Publisher, RequestStatus
-from tests.unit.test_cards_schema import (
-    EN,
-    NOW,
-    REFUSALS,
-    all_text,
-    by_id,
-    decided_view,
-    decision,
-    elements,
-    make_view,
-    shown_texts,
-)
+from tests.card_checks import all_text, by_id, elements, shown_texts
+from tests.unit.card_samples import EN, NOW, REFUSALS, decided_view, decision, make_view
 
 DECIDED_AT = "12 Mar 2026, 14:30 UTC"
 DATA = {"request_id": "req-1"}

@@ -10,17 +10,8 @@ import pytest
 from cards.reviewer import build_reviewer_card
 from domain.i18n import Messages, load_catalogue
 from domain.types import Publisher, RequestStatus, ScopeDetail
-from tests.unit.test_cards_schema import (
-    EN,
-    ENTRA_URL,
-    NOW,
-    all_text,
-    by_id,
-    elements,
-    make_view,
-    requester,
-    shown_texts,
-)
+from tests.card_checks import all_text, by_id, elements, shown_texts
+from tests.unit.card_samples import EN, ENTRA_URL, NOW, make_view, requester
 
 
 def actions(card: dict[str, Any]) -> list[dict[str, Any]]:

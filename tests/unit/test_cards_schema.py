@@ -1,198 +1,30 @@
-"""Every card the bot can build validates against the official Adaptive Card 1.5 schema.
-
-Also home of the helpers the other card tests share: sample requests, the
-schema validator and walkers over a card's elements and visible text.
-"""
+"""Every card the bot can build validates against the official Adaptive Card 1.5 schema."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
-from typing import Any
+from datetime import timedelta
 
 import pytest
-from jsonschema import Draft6Validator
 
 from cards.block import build_block_confirmation_card
-from cards.digest import DigestItem, build_digest_card
+from cards.digest import build_digest_card
 from cards.help import build_destination_registered_card, build_help_card
 from cards.notices import NOTICE_OUTCOMES, build_requester_notice
 from cards.reviewer import build_noted_card, build_refusal_card, build_reviewer_card
 from domain.i18n import Messages
-from domain.types import (
-    DecisionAction,
-    DecisionView,
-    Publisher,
-    Requester,
-    RequestStatus,
-    ReviewerCardView,
-    ScopeDetail,
+from domain.types import DecisionAction, Publisher, RequestStatus, ScopeDetail
+from tests.card_checks import by_id, validate_card
+from tests.unit.card_samples import (
+    EN,
+    LANGUAGES,
+    NOW,
+    REFUSALS,
+    decided_view,
+    decision,
+    digest_item,
+    make_view,
+    requester,
 )
-
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas" / "adaptive-card-1.5.json"
-)
-NOW = datetime(2026, 3, 12, 15, 30, tzinfo=UTC)
-ENTRA_URL = (
-    "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/ConsentRequestDetailsBlade/requestId/req-1"
-)
-ENTRA_REQUESTS_URL = "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AccessRequests"
-EN = Messages.for_locale("en-US")
-LANGUAGES = ["en", "fr", "ja"]
-
-CALENDAR_SCOPES = (
-    ScopeDetail("Calendars.ReadWrite", "Read and write your calendars", True, "Microsoft Graph"),
-    ScopeDetail("User.Read", "Sign you in and read your profile", False, "Microsoft Graph"),
-    ScopeDetail("offline_access", "Maintain access to data you gave it access to", False, None),
-)
-
-
-def requester(index: int, **overrides: Any) -> Requester:
-    """The ``index``-th sample requester, one hour newer than the previous one."""
-    values: dict[str, Any] = {
-        "user_id": f"user-{index}",
-        "display_name": f"Megan Bowen {index}",
-        "user_principal_name": f"megan{index}@contoso.example",
-        "reason": f"I need my meetings in the sync tool ({index})",
-        "requested_at": NOW - timedelta(days=3) + timedelta(hours=index),
-    }
-    values.update(overrides)
-    return Requester(**values)
-
-
-def make_view(**overrides: Any) -> ReviewerCardView:
-    """A pending request for a verified calendar app, changed by ``overrides``."""
-    values: dict[str, Any] = {
-        "request_id": "req-1",
-        "app_id": "11111111-2222-3333-4444-555555555555",
-        "app_display_name": "Contoso Calendar Sync",
-        "publisher": Publisher("Contoso Ltd", verified=True),
-        "scopes": CALENDAR_SCOPES,
-        "requesters": (requester(0), requester(1)),
-        "first_requested_at": NOW - timedelta(days=3, hours=5),
-        "expires_at": NOW + timedelta(days=8, hours=2),
-        "entra_review_url": ENTRA_URL,
-    }
-    values.update(overrides)
-    return ReviewerCardView(**values)
-
-
-def decision(action: DecisionAction, **overrides: Any) -> DecisionView:
-    """A decision by Adele Vance an hour before ``NOW``, changed by ``overrides``."""
-    values: dict[str, Any] = {
-        "action": action,
-        "actor_name": "Adele Vance",
-        "decided_at": NOW - timedelta(hours=1),
-    }
-    if action is DecisionAction.DENY:
-        values["reason"] = "We already use Fabrikam Calendar for this"
-    values.update(overrides)
-    return DecisionView(**values)
-
-
-def digest_item(index: int, **overrides: Any) -> DigestItem:
-    """The ``index``-th sample digest entry, an unverified app one hour older than the last."""
-    values: dict[str, Any] = {
-        "request_id": f"req-{index}",
-        "app_display_name": f"Fabrikam Notes {index}",
-        "publisher_verified": False,
-        "needs_admin": 2,
-        "unknown_scopes": 1,
-        "scope_count": 5,
-        "requesters": ("Adele Vance", "Patti Fernandez", "Lee Gu", "Megan Bowen", "Alex Wilber"),
-        "first_requested_at": NOW - timedelta(hours=2 + index),
-    }
-    values.update(overrides)
-    return DigestItem(**values)
-
-
-def decided_view(status: RequestStatus, **overrides: Any) -> ReviewerCardView:
-    """A request in a decided ``status`` with the matching decision on record."""
-    action = {
-        RequestStatus.APPROVING: DecisionAction.APPROVE,
-        RequestStatus.APPROVED: DecisionAction.APPROVE,
-        RequestStatus.DENIED: DecisionAction.DENY,
-        RequestStatus.BLOCKING: DecisionAction.BLOCK,
-        RequestStatus.BLOCKED: DecisionAction.BLOCK,
-    }[status]
-    values: dict[str, Any] = {
-        "status": status,
-        "decision": decision(action),
-        "entra_requests_url": ENTRA_REQUESTS_URL,
-    }
-    values.update(overrides)
-    return make_view(**values)
-
-
-@cache
-def _validator() -> Draft6Validator:
-    if not SCHEMA_PATH.is_file():
-        pytest.fail(
-            f"Adaptive Card schema not found at {SCHEMA_PATH}: the repository's parent "
-            "directory must hold shared/schemas/adaptive-card-1.5.json"
-        )
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    Draft6Validator.check_schema(schema)
-    return Draft6Validator(schema)
-
-
-def validate_card(card: dict[str, Any]) -> None:
-    """Fail with every schema error, after taking off Teams' own ``msteams`` key.
-
-    ``msteams`` is Teams-specific and unknown to the schema; only the exact
-    expected value is removed, so nothing else can hide behind it.
-    """
-    assert card.get("msteams") == {"width": "Full"}
-    plain = {key: value for key, value in card.items() if key != "msteams"}
-    errors = sorted(_validator().iter_errors(plain), key=lambda error: list(error.path))
-    details = "\n".join(f"{list(error.path)}: {error.message[:300]}" for error in errors)
-    assert not errors, f"card does not match the Adaptive Card 1.5 schema:\n{details}"
-    assert card["version"] == "1.5"
-    assert card["type"] == "AdaptiveCard"
-    assert card["$schema"].startswith("http://adaptivecards.io/schemas/")
-    ids = [element["id"] for element in elements(card) if "id" in element]
-    assert len(ids) == len(set(ids)), f"duplicate ids: {ids}"
-
-
-def elements(node: Any) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the card, depth first."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from elements(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from elements(item)
-
-
-def shown_texts(card: dict[str, Any]) -> list[str]:
-    """Every string a client may render as markdown or speak."""
-    texts = [card["fallbackText"]]
-    for element in elements(card):
-        kind = element.get("type", "")
-        if kind in {"TextBlock", "TextRun"}:
-            texts.append(element["text"])
-        elif kind == "FactSet":
-            texts += [part for fact in element["facts"] for part in (fact["title"], fact["value"])]
-        elif kind.startswith("Action."):
-            texts += [element.get("title", ""), element.get("tooltip", "")]
-    return texts
-
-
-def by_id(card: dict[str, Any], element_id: str) -> dict[str, Any]:
-    """The one element with ``element_id``."""
-    found = [element for element in elements(card) if element.get("id") == element_id]
-    assert len(found) == 1, f"expected one element with id {element_id!r}, found {len(found)}"
-    return found[0]
-
-
-def all_text(node: dict[str, Any]) -> str:
-    """The shown text under ``node`` joined with newlines, for ``in`` checks."""
-    return "\n".join(shown_texts({"fallbackText": "", **node})[1:])
-
 
 REVIEWER_VARIANTS = {
     "verified": make_view(),
@@ -236,16 +68,6 @@ REVIEWER_VARIANTS = {
 @pytest.mark.parametrize("variant", sorted(REVIEWER_VARIANTS))
 def test_reviewer_cards_validate(variant: str, language: str) -> None:
     validate_card(build_reviewer_card(REVIEWER_VARIANTS[variant], NOW, Messages(language)))
-
-
-REFUSALS = [
-    "refusal.not_a_reviewer",
-    "refusal.own_request",
-    "refusal.needs_role",
-    "refusal.block_needs_role",
-    "refusal.reason_required",
-    "refusal.already_decided",
-]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

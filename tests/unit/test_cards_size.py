@@ -11,16 +11,8 @@ from cards.elements import CARD_BUDGET, card_size
 from cards.reviewer import build_noted_card, build_refusal_card, build_reviewer_card
 from domain.i18n import Messages
 from domain.types import DecisionAction, RequestStatus, ScopeDetail
-from tests.unit.test_cards_schema import (
-    CALENDAR_SCOPES,
-    EN,
-    NOW,
-    by_id,
-    decision,
-    make_view,
-    requester,
-    validate_card,
-)
+from tests.card_checks import by_id, validate_card
+from tests.unit.card_samples import CALENDAR_SCOPES, EN, NOW, decision, make_view, requester
 
 LIMIT = 80_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from microsoft_agents.activity import Activity
 
-from bot.admin.commands import Command, parse_command
+from bot.admin.command_table import Command, parse_command
 from bot.hosting.activity_reading import destination_spec
 
 

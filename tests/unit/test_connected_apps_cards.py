@@ -9,10 +9,7 @@ import pytest
 
 from bot.admin.connected_apps import requested_app, requested_page
 from cards.connected_apps import (
-    BLOCK_CONFIRM_VERB,
-    BLOCK_VERB,
     PAGE_SIZE,
-    PAGE_VERB,
     SCOPES_SHOWN,
     ConnectedApp,
     Notice,
@@ -22,9 +19,11 @@ from cards.connected_apps import (
     build_connected_unavailable_card,
 )
 from cards.elements import CARD_BUDGET, card_size
+from cards.verbs import CONNECTED_APPS_BLOCK, CONNECTED_APPS_BLOCK_CONFIRM, CONNECTED_APPS_PAGE
 from domain.i18n import Messages
-from tests.unit.test_cards_escaping import HOSTILE_APP, as_read, assert_inert
-from tests.unit.test_cards_schema import EN, LANGUAGES, by_id, elements, shown_texts, validate_card
+from tests.card_checks import by_id, elements, shown_texts, validate_card
+from tests.hostile_text import HOSTILE_APP, as_read, assert_inert
+from tests.unit.card_samples import EN, LANGUAGES
 
 APP = ConnectedApp(
     service_principal_id="11111111-1111-1111-1111-111111111111",
@@ -82,7 +81,7 @@ def test_list_shows_scopes_users_publisher_and_a_block_button() -> None:
     ]
     assert "Sidebar Apps Ltd, publisher not verified" in str(item)
     block = by_id(card, "connected-block-0")
-    assert block["verb"] == BLOCK_VERB
+    assert block["verb"] == CONNECTED_APPS_BLOCK
     assert block["data"] == {"app_id": APP.app_id, "page": "0"}
     assert block["style"] == "destructive"
     assert "actions" not in card  # one page: neither Previous nor Next
@@ -90,7 +89,7 @@ def test_list_shows_scopes_users_publisher_and_a_block_button() -> None:
 
 def test_a_blocked_app_has_no_block_button() -> None:
     card = build_connected_apps_card([replace(APP, enabled=False)], page=0, total=1, messages=EN)
-    assert not [a for a in actions(card) if a["verb"] == BLOCK_VERB]
+    assert not [a for a in actions(card) if a["verb"] == CONNECTED_APPS_BLOCK]
     assert "Blocked" in str(by_id(card, "connected-app-0"))
 
 
@@ -107,14 +106,16 @@ def test_paging_buttons(page: int, total: int, previous: str | None, next_: str 
         {"page": previous} if previous else None
     )
     assert (buttons.get("connected-next") or {}).get("data") == ({"page": next_} if next_ else None)
-    assert all(b["verb"] == PAGE_VERB for b in buttons.values())
+    assert all(b["verb"] == CONNECTED_APPS_PAGE for b in buttons.values())
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     assert by_id(card, "connected-summary")["text"] == (
         f"{total} third-party apps hold delegated permissions in your organization."
         f" Page {page + 1} of {pages}."
     )
     # Each app's Block button remembers the page to come back to.
-    assert {b["data"]["page"] for b in actions(card) if b["verb"] == BLOCK_VERB} == {str(page)}
+    assert {b["data"]["page"] for b in actions(card) if b["verb"] == CONNECTED_APPS_BLOCK} == {
+        str(page)
+    }
 
 
 def test_confirmation_card_confirms_or_goes_back_to_the_page() -> None:
@@ -122,9 +123,9 @@ def test_confirmation_card_confirms_or_goes_back_to_the_page() -> None:
 
     assert by_id(card, "connected-confirm-title")["text"] == "Block Pipeline CRM Sidebar?"
     confirm, cancel = by_id(card, "connected-confirm"), by_id(card, "connected-cancel")
-    assert confirm["verb"] == BLOCK_CONFIRM_VERB
+    assert confirm["verb"] == CONNECTED_APPS_BLOCK_CONFIRM
     assert confirm["data"] == {"app_id": APP.app_id, "page": "3"}
-    assert cancel["verb"] == PAGE_VERB
+    assert cancel["verb"] == CONNECTED_APPS_PAGE
     assert cancel["data"] == {"page": "3"}
     assert confirm["associatedInputs"] == cancel["associatedInputs"] == "None"
 

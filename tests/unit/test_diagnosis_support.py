@@ -18,12 +18,13 @@ import pytest
 
 from bot.graph.tenant_consent import user_consent_mode
 from bot.infra.ttl_cache import TtlCache
-from bot.review.reviewer_cards import EntraLinks
+from bot.review.card_views import EntraLinks
 from cards.reviewer import build_reviewer_card
 from domain.diagnosis.facts import UserConsentMode
 from domain.types import RequestOrigin, RequestStatus
+from tests.card_checks import all_text, by_id, validate_card
 from tests.conftest import ManualClock
-from tests.unit.test_cards_schema import EN, NOW, all_text, by_id, make_view, validate_card
+from tests.unit.card_samples import EN, NOW, make_view
 
 SELF = "ManagePermissionGrantsForSelf."
 RSC_TEAM = (

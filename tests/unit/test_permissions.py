@@ -18,8 +18,8 @@ from bot.admin.permissions import (
     permission_table,
 )
 from sandbox.seed import BOT_APPLICATION_PERMISSIONS
+from tests.permission_sets import EVERYTHING
 
-EVERYTHING = least_privilege(delegated_approvals=False)
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.admin.commands import Command, parse_command, route_rule, valid_approvals
+from bot.admin.command_table import Command, parse_command
+from bot.admin.commands import route_rule, valid_approvals
 from domain.routing import (
     DEFAULT_HIGH_RISK,
     MAX_APPROVALS,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin.commands import Command, parse_command
+from bot.admin.command_table import Command, parse_command
 from bot.hosting.teams_package import (
     MANIFEST_DIR,
     PackageRefused,

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from bot.admin.workflow_switch import parse_form, policy_body
+from bot.admin.workflow_form import parse_form, policy_body
 from bot.graph.reviewer_lookup import Directory
+from cards.verbs import ENABLE_REQUESTS_CONFIRM
 from cards.workflow_switch import (
     DURATION_INPUT_ID,
-    ENABLE_REQUESTS_CONFIRM,
     FIELD_DURATION,
     FIELD_FORM,
     FIELD_GROUPS,
@@ -31,16 +31,9 @@ from cards.workflow_switch import (
 )
 from domain.entra import CONSENT_ROLES, role_query
 from domain.i18n import Messages
-from tests.unit.test_cards_escaping import HOSTILE_APP, as_read, assert_inert
-from tests.unit.test_cards_schema import (
-    EN,
-    LANGUAGES,
-    all_text,
-    by_id,
-    elements,
-    shown_texts,
-    validate_card,
-)
+from tests.card_checks import all_text, by_id, elements, shown_texts, validate_card
+from tests.hostile_text import HOSTILE_APP, as_read, assert_inert
+from tests.unit.card_samples import EN, LANGUAGES
 
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 CLOUD_APP_ADMIN = "158c047a-c907-4556-b7ef-446551a6b5f7"

@@ -1,0 +1,146 @@
+"""What a reviewer card shows: a stored request read back as the frozen view cards are built from.
+
+The view is read in the caller's transaction, so a card answered to a click
+and the copies edited for it show the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.review.auto_approval import note_of
+from bot.store import approvals, decisions, requests
+from bot.store.tables import ConsentRequestRow, DecisionRow
+from domain.types import (
+    DecisionAction,
+    DecisionView,
+    Publisher,
+    Requester,
+    RequestOrigin,
+    RequestStatus,
+    ReviewerCardView,
+    ScopeDetail,
+)
+
+# Entra admin center: Enterprise applications > Admin consent requests.
+ENTRA_CONSENT_REQUESTS_URL = (
+    "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/"
+    "StartboardApplicationsMenuBlade/~/AccessRequests"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EntraLinks:
+    """Builds links into Entra for this tenant."""
+
+    authority_host: str
+    tenant_id: str
+
+    def review_url(self, app_id: str, request_id: str | None) -> str:
+        """Entra's admin consent page for the app.
+
+        With an Entra request id (``bf_id``) the page also closes that
+        request; a request asked through the bot has none to close.
+        """
+        url = f"{self.authority_host}/{self.tenant_id}/adminconsent?client_id={app_id}"
+        return f"{url}&bf_id={request_id}" if request_id else url
+
+
+def snapshot_of(
+    publisher: Publisher | None, homepage_url: str | None, scopes: Sequence[ScopeDetail]
+) -> dict[str, Any]:
+    """What intake learned about the app, stored with the request for later renders."""
+    return {
+        "publisher": (
+            {"display_name": publisher.display_name, "verified": publisher.verified}
+            if publisher
+            else None
+        ),
+        "homepage_url": homepage_url,
+        "scopes": [
+            {
+                "value": s.value,
+                "description": s.description,
+                "needs_admin": s.needs_admin,
+                "resource_name": s.resource_name,
+            }
+            for s in scopes
+        ],
+    }
+
+
+def _decision_view(row: DecisionRow | None) -> DecisionView | None:
+    if row is None:
+        return None
+    return DecisionView(
+        action=DecisionAction(row.action),
+        actor_name=row.actor_name,
+        decided_at=row.decided_at,
+        reason=row.reason,
+        problem=row.problem if row.state == decisions.FAILED else None,
+        unresolved_scopes=tuple(row.unresolved_scopes),
+    )
+
+
+class CardViews:
+    """Reads a request's reviewer card view from the store."""
+
+    def __init__(self, links: EntraLinks) -> None:
+        self._links = links
+
+    async def view_of(self, session: AsyncSession, row: ConsentRequestRow) -> ReviewerCardView:
+        stored = row.app_snapshot
+        publisher = stored.get("publisher")
+        by_value = {s["value"].lower(): s for s in stored.get("scopes", [])}
+        scopes = tuple(
+            ScopeDetail(**by_value[value.lower()])
+            if value.lower() in by_value
+            else ScopeDetail(value=value)
+            for value in row.scopes
+        )
+        requester_rows = await requests.requesters_of(session, row.id)
+        decision = await decisions.latest_decision(session, row.id)
+        needed = max(row.approvals_required or 1, 1)
+        approved = (
+            approvals.counted(
+                await approvals.approvals_of(session, row.id),
+                {r.user_id for r in requester_rows},
+            )
+            if needed > 1
+            else []
+        )
+        origin = RequestOrigin(row.origin)
+        return ReviewerCardView(
+            request_id=row.id,
+            app_id=row.app_id,
+            app_display_name=row.app_display_name,
+            publisher=Publisher(**publisher) if publisher else None,
+            scopes=scopes,
+            requesters=tuple(
+                Requester(
+                    user_id=r.user_id,
+                    display_name=r.display_name,
+                    user_principal_name=r.user_principal_name,
+                    reason=r.reason,
+                    requested_at=r.requested_at,
+                )
+                for r in requester_rows
+            ),
+            first_requested_at=row.first_requested_at,
+            expires_at=row.expires_at,
+            entra_review_url=self._links.review_url(
+                row.app_id, row.id if origin is RequestOrigin.ENTRA else None
+            ),
+            status=RequestStatus(row.status),
+            decision=_decision_view(decision),
+            entra_requests_url=ENTRA_CONSENT_REQUESTS_URL,
+            homepage_url=stored.get("homepage_url"),
+            origin=origin,
+            approvals_required=needed,
+            approved_by=tuple(a.actor_name for a in approved),
+            auto_approval=note_of(stored, RequestStatus(row.status), decision),
+        )
