@@ -15,7 +15,7 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot.admin.admin_panels import AdminPanels
 from bot.admin.auto_approval_admin import AllowListCommands
-from bot.admin.command_table import Command, arguments, rest_of
+from bot.admin.command_table import Command, Who, arguments, commands_for, rest_of
 from bot.admin.commands import RENAME_LIMIT, ChatCommands, route_rule, valid_approvals
 from bot.admin.failed_messages import FailedMessages
 from bot.hosting.activity_reading import destination_spec, reply_card
@@ -47,6 +47,9 @@ class AdminChat:
         self._allow_list = allow_list
         self._failed = failed
         self._handlers = self.handlers()
+        missing = commands_for(Who.ADMINS) - set(self._handlers)
+        if missing:
+            raise RuntimeError(f"admin commands without a handler: {sorted(missing)}")
 
     def handlers(self) -> dict[Command, CommandHandler]:
         """The handler of each admin command of the table (a test checks none is missing)."""

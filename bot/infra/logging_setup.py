@@ -18,7 +18,9 @@ from typing import TextIO
 from bot.infra.request_context import current_request_id
 from config.settings import Mode, Settings
 
-NOISY_LOGGERS = ("microsoft_agents", "httpx", "apscheduler.executors", "aiohttp.access")
+NOISY_LOGGERS = ("microsoft_agents", "httpx", "apscheduler", "aiohttp.access")
+"""Loggers held at WARNING: per-request or per-pass chatter (every background pass
+schedules its next run, which APScheduler logs at INFO)."""
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"

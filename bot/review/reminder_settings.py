@@ -20,9 +20,7 @@ from typing import Annotated, Any, Final
 from zoneinfo import available_timezones
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store import destinations
 from bot.store.tables import DestinationRow
 from config.settings import Settings
 from domain.business_hours import BusinessHours, check_timezone, parse_days, parse_hours
@@ -133,26 +131,6 @@ def stored_overrides(data: object) -> ReminderOverrides:
     except ValueError as error:
         logger.warning("ignoring invalid stored reminder settings %r: %s", data, error)
         return ReminderOverrides()
-
-
-async def save_overrides(
-    session: AsyncSession,
-    destination_id: int,
-    data: Mapping[str, object],
-    messages: Messages,
-) -> ReminderOverrides | dict[str, str]:
-    """Validate a submitted form for one destination and store it only if all of it is valid.
-
-    Returns the saved overrides, or the errors (and then nothing was written).
-    The caller commits.
-    """
-    known = {row.id for row in await destinations.all_active(session)}
-    parsed = parse_overrides(data, messages, destination_ids=known, own_id=destination_id)
-    if isinstance(parsed, dict):
-        return parsed
-    if not await destinations.set_reminder_settings(session, destination_id, parsed):
-        raise LookupError(f"no destination {destination_id}")
-    return parsed
 
 
 def _text(value: object) -> str | None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.rowcount import rowcount
 from bot.store.tables import CardPostRow, DestinationRow
 
 if TYPE_CHECKING:
-    from domain.reminder_cadence import ReminderOverrides
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,34 +73,6 @@ async def active_destinations(
         .order_by(DestinationRow.id)
     )
     return rows.all()
-
-
-async def reminder_settings(session: AsyncSession, destination_id: int) -> dict[str, Any] | None:
-    """A destination's stored reminder overrides (``{}``: the global settings); None if unknown.
-
-    ``bot.review.reminder_settings.stored_overrides`` turns the value into ``ReminderOverrides``.
-    """
-    stored = await session.scalar(
-        select(DestinationRow.reminder_settings).where(DestinationRow.id == destination_id)
-    )
-    return None if stored is None else dict(stored)
-
-
-async def set_reminder_settings(
-    session: AsyncSession, destination_id: int, overrides: ReminderOverrides
-) -> bool:
-    """Replace a destination's reminder overrides (empty ones: back to the global settings).
-
-    Validate first (``bot.review.reminder_settings.parse_overrides``): this writes what
-    it is given. False when there is no such destination.
-    """
-    result = await session.execute(
-        update(DestinationRow)
-        .where(DestinationRow.id == destination_id)
-        .values(reminder_settings=overrides.to_json())
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
 
 
 async def find_by_conversation(

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.review.card_views import EntraLinks
-from bot.review.reminder_settings import save_overrides
 from bot.review.reminders import ReminderWorker
 from bot.review.reviewer_cards import ReviewerCards
 from bot.store import destinations, reminders, requests
@@ -27,7 +26,6 @@ from bot.store.destinations import DestinationSpec
 from bot.store.requests import NewRequest
 from bot.store.tables import DestinationRow, OutboxRow, ReminderRow
 from domain.business_hours import BusinessHours
-from domain.i18n import Messages
 from domain.reminder_cadence import Cadence, ReminderOverrides
 from sandbox.server import SandboxHandle
 from tests.conftest import ManualClock
@@ -83,20 +81,15 @@ async def bot(
             tokyo_leads = await destinations.find_by_conversation(session, TOKYO_LEADS)
             assert app_reviews is not None
             assert tokyo_leads is not None
-            saved = await save_overrides(
-                session,
-                app_reviews.id,
-                {
-                    "first_after_hours": "2",
-                    "every_hours": "4",
-                    "business_hours": "09:00-18:00",
-                    "timezone": "Asia/Tokyo",
-                    "escalate_after_reminders": "2",
-                    "escalation_destination_id": str(tokyo_leads.id),
-                },
-                Messages("en"),
-            )
-            assert isinstance(saved, ReminderOverrides)
+            # What the settings form saves for these fields (see test_settings_form).
+            app_reviews.reminder_settings = ReminderOverrides(
+                first_after_hours=2,
+                every_hours=4,
+                business_hours="09:00-18:00",
+                timezone="Asia/Tokyo",
+                escalate_after_reminders=2,
+                escalation_destination_id=tokyo_leads.id,
+            ).to_json()
             await session.commit()
         yield rig
 
@@ -155,48 +148,12 @@ async def test_each_destination_is_reminded_on_its_own_clock_and_escalates_its_o
     assert cards_in(connector, LEADS) == 0
 
 
-async def test_a_form_with_one_bad_field_saves_nothing(engine: AsyncEngine) -> None:
-    sessions = session_factory(engine)
-    async with sessions() as session:
-        here = await _destination(session, "channel", GENERAL_CHANNEL, "General")
-        other = await _destination(session, "chat", "19:other@thread.v2", "Leads")
-        assert await destinations.reminder_settings(session, here.id) == {}
-        first = await save_overrides(session, here.id, {"every_hours": "6"}, Messages("en"))
-        assert first == ReminderOverrides(every_hours=6.0)
-        await session.commit()
-    for form in [
-        {"every_hours": "2", "timezone": "Nowhere/Else"},
-        {"every_hours": "2", "escalation_destination_id": str(here.id)},
-        {"every_hours": "2", "escalation_destination_id": "4242"},
-    ]:
-        async with sessions() as session:
-            errors = await save_overrides(session, here.id, form, Messages("fr"))
-            assert isinstance(errors, dict)
-            assert "every_hours" not in errors
-            await session.commit()
-        async with sessions() as session:
-            assert await destinations.reminder_settings(session, here.id) == {"every_hours": 6.0}
-    async with sessions() as session:
-        saved = await save_overrides(
-            session, here.id, {"escalation_destination_id": str(other.id)}, Messages("en")
-        )
-        assert saved == ReminderOverrides(escalation_destination_id=other.id)
-        await session.commit()
-    async with sessions() as session:
-        stored = await destinations.reminder_settings(session, here.id)
-        assert stored == {"escalation_destination_id": other.id}
-        assert await destinations.reminder_settings(session, 4242) is None
-        assert not await destinations.set_reminder_settings(session, 4242, ReminderOverrides())
-
-
 async def test_due_reminders_come_with_their_destination_settings(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
         plain = await _destination(session, "channel", GENERAL_CHANNEL, "General")
         tokyo = await _destination(session, "channel", APP_REVIEWS, "App Reviews")
-        await destinations.set_reminder_settings(
-            session, tokyo.id, ReminderOverrides(timezone="Asia/Tokyo", every_hours=4)
-        )
+        tokyo.reminder_settings = ReminderOverrides(timezone="Asia/Tokyo", every_hours=4).to_json()
         await requests.insert_request(
             session,
             NewRequest(
@@ -232,9 +189,7 @@ async def test_a_reminder_due_while_its_destination_is_closed_waits_for_its_open
     sessions = session_factory(engine)
     async with sessions() as session:
         tokyo = await _destination(session, "channel", APP_REVIEWS, "App Reviews")
-        await destinations.set_reminder_settings(
-            session, tokyo.id, ReminderOverrides(timezone="Asia/Tokyo")
-        )
+        tokyo.reminder_settings = ReminderOverrides(timezone="Asia/Tokyo").to_json()
         await requests.insert_request(
             session,
             NewRequest(
