@@ -21,6 +21,7 @@ from sandbox.graph import (
     assignments,
     batch,
     consent,
+    delta,
     directory,
     grants,
     policies,
@@ -41,7 +42,7 @@ _BAD_JSON = (
 
 def build_router() -> Router:
     router = Router()
-    for module in (consent, apps, assignments, grants, policies, directory, teams, batch):
+    for module in (consent, delta, apps, assignments, grants, policies, directory, teams, batch):
         module.register(router)
     return router
 

@@ -21,6 +21,7 @@ from sandbox.clock import Clock, graph_time, system_clock
 from sandbox.errors import BadRequest, NotFound
 from sandbox.faults import Faults
 from sandbox.graph.contract_record import ContractRecord
+from sandbox.graph.delta import DeltaRounds
 from sandbox.identity import IdentityPlatform
 from sandbox.ids import IdFactory
 from sandbox.state import sign_in
@@ -92,6 +93,8 @@ class SandboxTenant:
         self.contract = ContractRecord()
         """Requests refused because Graph's metadata does not describe them, and open-type
         properties clients relied on (outside the state: ``reset()`` keeps the record)."""
+        self.sp_deltas = DeltaRounds()
+        """Service-principal delta rounds by token (outside the state, like Graph's tokens)."""
         self.bot_app_id: str | None = None
         self.bot_permissions: frozenset[str] = frozenset()
         """The application permissions an admin granted the bot's app registration: what the

@@ -45,7 +45,8 @@ class FeatureOff(NamedTuple):
 
 CONSENT_REQUEST_READ = Requirement(
     ("ConsentRequest.Read.All", "ConsentRequest.ReadWrite.All"),
-    "reading admin consent requests and who asked (appConsentRequests)",
+    "reading admin consent requests and who asked; in the diagnosis, requests filed since "
+    "the last poll (appConsentRequests)",
 )
 APPLICATION_WRITE = Requirement(
     ("Application.ReadWrite.All",),
@@ -59,7 +60,8 @@ APPLICATION_READ = Requirement(
     # Not Application.ReadWrite.All: the delegatedPermissionClassifications page omits it.
     ("Application.Read.All", "Directory.Read.All"),
     "publisher, verification and permission descriptions; apps, assignments and low-risk "
-    "classifications in the diagnosis (servicePrincipals)",
+    "classifications in the diagnosis, kept current with the delta query "
+    "(servicePrincipals, servicePrincipals/delta)",
 )
 POLICY_READ = Requirement(
     ("Policy.Read.All",),
@@ -112,7 +114,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("reviewer checks", (USER_READ, ROLE_READ, GROUP_MEMBERS)),
     Feature("requester notices", (TEAMS_INSTALL, CATALOG_READ)),
     Feature("requests on", (CONSENT_POLICY_WRITE,)),
-    Feature("diagnosis", (APPLICATION_READ, POLICY_READ, GRANT_READ, USER_READ)),
+    Feature(
+        "diagnosis", (APPLICATION_READ, POLICY_READ, GRANT_READ, USER_READ, CONSENT_REQUEST_READ)
+    ),
 )
 
 DELEGATED_FEATURES = frozenset({"approve", "block"})

@@ -9,13 +9,14 @@ The tenant settings, the app and the store are read concurrently.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph.app_directory import AppDirectory
+from bot.graph.gateway import PendingRequest
 from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.graph.tenant_consent import TenantConsentReader
 from bot.infra.ttl_cache import TtlCache
@@ -47,6 +48,12 @@ _ASKED_STATUS = {
 }
 
 
+def _with(candidates: list[Candidate], more: dict[str, str]) -> list[Candidate]:
+    """``candidates`` and, after them, the apps of ``more`` (app id -> name) not among them."""
+    seen = {c.app_id.lower() for c in candidates}
+    return [*candidates, *(Candidate(a, n) for a, n in more.items() if a.lower() not in seen)]
+
+
 @dataclass(frozen=True, slots=True)
 class _Stored:
     """What the store knows of the app and of this user's requests for it."""
@@ -66,6 +73,7 @@ class FactReader:
         settings: TenantConsentReader,
         directory: AppDirectory,
         catalogue: ScopeCatalogue,
+        pending: Callable[[], Awaitable[list[PendingRequest]]],
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime],
         *,
@@ -73,6 +81,7 @@ class FactReader:
     ) -> None:
         self._settings = settings
         self._directory = directory
+        self._pending = pending
         self._catalogue = catalogue
         self._sessions = sessions
         self._places = TtlCache[tuple[str, ...]](places_ttl_seconds, clock)
@@ -82,15 +91,21 @@ class FactReader:
         in_tenant = await self._directory.candidates()
         async with self._sessions() as session:
             requested = await requests.known_apps(session)
-        seen = {c.app_id.lower() for c in in_tenant}
-        extra = [Candidate(a, n) for a, n in requested.items() if a.lower() not in seen]
-        return [*in_tenant, *extra]
+        return _with(in_tenant, requested)
+
+    async def fresh_candidates(self) -> list[Candidate]:
+        """The candidates once more, after catching up with the tenant: before saying
+        "no such app", the service principals added since the index was read and the
+        requests Entra holds right now (the store learns of them one poll later)."""
+        _, pending = await asyncio.gather(self._directory.refresh(), self._pending())
+        known = await self.candidates()
+        return _with(known, {p.app_id: p.app_display_name for p in pending})
 
     async def read(
         self, app_id: str, name: str, user_id: str | None, question: Question | None = None
     ) -> DiagnosisFacts:
         tenant, reading, stored = await asyncio.gather(
-            self._settings.settings(),
+            self._settings.settings(question.error_code if question else None),
             self._directory.read(app_id, user_id, name),
             self._stored(app_id, user_id),
         )

@@ -25,7 +25,7 @@ from cards.diagnosis import (
 )
 from cards.text import NAME_LIMIT
 from domain.diagnosis.analysis import diagnose
-from domain.diagnosis.matching import Candidate, match_app
+from domain.diagnosis.matching import Candidate, Match, match_app
 from domain.diagnosis.question import Question, read_question
 from domain.i18n import SUPPORTED_LANGUAGES, Messages, language_of
 from domain.types import Actor
@@ -53,22 +53,26 @@ class Diagnostician:
         asker = _in_language(asker, question.language)
         messages = Messages.for_locale(asker.locale)
         candidates = await self._reader.candidates()
-        resolved = self._by_id(question, candidates)
-        if resolved is None and not question.app_ids:
-            # Comparing names costs milliseconds of CPU: off the event loop, so other
-            # turns and /healthz are answered meanwhile.
-            match = await asyncio.to_thread(
-                match_app, question.text, question.name_text, candidates
-            )
-            if match.chosen is not None:
-                resolved = _Resolved(match.chosen.app_id, match.chosen.display_name)
-            elif not (question.looks_like_question or question.has_pointer or question.scopes):
-                return None  # small talk: the caller answers with help
-            else:
-                data = _carried(question)
-                return build_app_choice_card(match.suggestions, question.name_text, messages, data)
-        assert resolved is not None
-        return await self._card(resolved, asker, question)
+        if question.app_ids:
+            if not _names_a_known_app(question, candidates):
+                # An id the index does not hold: catch up before naming it by its id only.
+                candidates = await self._reader.fresh_candidates()
+            resolved = self._by_id(question, candidates)
+            assert resolved is not None
+            return await self._card(resolved, asker, question)
+        match = await _matched(question, candidates)
+        if match.chosen is None and (
+            question.looks_like_question or question.has_pointer or question.scopes
+        ):
+            # A miss is never final: catch up with the tenant, then match again.
+            match = await _matched(question, await self._reader.fresh_candidates())
+        if match.chosen is not None:
+            resolved = _Resolved(match.chosen.app_id, match.chosen.display_name)
+            return await self._card(resolved, asker, question)
+        if not (question.looks_like_question or question.has_pointer or question.scopes):
+            return None  # small talk: the caller answers with help
+        data = _carried(question)
+        return build_app_choice_card(match.suggestions, question.name_text, messages, data)
 
     async def answer_for_app(self, data: dict[str, Any], asker: Actor) -> dict[str, Any]:
         """The card for an app picked on the "which app?" card (or a refreshed answer)."""
@@ -140,6 +144,17 @@ class Diagnostician:
         if question.app_ids:
             return _Resolved(question.app_ids[0], question.app_ids[0])
         return None
+
+
+async def _matched(question: Question, candidates: list[Candidate]) -> Match:
+    """The app the typed name means, or suggestions; comparing names costs milliseconds of
+    CPU, so it runs off the event loop and other turns and /healthz are answered meanwhile."""
+    return await asyncio.to_thread(match_app, question.text, question.name_text, candidates)
+
+
+def _names_a_known_app(question: Question, candidates: list[Candidate]) -> bool:
+    known = {c.app_id.lower() for c in candidates}
+    return any(app_id in known for app_id in question.app_ids)
 
 
 def _noted(view: DiagnosisView, key: str, style: str) -> DiagnosisView:

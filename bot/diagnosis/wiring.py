@@ -21,7 +21,12 @@ def wire_diagnosis(
     clock: Clock,
 ) -> Diagnostician:
     reader = FactReader(
-        graph.tenant_consent, graph.app_directory, graph.scope_catalogue, sessions, clock
+        graph.tenant_consent,
+        graph.app_directory,
+        graph.scope_catalogue,
+        graph.gateway.pending_requests,
+        sessions,
+        clock,
     )
     asks = ReviewerAsk(sessions, review.cards, clock)
     return Diagnostician(reader, asks, clock)

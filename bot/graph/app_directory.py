@@ -1,10 +1,14 @@
 """Apps as this tenant knows them: names to match against, and one app's facts.
 
-Typed names are matched against every service principal's display name; that
-index is cached for five minutes and remembers each app's service principal
-id, so a warm answer reads the service principal, its tenant-wide grant, the
-user's own grant and (when assignment is required) its assignments all at
-once, in one round trip.
+Typed names are matched against every service principal's display name. The
+index is kept with Graph's ``servicePrincipals`` delta query: the first round
+reads every service principal once; later rounds bring only what was added,
+changed or deleted since. It is caught up every five minutes, and at once
+(at most every couple of seconds) when a question names an app it does not
+hold, so an app added a minute ago is found and a miss is never taken from a
+stale index. It remembers each app's service principal id, so a warm answer
+reads the service principal, its tenant-wide grant, the user's own grant and
+(when assignment is required) its assignments all at once, in one round trip.
 """
 
 from __future__ import annotations
@@ -13,24 +17,19 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.service_principals.service_principals_request_builder import (
-    ServicePrincipalsRequestBuilder,
-)
-
-from bot.graph.connection import GraphConnection
 from bot.graph.gateway import GraphGateway, NotInGraph
-from bot.graph.json_reads import GraphJson
-from bot.graph.paging import all_items
-from bot.infra.ttl_cache import TtlCache
+from bot.graph.json_reads import GraphJson, GraphReadError
 from domain.diagnosis.facts import AppFacts
 from domain.diagnosis.matching import Candidate
 
-_SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
+INDEX_FIELDS = "id,appId,displayName,appRoleAssignmentRequired"
+REFRESH_SECONDS = 2.0
+"""A miss catches the index up at most this often: a burst of questions about apps the
+tenant does not have costs one delta call, not one each."""
 _APP_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 APP_FIELDS = [
     "id",
@@ -65,40 +64,83 @@ class AppDirectory:
 
     def __init__(
         self,
-        connection: GraphConnection,
         reads: GraphJson,
         gateway: GraphGateway,
         clock: Callable[[], datetime],
         *,
         tenant_id: str,
         index_ttl: float = 300,
+        refresh_seconds: float = REFRESH_SECONDS,
     ) -> None:
-        self._client = connection.client
         self._reads = reads
         self._gateway = gateway
         self._tenant_id = tenant_id.lower()
-        self._index = TtlCache[dict[str, Candidate]](index_ttl, clock)
+        self._clock = clock
+        self._index_ttl = timedelta(seconds=index_ttl)
+        self._refresh_every = timedelta(seconds=refresh_seconds)
+        self._names: dict[str, Candidate] = {}
+        """App id (lower case) -> the name to match."""
+        self._app_of: dict[str, str] = {}
+        """Service principal id -> app id (lower case): deleted ones come back as ids only."""
+        self._delta_link: str | None = None
+        self._synced_at: datetime | None = None
+        self._sync_lock = asyncio.Lock()
         # app id -> (service principal id, assignment required), as last read.
         self._principals: dict[str, tuple[str, bool]] = {}
 
     async def candidates(self) -> list[Candidate]:
         """Every app with a service principal here, for matching typed names."""
-        return list((await self._index.get_or_load(self._load_index)).values())
+        await self._catch_up(self._index_ttl)
+        return list(self._names.values())
 
-    async def _load_index(self) -> dict[str, Candidate]:
-        query = _SpListQuery(
-            select=["id", "appId", "displayName", "appRoleAssignmentRequired"], top=999
-        )
-        builder = self._client.service_principals
-        items = await all_items(
-            builder, await builder.get(RequestConfiguration(query_parameters=query))
-        )
-        index = {}
-        for sp in items:
-            if sp.id and sp.app_id:
-                self._principals[sp.app_id.lower()] = (sp.id, bool(sp.app_role_assignment_required))
-                index[sp.app_id.lower()] = Candidate(sp.app_id, sp.display_name or sp.app_id)
-        return index
+    async def refresh(self) -> None:
+        """Catch the index up now (a question named an app it does not hold)."""
+        await self._catch_up(self._refresh_every)
+
+    async def _catch_up(self, fresh_for: timedelta) -> None:
+        async with self._sync_lock:
+            if self._synced_at is not None and self._clock() - self._synced_at < fresh_for:
+                return  # caught up a moment ago (perhaps by the caller this one waited for)
+            try:
+                items, link = await self._reads.changes(
+                    self._delta_link, "/servicePrincipals/delta", {"$select": INDEX_FIELDS}
+                )
+            except GraphReadError as error:
+                if self._delta_link is None or error.status not in (400, 410):
+                    raise
+                # Graph no longer holds that round: start a new one from scratch.
+                self._delta_link = None
+                items, link = await self._reads.changes(
+                    None, "/servicePrincipals/delta", {"$select": INDEX_FIELDS}
+                )
+            if self._delta_link is None:  # a first round lists everything there is
+                self._names.clear()
+                self._app_of.clear()
+            self._merge(items)
+            self._delta_link = link
+            self._synced_at = self._clock()
+
+    def _merge(self, items: list[dict[str, Any]]) -> None:
+        """Apply one round: added and changed service principals, and deleted ones."""
+        for item in items:
+            sp_id = str(item.get("id") or "")
+            if "@removed" in item:
+                gone = self._app_of.pop(sp_id, None)
+                if gone is not None:
+                    self._names.pop(gone, None)
+                    self._principals.pop(gone, None)
+                continue
+            app_id = str(item.get("appId") or self._app_of.get(sp_id) or "")
+            if not sp_id or not app_id:
+                continue
+            key = app_id.lower()
+            before = self._names.get(key)
+            name = item.get("displayName") or (before.display_name if before else app_id)
+            self._names[key] = Candidate(app_id, str(name))
+            self._app_of[sp_id] = key
+            required = item.get("appRoleAssignmentRequired")
+            if required is not None or key not in self._principals:
+                self._principals[key] = (sp_id, bool(required))
 
     async def read(self, app_id: str, user_id: str | None, fallback_name: str) -> AppReading:
         """The app's facts for this user; one round trip when its principal is known."""

@@ -39,6 +39,8 @@ from bot.infra.ttl_cache import TtlCache
 from domain.types import Publisher, ScopeDetail
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+SETTINGS_TTL_SECONDS = 60.0
+"""Tenant settings (consent policies) are answered from memory for at most this long."""
 PENDING_FILTER = "userConsentRequests/any(u:u/status eq 'InProgress')"
 IN_PROGRESS_FILTER = "status eq 'InProgress'"
 APP_PROFILE_FIELDS = [
@@ -122,7 +124,7 @@ class GraphGateway:
         connection: GraphConnection,
         *,
         clock: Callable[[], datetime],
-        policy_ttl_seconds: float = 300,
+        policy_ttl_seconds: float = SETTINGS_TTL_SECONDS,
         catalogue_ttl_seconds: float = 3600,
     ) -> None:
         self._connection = connection

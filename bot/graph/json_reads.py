@@ -82,6 +82,23 @@ class GraphJson:
             found += [item for item in page.get("value", []) if isinstance(item, dict)]
         return found
 
+    async def changes(
+        self, delta_link: str | None, path: str, params: dict[str, str]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One round of a delta query: every page, and the link the next round starts from.
+
+        Without ``delta_link`` the round starts from scratch at ``path`` with
+        ``params`` (Graph carries them in its links); with it, only what changed
+        since that round comes back, deleted items as ``{"id", "@removed"}``.
+        """
+        page = await (self._get_url(delta_link) if delta_link else self.get(path, params))
+        found = [item for item in page.get("value", []) if isinstance(item, dict)]
+        while isinstance(next_link := page.get("@odata.nextLink"), str) and next_link:
+            page = await self._get_url(next_link)
+            found += [item for item in page.get("value", []) if isinstance(item, dict)]
+        link = page.get("@odata.deltaLink")
+        return found, link if isinstance(link, str) and link else None
+
     async def put(self, path: str, body: dict[str, Any]) -> None:
         """Replace a resource with ``body``; ``GraphReadError`` (despite the name) on refusal."""
         await self._send("PUT", f"{self._base}{path}", body)

@@ -3,8 +3,9 @@
 Two policies decide the situation a blocked user is in: the authorization
 policy's ``permissionGrantPoliciesAssigned`` (who may consent to what) and the
 admin consent request policy (whether a request can be made, reviewed by
-whom). Both change rarely and are cached for five minutes, with the reviewers'
-names, so a warm answer costs no call for them.
+whom). Both change rarely and are cached for at most a minute, with the
+reviewers' names, so a warm answer costs no call for them; a pasted error that
+contradicts them, or a change the bot made itself, drops them at once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
 from bot.graph.connection import GraphConnection
-from bot.graph.gateway import GraphGateway
+from bot.graph.gateway import SETTINGS_TTL_SECONDS, GraphGateway
 from bot.infra.ttl_cache import TtlCache
 from domain.diagnosis.facts import TenantConsentFacts, UserConsentMode
 from domain.entra import CONSENT_ROLES, ReviewerKind, read_reviewer_query
@@ -54,6 +55,17 @@ def user_consent_mode(assigned: Sequence[str]) -> tuple[UserConsentMode, tuple[s
     return UserConsentMode.OFF, ()
 
 
+NO_REQUEST_FORM = "AADSTS90094"
+REQUEST_FORM = "AADSTS90095"
+
+
+def _contradicts(error_code: str | None, known: TenantConsentFacts) -> bool:
+    """Whether Entra's error says the request workflow is in the other state."""
+    return (error_code == NO_REQUEST_FORM and known.requests_enabled) or (
+        error_code == REQUEST_FORM and not known.requests_enabled
+    )
+
+
 class TenantConsentReader:
     """Reads and caches the consent settings the diagnosis starts from."""
 
@@ -63,18 +75,29 @@ class TenantConsentReader:
         gateway: GraphGateway,
         clock: Callable[[], datetime],
         *,
-        ttl_seconds: float = 300,
+        ttl_seconds: float = SETTINGS_TTL_SECONDS,
     ) -> None:
         self._client = connection.client
         self._gateway = gateway
         self._settings = TtlCache[TenantConsentFacts](ttl_seconds, clock)
 
-    async def settings(self) -> TenantConsentFacts:
+    async def settings(self, error_code: str | None = None) -> TenantConsentFacts:
+        """The tenant's consent settings; read again when ``error_code`` contradicts them.
+
+        The error a user pastes is Entra's own word about the tenant as it is now:
+        AADSTS90094 (no request form) means the workflow is off, AADSTS90095 (the
+        request form) that it is on. A cached answer saying otherwise is dropped
+        before the bot answers, so the card never contradicts the user's screen.
+        """
+        cached = self._settings.get()
+        if cached is not None and _contradicts(error_code, cached):
+            self.forget()
         return await self._settings.get_or_load(self._load)
 
     def forget(self) -> None:
-        """Drop the cached settings, after the bot itself changed them."""
+        """Drop the cached settings (after the bot itself changed them, or on evidence)."""
         self._settings.clear()
+        self._gateway.forget_policy()
 
     async def _load(self) -> TenantConsentFacts:
         authorization, requests = await asyncio.gather(

@@ -64,6 +64,6 @@ def wire_graph(
         tenant_consent=TenantConsentReader(connection, gateway, clock),
         policy_writes=PolicyWrites(graph_json),
         reviewer_lookup=ReviewerLookup(graph_json),
-        app_directory=AppDirectory(connection, graph_json, gateway, clock, tenant_id=tenant_id),
+        app_directory=AppDirectory(graph_json, gateway, clock, tenant_id=tenant_id),
         names=DirectoryNames(graph_json, clock),
     )

@@ -175,6 +175,14 @@ RULES: tuple[PermissionRule, ...] = (
     _refused("PATCH", _STAGE, LEARN + "resources/consentrequests-overview"),
     # --- Service principals ---
     _rule("GET", "/servicePrincipals", "serviceprincipal-list", _SP_READ_APP, _SP_READ_DELEGATED),
+    *(
+        _rule("GET", template, "serviceprincipal-delta",
+              ("Application.ReadWrite.OwnedBy", "Application.Read.All",
+               "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"),
+              ("Directory.Read.All", "Application.Read.All", "Application.ReadWrite.All",
+               "Directory.ReadWrite.All"))
+        for template in ("/servicePrincipals/delta()", "/servicePrincipals/delta")
+    ),
     # The agent-identity permissions the page also lists create agent identities only.
     _rule("POST", "/servicePrincipals", "serviceprincipal-post-serviceprincipals",
           ("Application.ReadWrite.OwnedBy", "Application.ReadWrite.All",

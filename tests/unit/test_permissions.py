@@ -45,7 +45,14 @@ def test_nothing_granted_turns_every_feature_off() -> None:
 @pytest.mark.parametrize(
     ("dropped", "expected"),
     [
-        ("ConsentRequest.Read.All", [FeatureOff("intake", ("ConsentRequest.Read.All",))]),
+        (
+            "ConsentRequest.Read.All",
+            [
+                FeatureOff("intake", ("ConsentRequest.Read.All",)),
+                # A question about an app the bot does not know reads Entra's pending requests.
+                FeatureOff("diagnosis", ("ConsentRequest.Read.All",)),
+            ],
+        ),
         (
             "Policy.Read.All",
             [
