@@ -9,19 +9,21 @@ The tenant settings, the app and the store are read concurrently.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.diagnosis.request_state import EntraRequests
 from bot.graph.app_directory import AppDirectory
-from bot.graph.gateway import PendingRequest
+from bot.graph.gateway import GraphGateway
 from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.graph.tenant_consent import TenantConsentReader
 from bot.infra.ttl_cache import TtlCache
 from bot.store import decisions, destinations, requests
 from bot.store.requests import AskedBefore
+from domain.diagnosis.analysis import NextStep
 from domain.diagnosis.facts import (
     AskedFacts,
     AskedStatus,
@@ -73,7 +75,7 @@ class FactReader:
         settings: TenantConsentReader,
         directory: AppDirectory,
         catalogue: ScopeCatalogue,
-        pending: Callable[[], Awaitable[list[PendingRequest]]],
+        gateway: GraphGateway,
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime],
         *,
@@ -81,7 +83,8 @@ class FactReader:
     ) -> None:
         self._settings = settings
         self._directory = directory
-        self._pending = pending
+        self._gateway = gateway
+        self._entra_requests = EntraRequests(gateway)
         self._catalogue = catalogue
         self._sessions = sessions
         self._places = TtlCache[tuple[str, ...]](places_ttl_seconds, clock)
@@ -97,7 +100,9 @@ class FactReader:
         """The candidates once more, after catching up with the tenant: before saying
         "no such app", the service principals added since the index was read and the
         requests Entra holds right now (the store learns of them one poll later)."""
-        _, pending = await asyncio.gather(self._directory.refresh(), self._pending())
+        _, pending = await asyncio.gather(
+            self._directory.refresh(), self._gateway.pending_requests()
+        )
         known = await self.candidates()
         return _with(known, {p.app_id: p.app_display_name for p in pending})
 
@@ -131,6 +136,15 @@ class FactReader:
             asked=self._asked(stored, tenant),
             others_waiting=stored.others_waiting,
             error_code=question.error_code if question else None,
+        )
+
+    async def with_current_request(
+        self, facts: DiagnosisFacts, user_id: str | None, next_step: NextStep
+    ) -> DiagnosisFacts:
+        """``facts`` with the asker's own request as Entra holds it now, where the answer
+        depends on it (``bot.diagnosis.request_state``)."""
+        return await self._entra_requests.current(
+            facts, user_id, next_step, await self._review_places()
         )
 
     async def _stored(self, app_id: str, user_id: str | None) -> _Stored:

@@ -131,7 +131,11 @@ class Diagnostician:
 
     async def _card(self, resolved: _Resolved, asker: Actor, question: Question) -> dict[str, Any]:
         facts = await self._reader.read(resolved.app_id, resolved.name, asker.user_id, question)
-        view = DiagnosisView(facts, diagnose(facts), self._clock(), asker.name)
+        diagnosis = diagnose(facts)
+        current = await self._reader.with_current_request(facts, asker.user_id, diagnosis.next_step)
+        if current is not facts:
+            facts, diagnosis = current, diagnose(current)
+        view = DiagnosisView(facts, diagnosis, self._clock(), asker.name)
         return build_diagnosis_card(view, Messages.for_locale(asker.locale))
 
     @staticmethod

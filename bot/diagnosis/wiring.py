@@ -24,7 +24,7 @@ def wire_diagnosis(
         graph.tenant_consent,
         graph.app_directory,
         graph.scope_catalogue,
-        graph.gateway.pending_requests,
+        graph.gateway,
         sessions,
         clock,
     )

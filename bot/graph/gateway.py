@@ -157,6 +157,21 @@ class GraphGateway:
             page = await builder.with_url(next_link).get() if next_link else None
         return found
 
+    async def pending_request_for(self, app_id: str) -> PendingRequest | None:
+        """The app's request with a user request in progress, as Entra holds it now."""
+        builder = self._client.identity_governance.app_consent.app_consent_requests
+        literal = app_id.replace("'", "''")
+        query = _RequestsQuery(filter=f"appId eq '{literal}' and {PENDING_FILTER}")
+        page = await builder.get(RequestConfiguration(query_parameters=query))
+        for item in (page.value if page else None) or []:
+            return PendingRequest(
+                id=_required(item.id, "appConsentRequest.id"),
+                app_id=_required(item.app_id, "appConsentRequest.appId"),
+                app_display_name=item.app_display_name or item.app_id or "",
+                scopes=tuple(s.display_name for s in item.pending_scopes or [] if s.display_name),
+            )
+        return None
+
     async def user_requests(self, request_id: str, *, in_progress_only: bool) -> list[UserRequest]:
         """The users' requests grouped under one app request (who asked, why, when)."""
         requests_builder = self._client.identity_governance.app_consent.app_consent_requests

@@ -5,7 +5,7 @@ belong to. The rule is the one approval uses (``consent_grant.resolve_scopes``):
 Microsoft Graph when it defines the scope, otherwise the single API that
 does; none or several means unknown. The list of APIs changes rarely and is
 cached for an hour; the tenant's low-risk classifications, which an admin may
-edit, for five minutes.
+edit, for at most a minute, like the other tenant settings.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from msgraph.generated.service_principals.service_principals_request_builder imp
 )
 
 from bot.graph.connection import GraphConnection
-from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID
+from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID, SETTINGS_TTL_SECONDS
 from bot.graph.paging import all_items
 from bot.infra.ttl_cache import TtlCache
 from domain.diagnosis.facts import ScopeFact, ScopeKind
@@ -80,7 +80,7 @@ class ScopeCatalogue:
         clock: Callable[[], datetime],
         *,
         resources_ttl: float = 3600,
-        classifications_ttl: float = 300,
+        classifications_ttl: float = SETTINGS_TTL_SECONDS,
     ) -> None:
         self._client = connection.client
         self._clock = clock

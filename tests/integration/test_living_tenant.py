@@ -12,10 +12,11 @@ import pytest
 
 from sandbox.seed_apps import CARERIX_APP_ID
 from sandbox.server import SandboxHandle
+from sandbox.tenant import SandboxTenant
 from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig
-from tests.integration.diagnosis_rig import ADELE, PATTI, ask, diagnosis_bot
+from tests.integration.diagnosis_rig import ADELE, ALEX, PATTI, ask, diagnosis_bot
 
 __all__ = ["diagnosis_bot"]  # fixture
 
@@ -158,3 +159,127 @@ async def test_without_evidence_the_settings_are_at_most_a_minute_old(
     sandbox.tenant.set_consent_settings(requests_enabled=False)
     clock.advance(seconds=61)
     assert (await ask(diagnosis_bot, connector, question, ADELE)).headline == "3"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("why can't I connect Zeliq?", "en-US"),
+        ("pourquoi je ne peux pas connecter Zeliq", "fr-FR"),
+        ("Zeliq に接続できない", "ja-JP"),
+    ],
+)
+async def test_a_request_filed_a_moment_ago_is_reported_pending_before_the_next_poll(
+    text: str,
+    locale: str,
+    diagnosis_bot: BotRig,
+    sandbox: SandboxHandle,
+    connector: RecordingConnector,
+) -> None:
+    await _warm(diagnosis_bot, connector)
+    sandbox.tenant.create_request("Zeliq", ADELE.upn, "Sequences for the spring campaign")
+    answer = await ask(diagnosis_bot, connector, text, ADELE, locale)  # no intake poll since
+    assert "request_pending" in answer.causes
+    assert answer.next_step == "wait"
+
+
+@pytest.mark.parametrize(("approve", "expected"), [(False, "request_denied"), (True, None)])
+async def test_a_request_decided_in_the_entra_portal_is_reported_as_decided_before_the_next_poll(
+    approve: bool,
+    expected: str | None,
+    diagnosis_bot: BotRig,
+    sandbox: SandboxHandle,
+    connector: RecordingConnector,
+) -> None:
+    created = sandbox.tenant.create_request("Zeliq", ADELE.upn, "Sequences for the campaign")
+    await diagnosis_bot.tick()  # the store knows Adele's request, pending
+    waiting = await ask(diagnosis_bot, connector, "why can't I connect Zeliq?", ADELE)
+    assert waiting.next_step == "wait"
+    sandbox.tenant.complete_request(str(created["appConsentRequestId"]), approve, ALEX.upn)
+    answer = await ask(diagnosis_bot, connector, "why can't I connect Zeliq?", ADELE)
+    assert answer.next_step != "wait"
+    if expected is not None:
+        assert expected in answer.causes
+    else:  # approved for everyone: the grant is read live, sign in again
+        assert answer.next_step == "try_again"
+
+
+async def test_a_permission_classified_low_risk_since_the_last_answer_is_seen_within_a_minute(
+    diagnosis_bot: BotRig,
+    sandbox: SandboxHandle,
+    connector: RecordingConnector,
+    clock: ManualClock,
+) -> None:
+    sandbox.tenant.set_consent_settings(user_consent="low")
+    url = sandbox.tenant.attempt_sign_in("OneCal", ADELE.upn)["consentUrl"]
+    before = await ask(diagnosis_bot, connector, url, ADELE)
+    assert "unclassified_scopes" in before.causes
+    sandbox.tenant.classify_scope("Calendars.ReadWrite", "Microsoft Graph", low=True)
+    clock.advance(seconds=61)
+    after = await ask(diagnosis_bot, connector, url, ADELE)
+    assert "unclassified_scopes" not in after.causes
+    assert after.headline == "1"
+    assert after.next_step == "consent"
+
+
+def _block(tenant: SandboxTenant) -> None:
+    tenant.set_app("Carerix", enabled=False)
+
+
+def _require_assignment(tenant: SandboxTenant) -> None:
+    tenant.set_app("Carerix", assignment_required=True)
+
+
+def _consent_for_everyone(tenant: SandboxTenant) -> None:
+    tenant.grant_admin_consent("Carerix")
+
+
+CHANGES = {
+    "blocked": (_block, "app_blocked", "ask_to_unblock"),
+    "assignment required": (_require_assignment, "user_not_assigned", None),
+    "approved for everyone": (_consent_for_everyone, None, "try_again"),
+}
+
+
+def _question(form: str, tenant: SandboxTenant) -> str:
+    if form == "name":
+        return "why can't I connect Carerix?"
+    if form == "app id":
+        return CARERIX_APP_ID
+    return str(tenant.attempt_sign_in("Carerix", ADELE.upn)["consentUrl"])
+
+
+@pytest.mark.parametrize("form", ["name", "app id", "consent URL"])
+@pytest.mark.parametrize("change", list(CHANGES))
+async def test_an_app_changed_by_an_admin_since_the_last_answer_is_answered_as_it_is_now(
+    change: str,
+    form: str,
+    diagnosis_bot: BotRig,
+    sandbox: SandboxHandle,
+    connector: RecordingConnector,
+) -> None:
+    apply, cause, step = CHANGES[change]
+    sandbox.tenant.set_app("Carerix", service_principal="present")
+    question = _question(form, sandbox.tenant)
+    before = await ask(diagnosis_bot, connector, question, ADELE)
+    assert before.element("app-name")["text"] == "Carerix"
+    apply(sandbox.tenant)
+    after = await ask(diagnosis_bot, connector, question, ADELE)  # no time passes
+    if cause is not None:
+        assert cause in after.causes
+    if step is not None:
+        assert after.next_step == step
+    assert after.text != before.text
+
+
+async def test_a_request_that_expired_in_entra_since_the_last_poll_is_reported_expired(
+    diagnosis_bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    created = sandbox.tenant.create_request("Zeliq", ADELE.upn, "Sequences for the campaign")
+    await diagnosis_bot.tick()
+    waiting = await ask(diagnosis_bot, connector, "why can't I connect Zeliq?", ADELE)
+    assert waiting.next_step == "wait"
+    sandbox.tenant.expire_request(str(created["appConsentRequestId"]))
+    answer = await ask(diagnosis_bot, connector, "why can't I connect Zeliq?", ADELE)
+    assert "request_expired" in answer.causes
+    assert answer.next_step == "submit_request"
