@@ -15,7 +15,7 @@ parts share their sections, and their order is the order the user reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,14 +61,18 @@ class DiagnosisView:
     note_places: tuple[str, ...] = ()
 
 
-def scope_details(scopes: Sequence[ScopeFact]) -> tuple[ScopeDetail, ...]:
-    """The diagnosis's scopes in the shape the shared permission list renders."""
+def scope_details(
+    scopes: Sequence[ScopeFact], kept: Collection[str] = ()
+) -> tuple[ScopeDetail, ...]:
+    """The diagnosis's scopes in the shape the shared permission list renders; ``kept`` are
+    the ones Microsoft's recommended settings keep for an admin here."""
     return tuple(
         ScopeDetail(
             value=s.value,
             description=s.description,
             needs_admin=None if s.kind is ScopeKind.UNKNOWN else s.kind is ScopeKind.ADMIN,
             resource_name=s.resource_name,
+            kept_by_microsoft=s.value in kept,
         )
         for s in scopes
     )

@@ -9,7 +9,7 @@ It is plain text for copying into a mail or chat, in the user's language.
 from __future__ import annotations
 
 from cards.text import DESCRIPTION_LIMIT, NAME_LIMIT, clean
-from domain.diagnosis.analysis import Diagnosis
+from domain.diagnosis.analysis import CauseCode, Diagnosis
 from domain.diagnosis.facts import DiagnosisFacts, ScopeKind
 from domain.i18n import Messages
 
@@ -53,10 +53,18 @@ def it_message(
         lines.append(messages.t("it.error_code", code=facts.error_code))
     if facts.scopes:
         lines += ["", messages.t("it.scopes_heading")]
+        kept = {
+            value
+            for cause in diagnosis.causes
+            if cause.code is CauseCode.MANAGED_POLICY_SCOPES
+            for value in cause.scopes
+        }
         for scope in facts.scopes[:MAX_SCOPES]:
             meaning = clean(scope.description, DESCRIPTION_LIMIT) or messages.t("it.no_description")
             kind = messages.t(f"it.kind.{scope.kind.value}")
-            if scope.kind is ScopeKind.USER and scope.classified_low:
+            if scope.kind is ScopeKind.USER and scope.value in kept:
+                kind = messages.t("it.kind.managed")
+            elif scope.kind is ScopeKind.USER and scope.classified_low:
                 kind = messages.t("it.kind.low")
             lines.append(f"- {clean(scope.value, NAME_LIMIT)}: {meaning} ({kind})")
         if len(facts.scopes) > MAX_SCOPES:

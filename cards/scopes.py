@@ -23,6 +23,12 @@ _BADGES = {
     None: ("reviewer.scope_unknown", "warning"),
     False: ("reviewer.scope_user", "default"),
 }
+_KEPT_BADGE = ("reviewer.scope_managed", "attention")
+"""Users could consent to it elsewhere; Microsoft's recommended settings keep it for admins here."""
+
+
+def _risk(scope: ScopeDetail) -> int:
+    return 0 if scope.kept_by_microsoft else _RISK_ORDER[scope.needs_admin]
 
 
 def scope_section(
@@ -32,7 +38,7 @@ def scope_section(
     descriptions: bool = True,
 ) -> list[Element]:
     """Heading plus the scopes, riskiest first; ``limit`` caps the rows shown."""
-    ordered = sorted(scopes, key=lambda scope: _RISK_ORDER[scope.needs_admin])
+    ordered = sorted(scopes, key=_risk)
     shown = ordered if limit is None else ordered[:limit]
     items = [_scope(index, scope, messages, descriptions) for index, scope in enumerate(shown)]
     hidden = len(ordered) - len(shown)
@@ -49,7 +55,7 @@ def scope_section(
 
 
 def _scope(index: int, scope: ScopeDetail, messages: Messages, description: bool) -> Element:
-    badge_key, color = _BADGES[scope.needs_admin]
+    badge_key, color = _KEPT_BADGE if scope.kept_by_microsoft else _BADGES[scope.needs_admin]
     items = [
         columns(
             (text_block(safe(scope.value, SCOPE_LIMIT), weight="bolder"), "stretch"),

@@ -57,6 +57,9 @@ class ScopeDetail:
     description: str | None = None
     needs_admin: bool | None = None
     resource_name: str | None = None
+    kept_by_microsoft: bool = False
+    """Users could consent to it, but the tenant lets Microsoft manage user consent and
+    Microsoft's recommended settings keep it for an admin (``diagnosis.managed_policies``)."""
 
 
 @dataclass(frozen=True, slots=True)

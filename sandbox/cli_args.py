@@ -49,7 +49,7 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     sub.add_parser("reset", parents=[common], help="return to the seeded state")
 
     settings = sub.add_parser("settings", parents=[common], help="show or change consent settings")
-    settings.add_argument("--user-consent", choices=["off", "low", "legacy"])
+    settings.add_argument("--user-consent", choices=["off", "low", "legacy", "recommended"])
     settings.add_argument("--requests", choices=["on", "off"], help="the admin consent workflow")
     settings.add_argument("--duration", type=int, help="request lifetime in days (1-30)")
     settings.add_argument(

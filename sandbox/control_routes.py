@@ -46,7 +46,7 @@ class Decision(_Body):
 
 
 class Settings(_Body):
-    user_consent: Literal["off", "low", "legacy"] | None = None
+    user_consent: Literal["off", "low", "legacy", "recommended"] | None = None
     requests_enabled: bool | None = None
     request_duration_days: Annotated[int, Field(ge=1, le=30)] | None = None
     risky_step_up: bool | None = None

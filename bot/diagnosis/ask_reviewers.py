@@ -27,6 +27,7 @@ from bot.store.tables import ConsentRequestRow
 from cards.diagnosis import scope_details
 from domain.audit import AuditAction, AuditResult
 from domain.diagnosis.facts import DiagnosisFacts
+from domain.diagnosis.managed_policies import kept_under
 from domain.types import ASKED_BECAUSE, Actor, AskedBecause, Publisher, RequestOrigin
 
 JUSTIFICATION_LIMIT = 1000
@@ -106,7 +107,12 @@ class ReviewerAsk:
     def _new_request(facts: DiagnosisFacts, requester: NewRequester, now: datetime) -> NewRequest:
         app = facts.app
         publisher = Publisher(app.publisher_name, bool(app.verified)) if app.in_tenant else None
-        snapshot = snapshot_of(publisher, app.homepage_url, scope_details(facts.scopes))
+        kept = {
+            s.value
+            for s in facts.scopes
+            if kept_under(facts.tenant, s.value, s.resource_name, app.app_id)
+        }
+        snapshot = snapshot_of(publisher, app.homepage_url, scope_details(facts.scopes, kept))
         # Intake closes the request once Entra takes requests again, unless the app is blocked.
         blocked = app.in_tenant and not app.enabled
         snapshot[ASKED_BECAUSE] = AskedBecause.APP_BLOCKED if blocked else AskedBecause.REQUESTS_OFF

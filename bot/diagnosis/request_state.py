@@ -3,9 +3,9 @@
 The store learns of a request filed in Entra, and of a decision taken in the
 Entra portal, at the next poll. An answer about "your request" must not lag
 behind it: when the answer would tell the user to file a request, Entra is
-asked whether they just did (one call, two when someone has a request in
-progress for the app); when it would tell them to wait, whether their request
-was decided since (one call).
+asked whether they did since, and how it ended (one call, two when the app has
+a request); when it would tell them to wait, whether their request was decided
+since (one call).
 """
 
 from __future__ import annotations
@@ -61,28 +61,33 @@ class EntraRequests:
     async def _filed_since(
         self, facts: DiagnosisFacts, user_id: str, review_places: tuple[str, ...]
     ) -> AskedFacts | None:
-        pending = await self._gateway.pending_request_for(facts.app.app_id)
-        if pending is None:
+        """The user's latest request in Entra, when it is newer than the one the store knows."""
+        request = await self._gateway.request_for(facts.app.app_id)
+        if request is None:
             return None
         try:
-            users = await self._gateway.user_requests(pending.id, in_progress_only=True)
+            users = await self._gateway.user_requests(request.id, in_progress_only=False)
         except NotInGraph:
-            return None  # decided between the two reads: the next question sees how
-        mine = [u for u in users if u.user_id.lower() == user_id.lower()]
+            return None  # removed between the two reads: the next question sees how
+        mine = sorted(
+            (u for u in users if u.user_id.lower() == user_id.lower()),
+            key=lambda u: u.created_at,
+        )
         if not mine:
             return None
-        asked_at = max(u.created_at for u in mine)
+        latest = mine[-1]
         known = facts.asked
-        if known is not None and asked_at <= known.asked_at:
-            # The request the store already knows and the bot decided (Graph cannot deny,
-            # so Entra still shows it in progress): not one filed since.
+        if known is not None and latest.created_at <= known.asked_at:
+            # The request the store already knows (perhaps decided here: Graph cannot deny,
+            # so Entra may still show it in progress): not one filed since.
             return None
         days = facts.tenant.request_duration_days
+        in_progress = latest.status.lower() == IN_PROGRESS
         return AskedFacts(
-            request_id=pending.id,
-            status=AskedStatus.PENDING,
-            asked_at=asked_at,
-            expires_at=asked_at + timedelta(days=days) if days else None,
+            request_id=request.id,
+            status=AskedStatus.PENDING if in_progress else _decided(latest),
+            asked_at=latest.created_at,
+            expires_at=latest.created_at + timedelta(days=days) if days else None,
             review_places=review_places,
         )
 

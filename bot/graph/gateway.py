@@ -157,11 +157,11 @@ class GraphGateway:
             page = await builder.with_url(next_link).get() if next_link else None
         return found
 
-    async def pending_request_for(self, app_id: str) -> PendingRequest | None:
-        """The app's request with a user request in progress, as Entra holds it now."""
+    async def request_for(self, app_id: str) -> PendingRequest | None:
+        """The app's consent request as Entra holds it now (one per app groups every user's)."""
         builder = self._client.identity_governance.app_consent.app_consent_requests
         literal = app_id.replace("'", "''")
-        query = _RequestsQuery(filter=f"appId eq '{literal}' and {PENDING_FILTER}")
+        query = _RequestsQuery(filter=f"appId eq '{literal}'")
         page = await builder.get(RequestConfiguration(query_parameters=query))
         for item in (page.value if page else None) or []:
             return PendingRequest(

@@ -23,6 +23,7 @@ from bot.graph.connection import GraphConnection
 from bot.graph.gateway import SETTINGS_TTL_SECONDS, GraphGateway
 from bot.infra.ttl_cache import TtlCache
 from domain.diagnosis.facts import TenantConsentFacts, UserConsentMode
+from domain.diagnosis.managed_policies import MAIL_CLIENTS_POLICY, RECOMMENDED_POLICY
 from domain.entra import CONSENT_ROLES, ReviewerKind, read_reviewer_query
 
 SELF_CONSENT_PREFIX = "managepermissiongrantsforself."
@@ -37,22 +38,38 @@ def user_consent_mode(assigned: Sequence[str]) -> tuple[UserConsentMode, tuple[s
 
     Only ``ManagePermissionGrantsForSelf`` entries count: the resource-specific
     (``...ForOwnedResource``) ones stay when user consent is off, so "the list
-    is empty" is not the test. Casing varies between tenants.
+    is empty" is not the test. Casing varies between tenants. Microsoft's
+    managed policies are known policies, not custom ones: the recommended one
+    (with its mail-client companion, see ``domain.diagnosis.managed_policies``).
     """
-    policies = [
+    policies = _self_consent_policies(assigned)
+    folded = {p.lower() for p in policies}
+    if LEGACY_POLICY in folded:
+        return UserConsentMode.LEGACY, ()
+    known = {LOW_POLICY, RECOMMENDED_POLICY}
+    if RECOMMENDED_POLICY in folded:
+        known.add(MAIL_CLIENTS_POLICY)  # its companion; alone, it is no setting of the admin center
+    custom = tuple(p for p in policies if p.lower() not in known)  # as the admin named them
+    if custom:
+        return UserConsentMode.CUSTOM, custom
+    if RECOMMENDED_POLICY in folded:
+        return UserConsentMode.RECOMMENDED, ()
+    if LOW_POLICY in folded:
+        return UserConsentMode.LOW, ()
+    return UserConsentMode.OFF, ()
+
+
+def mail_clients_allowed(assigned: Sequence[str]) -> bool:
+    """Whether users may consent to the six mail clients for their mail permissions."""
+    return MAIL_CLIENTS_POLICY in {p.lower() for p in _self_consent_policies(assigned)}
+
+
+def _self_consent_policies(assigned: Sequence[str]) -> list[str]:
+    return [
         entry.strip()[len(SELF_CONSENT_PREFIX) :]
         for entry in assigned
         if entry.strip().lower().startswith(SELF_CONSENT_PREFIX)
     ]
-    folded = {p.lower() for p in policies}
-    if LEGACY_POLICY in folded:
-        return UserConsentMode.LEGACY, ()
-    custom = tuple(p for p in policies if p.lower() != LOW_POLICY)  # as the admin named them
-    if custom:
-        return UserConsentMode.CUSTOM, custom
-    if LOW_POLICY in folded:
-        return UserConsentMode.LOW, ()
-    return UserConsentMode.OFF, ()
 
 
 NO_REQUEST_FORM = "AADSTS90094"
@@ -105,9 +122,8 @@ class TenantConsentReader:
             self._gateway.consent_request_policy(),
         )
         permissions = authorization.default_user_role_permissions if authorization else None
-        mode, custom = user_consent_mode(
-            (permissions.permission_grant_policies_assigned if permissions else None) or []
-        )
+        assigned = (permissions.permission_grant_policies_assigned if permissions else None) or []
+        mode, custom = user_consent_mode(assigned)
         # true switches risk-based step-up off; false or absent leaves it on (the default).
         allow_risky = authorization.allow_user_consent_for_risky_apps if authorization else None
         reviewers = await asyncio.gather(*(self._reviewer(q) for q in requests.reviewer_queries))
@@ -118,6 +134,7 @@ class TenantConsentReader:
             risky_step_up=allow_risky is not True,
             reviewers=tuple(name for name in reviewers if name),
             custom_policies=custom,
+            mail_clients_allowed=mail_clients_allowed(assigned),
         )
 
     async def _reviewer(self, query: str) -> str | None:

@@ -67,6 +67,7 @@ def snapshot_of(
                 "description": s.description,
                 "needs_admin": s.needs_admin,
                 "resource_name": s.resource_name,
+                "kept_by_microsoft": s.kept_by_microsoft,
             }
             for s in scopes
         ],

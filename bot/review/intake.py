@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,8 @@ from bot.review.card_views import snapshot_of
 from bot.review.reviewer_cards import ReviewerCards
 from bot.store import requests
 from bot.store.requests import NewRequest, NewRequester
+from domain.diagnosis.facts import TenantConsentFacts
+from domain.diagnosis.managed_policies import kept_under
 from domain.types import ASKED_BECAUSE, AskedBecause, RequestStatus, ScopeDetail
 
 logger = logging.getLogger(__name__)
@@ -96,8 +98,10 @@ class Intake:
         *,
         auto_approver: AutoApprover | None = None,
         on_work: Callable[[], None] = lambda: None,
+        consent_settings: Callable[[], Awaitable[TenantConsentFacts]] | None = None,
     ) -> None:
         self._graph = graph
+        self._consent_settings = consent_settings
         self._sessions = sessions
         self._cards = cards
         self._clock = clock
@@ -277,6 +281,15 @@ class Intake:
         first_requested = min((u.created_at for u in users), default=self._clock())
         days = policy.request_duration_days
         scopes = [catalogue.get(value.lower(), ScopeDetail(value=value)) for value in item.scopes]
+        if self._consent_settings is not None:
+            # The reviewer sees which permissions the tenant's consent setting kept for them.
+            settings = await self._consent_settings()
+            scopes = [
+                replace(s, kept_by_microsoft=True)
+                if not s.needs_admin and kept_under(settings, s.value, s.resource_name, item.app_id)
+                else s
+                for s in scopes
+            ]
         new_request = NewRequest(
             id=item.id,
             app_id=item.app_id,

@@ -92,6 +92,7 @@ def wire_review(
         clock,
         auto_approver=AutoApprover(sessions, clock, graph.app_writes.resources),
         on_work=worker.notify,
+        consent_settings=graph.tenant_consent.settings,
     )
     checks = ClickChecks(ReviewerCheck(graph.gateway), cards, clock)
     decisions = DecisionService(sessions, checks, cards, clock, on_work=worker.notify)

@@ -27,6 +27,7 @@ from domain.diagnosis.facts import (
     ScopeSource,
     UserConsentMode,
 )
+from domain.diagnosis.managed_policies import kept_for_admins
 
 # Scopes risk-based step-up lets through for unverified apps.
 BASIC_SCOPES = frozenset({"openid", "profile", "email", "offline_access", "user.read"})
@@ -49,6 +50,7 @@ class CauseCode(StrEnum):
     USER_MAY_CONSENT = "user_may_consent"
     USER_CONSENT_OFF = "user_consent_off"
     CUSTOM_POLICY = "custom_policy"
+    MANAGED_POLICY_SCOPES = "managed_policy_scopes"
     UNVERIFIED_PUBLISHER = "unverified_publisher"
     PUBLISHER_NOT_KNOWN = "publisher_not_known"
     STEP_UP_POSSIBLE = "step_up_possible"
@@ -99,6 +101,10 @@ class Diagnosis:
         return any(cause.code is code for cause in self.causes)
 
 
+_STEP_UP_MODES = frozenset({UserConsentMode.LEGACY, UserConsentMode.RECOMMENDED})
+"""Settings under which users may consent to unverified apps, so risk-based step-up applies."""
+
+
 def _values(scopes: list[ScopeFact]) -> tuple[str, ...]:
     return tuple(scope.value for scope in scopes)
 
@@ -127,10 +133,22 @@ def _consent_blockers(facts: DiagnosisFacts, missing: list[ScopeFact] | None) ->
         unclassified = [s for s in known if s.kind is ScopeKind.USER and not s.classified_low]
         if unclassified:
             blockers.append(Cause(CauseCode.UNCLASSIFIED_SCOPES, _values(unclassified)))
-    elif tenant.user_consent is UserConsentMode.LEGACY and tenant.risky_step_up:
-        beyond = [s for s in known if s.value.lower() not in BASIC_SCOPES]
-        if unverified_elsewhere and beyond:
-            blockers.append(Cause(CauseCode.RISKY_STEP_UP, _values(beyond)))
+    else:
+        if tenant.user_consent is UserConsentMode.RECOMMENDED:
+            kept = [
+                s
+                for s in known
+                if s.kind is ScopeKind.USER
+                and kept_for_admins(
+                    s.value, s.resource_name, app.app_id, tenant.mail_clients_allowed
+                )
+            ]
+            if kept:
+                blockers.append(Cause(CauseCode.MANAGED_POLICY_SCOPES, _values(kept)))
+        if tenant.user_consent in _STEP_UP_MODES and tenant.risky_step_up:
+            beyond = [s for s in known if s.value.lower() not in BASIC_SCOPES]
+            if unverified_elsewhere and beyond:
+                blockers.append(Cause(CauseCode.RISKY_STEP_UP, _values(beyond)))
     return blockers
 
 
@@ -145,7 +163,7 @@ def _unknowns(facts: DiagnosisFacts, missing: list[ScopeFact] | None) -> list[Ca
         found.append(Cause(CauseCode.PUBLISHER_NOT_KNOWN))
     beyond_basic = missing is None or any(s.value.lower() not in BASIC_SCOPES for s in missing)
     if (
-        tenant.user_consent is UserConsentMode.LEGACY
+        tenant.user_consent in _STEP_UP_MODES
         and tenant.risky_step_up
         and publisher_unknown
         and beyond_basic

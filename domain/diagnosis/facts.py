@@ -19,6 +19,7 @@ class UserConsentMode(StrEnum):
     OFF = "off"  # no ManagePermissionGrantsForSelf policy: nobody consents alone
     LOW = "low"  # microsoft-user-default-low: verified publishers, low-risk scopes
     LEGACY = "legacy"  # microsoft-user-default-legacy: any scope that needs no admin
+    RECOMMENDED = "recommended"  # microsoft-user-default-recommended: Microsoft-managed
     CUSTOM = "custom"  # a policy this bot cannot evaluate scope by scope
 
 
@@ -32,6 +33,8 @@ class TenantConsentFacts:
     risky_step_up: bool
     reviewers: tuple[str, ...] = ()
     custom_policies: tuple[str, ...] = ()
+    mail_clients_allowed: bool = False
+    """``microsoft-user-default-allow-consent-apps`` is assigned too (see ``managed_policies``)."""
 
 
 class ScopeKind(StrEnum):

@@ -23,7 +23,11 @@ USER_CONSENT_MODES = {
     "off": None,
     "low": "microsoft-user-default-low",
     "legacy": "microsoft-user-default-legacy",
+    # "Let Microsoft manage your consent settings", the default of tenants created since 2025.
+    "recommended": "microsoft-user-default-recommended",
 }
+MAIL_CLIENTS_ENTRY = "ManagePermissionGrantsForSelf.microsoft-user-default-allow-consent-apps"
+"""Assigned beside the recommended policy by default (see ``managed_policies``)."""
 RSC_ENTRIES = (
     "ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-team",
     "ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-chat",
@@ -144,6 +148,8 @@ class Policies:
     def grant_policies_assigned(self) -> list[str]:
         policy = USER_CONSENT_MODES[self.user_consent]
         entries = [f"ManagePermissionGrantsForSelf.{policy}"] if policy else []
+        if self.user_consent == "recommended":
+            entries.append(MAIL_CLIENTS_ENTRY)
         return entries + list(RSC_ENTRIES)
 
     def authorization_policy(self) -> dict[str, Any]:
@@ -202,7 +208,7 @@ class Policies:
         return [
             policy(
                 "microsoft-user-default-low",
-                "Microsoft User Default Recommended Policy",
+                "Microsoft User Default Low Policy",
                 "Includes delegated permissions classified as low, for apps from verified "
                 "publishers or apps registered in this organization.",
                 [condition("low", True, ["all"]), condition("low", False, [self._tenant_id])],

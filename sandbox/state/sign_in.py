@@ -36,6 +36,7 @@ from sandbox.errors import BadRequest
 from sandbox.scopes_catalog import GRAPH_APP_ID
 from sandbox.state.apps import ServicePrincipal
 from sandbox.state.directory import User
+from sandbox.state.managed_policies import kept_for_admins
 from sandbox.state.registry import AppDefinition, PermissionScope
 
 if TYPE_CHECKING:
@@ -202,6 +203,16 @@ def consent_blockers(
         ]
         if unclassified:
             reasons.append(_listed("unclassified_scopes", unclassified))
+    elif mode == "recommended":
+        kept = [
+            s.value
+            for s in ungranted
+            if s.definition is not None
+            and s.definition.type != "Admin"
+            and kept_for_admins(app.app_id, s.resource_app_id, s.value)
+        ]
+        if kept:
+            reasons.append(_listed("managed_policy_scopes", kept))
     admin = [
         s.value for s in ungranted if s.definition is not None and s.definition.type == "Admin"
     ]

@@ -8,8 +8,11 @@ true: an app added a minute ago, or a request filed a moment ago, is found.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from domain.i18n import Messages
 from sandbox.seed_apps import CARERIX_APP_ID
 from sandbox.server import SandboxHandle
 from sandbox.tenant import SandboxTenant
@@ -283,3 +286,55 @@ async def test_a_request_that_expired_in_entra_since_the_last_poll_is_reported_e
     answer = await ask(diagnosis_bot, connector, "why can't I connect Zeliq?", ADELE)
     assert "request_expired" in answer.causes
     assert answer.next_step == "submit_request"
+
+
+@pytest.mark.parametrize("locale", ["en-US", "fr-FR", "ja-JP"])
+async def test_microsofts_recommended_setting_is_explained_not_taken_for_a_custom_policy(
+    locale: str,
+    diagnosis_bot: BotRig,
+    sandbox: SandboxHandle,
+    connector: RecordingConnector,
+    clock: ManualClock,
+) -> None:
+    """A tenant created since 2025 lets Microsoft manage user consent; a calendar app is
+    then an admin's decision, for a reason the answer and the message for IT both name."""
+    url = str(sandbox.tenant.attempt_sign_in("OneCal", ADELE.upn)["consentUrl"])
+    await ask(diagnosis_bot, connector, url, ADELE, locale)  # warm, with user consent off
+    sandbox.tenant.set_consent_settings(user_consent="recommended")
+    clock.advance(seconds=61)
+    answer = await ask(diagnosis_bot, connector, url, ADELE, locale)
+    assert "managed_policy_scopes" in answer.causes
+    assert "custom_policy" not in answer.causes
+    assert "Calendars.ReadWrite" in answer.element("cause-managed_policy_scopes")["text"]
+    assert answer.headline == "2"
+    assert answer.next_step == "submit_request"
+    it_message = json.dumps(answer.card, ensure_ascii=False)
+    assert Messages.for_locale(locale).t("it.kind.managed") in it_message
+
+
+async def test_under_the_recommended_setting_basic_permissions_need_no_admin(
+    diagnosis_bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    sandbox.tenant.set_consent_settings(user_consent="recommended")
+    attempt = sandbox.tenant.attempt_sign_in("OneCal", ADELE.upn, scopes=["User.Read"])
+    assert attempt["outcome"] == "consent_prompt"  # Entra's own answer, for comparison
+    answer = await ask(diagnosis_bot, connector, str(attempt["consentUrl"]), ADELE)
+    assert answer.headline == "1"
+    assert answer.next_step == "consent"
+
+
+async def test_the_reviewer_card_says_which_permissions_microsofts_settings_kept_for_admins(
+    diagnosis_bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    sandbox.tenant.set_consent_settings(user_consent="recommended")
+    sandbox.tenant.create_request("OneCal", PATTI.upn, "Team calendars")
+    await diagnosis_bot.tick()
+    [card] = [
+        RecordingConnector.card_of(call)
+        for call in connector.posts()
+        if "Admin consent request: OneCal" in json.dumps(call.body)
+    ]
+    rows = json.dumps(card, ensure_ascii=False)
+    kept = Messages.for_locale("en-US").t("reviewer.scope_managed")
+    assert rows.count(kept) == 1  # Calendars.ReadWrite; User.Read and offline_access are not
+    assert rows.index("Calendars.ReadWrite") < rows.index("User.Read")  # riskiest first

@@ -25,10 +25,16 @@ from domain.diagnosis.facts import (
 )
 
 NOW = datetime(2026, 3, 12, 15, 30, tzinfo=UTC)
-OFF, LOW, LEGACY, CUSTOM = (UserConsentMode(m) for m in ("off", "low", "legacy", "custom"))
+OFF, LOW, LEGACY, CUSTOM, RECOMMENDED = (
+    UserConsentMode(m) for m in ("off", "low", "legacy", "custom", "recommended")
+)
 USER_READ = ScopeFact("User.Read", ScopeKind.USER, classified_low=True)
 OPENID = ScopeFact("openid", ScopeKind.USER, classified_low=True)
 MAIL_READ = ScopeFact("Mail.Read", ScopeKind.USER)
+GRAPH_CALENDARS = ScopeFact("Calendars.ReadWrite", ScopeKind.USER, resource_name="Microsoft Graph")
+GRAPH_MAIL = ScopeFact("Mail.ReadWrite", ScopeKind.USER, resource_name="Microsoft Graph")
+GRAPH_USER_READ = ScopeFact("User.Read", ScopeKind.USER, resource_name="Microsoft Graph")
+THUNDERBIRD = "9e5f94bc-e8a4-4e73-b8be-63364c29d753"
 DIRECTORY = ScopeFact("Directory.Read.All", ScopeKind.ADMIN)
 SECRET = ScopeFact("Contoso.Secret", ScopeKind.UNKNOWN)
 
@@ -52,11 +58,14 @@ def facts(
     *,
     requests: bool = True,
     step_up: bool = True,
+    mail_clients: bool = True,
     **changes: Any,
 ) -> DiagnosisFacts:
     """What is known for one user under consent ``mode``, changed by ``changes``."""
     custom = ("contoso-policy",) if mode is CUSTOM else ()
-    settings = TenantConsentFacts(mode, requests, 30, step_up, ("Adele Vance",), custom)
+    settings = TenantConsentFacts(
+        mode, requests, 30, step_up, ("Adele Vance",), custom, mail_clients_allowed=mail_clients
+    )
     source = ScopeSource.URL if scopes else ScopeSource.NONE
     return replace(DiagnosisFacts(settings, app(), scopes, source), **changes)
 
@@ -88,6 +97,38 @@ TABLE: dict[str, tuple[DiagnosisFacts, Diagnosis]] = {
         expect(2, "user_consent_off", "submit_request"),
     ),
     "custom policy": (facts(CUSTOM), expect(2, "custom_policy", "submit_request")),
+    "recommended: a calendar app asks for what Microsoft keeps for admins": (
+        facts(RECOMMENDED, (GRAPH_USER_READ, GRAPH_CALENDARS)),
+        expect(2, "managed_policy_scopes:Calendars.ReadWrite", "submit_request"),
+    ),
+    "recommended: basic permissions are the user's to give": (
+        facts(RECOMMENDED, (GRAPH_USER_READ,)),
+        expect(1, "user_may_consent", "consent"),
+    ),
+    "recommended: the same name on another API is not kept": (
+        facts(
+            RECOMMENDED,
+            (ScopeFact("Calendars.ReadWrite", ScopeKind.USER, resource_name="Contoso API"),),
+        ),
+        expect(1, "user_may_consent", "consent"),
+    ),
+    "recommended: a listed mail client may have the mail permissions": (
+        facts(RECOMMENDED, (GRAPH_USER_READ, GRAPH_MAIL), app=app(app_id=THUNDERBIRD)),
+        expect(1, "user_may_consent", "consent"),
+    ),
+    "recommended: not without the mail-client policy": (
+        facts(
+            RECOMMENDED,
+            (GRAPH_USER_READ, GRAPH_MAIL),
+            mail_clients=False,
+            app=app(app_id=THUNDERBIRD),
+        ),
+        expect(2, "managed_policy_scopes:Mail.ReadWrite", "submit_request"),
+    ),
+    "recommended + step-up: unverified app beyond basic scopes": (
+        facts(RECOMMENDED, (GRAPH_USER_READ, MAIL_READ), app=UNVERIFIED),
+        expect(2, "risky_step_up:Mail.Read", "submit_request"),
+    ),
     "low: unverified": (
         facts(LOW, app=UNVERIFIED),
         expect(2, "unverified_publisher", "submit_request"),

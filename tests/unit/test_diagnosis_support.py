@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.graph.tenant_consent import user_consent_mode
+from bot.graph.tenant_consent import mail_clients_allowed, user_consent_mode
 from bot.infra.ttl_cache import TtlCache
 from bot.review.card_views import EntraLinks
 from cards.reviewer import build_reviewer_card
@@ -35,6 +35,8 @@ RSC_CHAT = (
 )
 LOW = f"{SELF}microsoft-user-default-low"
 LEGACY = f"{SELF}microsoft-user-default-legacy"
+RECOMMENDED = f"{SELF}microsoft-user-default-recommended"
+MAIL_CLIENTS = f"{SELF}microsoft-user-default-allow-consent-apps"
 
 
 @pytest.mark.parametrize(
@@ -50,12 +52,29 @@ LEGACY = f"{SELF}microsoft-user-default-legacy"
         ([f"{SELF}contoso-policy", LOW], UserConsentMode.CUSTOM, ("contoso-policy",)),
         ([f"{SELF}a", f"{SELF}b"], UserConsentMode.CUSTOM, ("a", "b")),
         (["microsoft-user-default-low"], UserConsentMode.OFF, ()),  # not a self-consent entry
+        # A tenant created since 2025: Microsoft's managed policy and its mail-client companion.
+        ([RECOMMENDED, MAIL_CLIENTS, RSC_TEAM], UserConsentMode.RECOMMENDED, ()),
+        (
+            ["managePermissionGrantsForSelf.microsoft-user-default-recommended"],
+            UserConsentMode.RECOMMENDED,
+            (),
+        ),
+        ([RECOMMENDED, f"{SELF}contoso-policy"], UserConsentMode.CUSTOM, ("contoso-policy",)),
+        ([MAIL_CLIENTS], UserConsentMode.CUSTOM, ("microsoft-user-default-allow-consent-apps",)),
     ],
 )
 def test_user_consent_mode(
     assigned: list[str], mode: UserConsentMode, custom: tuple[str, ...]
 ) -> None:
     assert user_consent_mode(assigned) == (mode, custom)
+
+
+@pytest.mark.parametrize(
+    ("assigned", "allowed"),
+    [([RECOMMENDED, MAIL_CLIENTS], True), ([RECOMMENDED], False), ([MAIL_CLIENTS.lower()], True)],
+)
+def test_the_mail_client_policy_is_read_beside_the_mode(assigned: list[str], allowed: bool) -> None:
+    assert mail_clients_allowed(assigned) is allowed
 
 
 async def test_concurrent_callers_share_one_load() -> None:

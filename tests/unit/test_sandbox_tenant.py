@@ -181,3 +181,17 @@ def test_backlog_is_reproducible(clock: FakeClock) -> None:
     assert add_backlog(first, 40, seed=5) == add_backlog(second, 40, seed=5)
     assert len(first.consent.all()) == 40
     assert all(r.is_pending for r in first.consent.all())
+
+
+def test_microsofts_recommended_setting_keeps_calendars_for_an_admin(
+    tenant: SandboxTenant,
+) -> None:
+    tenant.set_consent_settings(user_consent="recommended")
+    assigned = tenant.policies.grant_policies_assigned()
+    assert "ManagePermissionGrantsForSelf.microsoft-user-default-recommended" in assigned
+    assert "ManagePermissionGrantsForSelf.microsoft-user-default-allow-consent-apps" in assigned
+    calendar = tenant.attempt_sign_in("OneCal", "adelev@example.com")
+    assert calendar["outcome"] == "approval_required"
+    assert "managed_policy_scopes:[Calendars.ReadWrite]" in calendar["reasons"]
+    basic = tenant.attempt_sign_in("OneCal", "adelev@example.com", scopes=["User.Read"])
+    assert basic["outcome"] == "consent_prompt"
