@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.diagnosis.request_state import EntraRequests
-from bot.graph.app_directory import AppDirectory
-from bot.graph.gateway import GraphGateway
+from bot.graph.app_directory import REFRESH_SECONDS, AppDirectory
+from bot.graph.gateway import GraphGateway, PendingRequest
 from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.graph.tenant_consent import TenantConsentReader
 from bot.infra.ttl_cache import TtlCache
@@ -88,6 +88,10 @@ class FactReader:
         self._catalogue = catalogue
         self._sessions = sessions
         self._places = TtlCache[tuple[str, ...]](places_ttl_seconds, clock)
+        # Entra's pending requests, shared by the misses of a burst: a user repeating a
+        # question about an unknown app (or a tenant with a long pending list) costs one
+        # listing per REFRESH_SECONDS, as the index's catch-up does.
+        self._pending = TtlCache[list[PendingRequest]](REFRESH_SECONDS, clock)
 
     async def candidates(self) -> list[Candidate]:
         """Apps with a service principal here and apps anyone requested."""
@@ -101,7 +105,7 @@ class FactReader:
         "no such app", the service principals added since the index was read and the
         requests Entra holds right now (the store learns of them one poll later)."""
         _, pending = await asyncio.gather(
-            self._directory.refresh(), self._gateway.pending_requests()
+            self._directory.refresh(), self._pending.get_or_load(self._gateway.pending_requests)
         )
         known = await self.candidates()
         return _with(known, {p.app_id: p.app_display_name for p in pending})

@@ -125,6 +125,7 @@ async def test_a_burst_of_misses_costs_one_catch_up_and_a_hit_none(
         assert "choose-none" in answer.ids()  # still unknown after catching up: say so
     routes = sandbox.tenant.calls.snapshot()["routes"]
     assert routes.get(DELTA) == 1, routes
+    assert routes.get("GET /identityGovernance/appConsent/appConsentRequests") == 1, routes
     sandbox.tenant.calls.reset()
     await ask(diagnosis_bot, connector, "why can't I connect Pipeline CRM Sidebar?", ADELE)
     assert DELTA not in sandbox.tenant.calls.snapshot()["routes"]
