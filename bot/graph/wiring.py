@@ -24,7 +24,6 @@ from bot.infra.clock import Clock
 @dataclass(frozen=True, slots=True)
 class GraphSide:
     url: str
-    connection: GraphConnection
     json: GraphJson
     gateway: GraphGateway
     chats: PersonalChats
@@ -55,7 +54,6 @@ def wire_graph(
     scope_catalogue = ScopeCatalogue(connection, clock)
     return GraphSide(
         url=url,
-        connection=connection,
         json=graph_json,
         gateway=gateway,
         chats=PersonalChats(connection, url, teams_app_id),

@@ -23,7 +23,6 @@ from config.settings import ApprovalMode, Settings
 
 @dataclass(frozen=True, slots=True)
 class HostingSide:
-    connector: TeamsConnector
     requester_chats: RequesterChats
     delivery: DeliveryWorker
     sign_in: ReviewerSignIn | None
@@ -59,7 +58,6 @@ def wire_hosting(
         open_chat=requester_chats,
     )
     return HostingSide(
-        connector,
         requester_chats,
         delivery,
         _reviewer_sign_in(stack, settings, tokens, graph.url),
