@@ -8,9 +8,10 @@ which also plays the Bot Connector (it records the replies) on 127.0.0.1.
 After a warm-up (tenant settings, scope catalogue and app index are then
 cached), each round sends 50 personal messages at once, mixing apps and input
 forms, and times each ``/api/messages`` call: the bot answers within the call,
-so it ends once the answer card has reached the connector. Prints p50, p95,
-p99 and max, Graph calls per answer, and whether p99 is under the target.
-Run it with ``./run bench`` (extra arguments are passed on).
+so it ends once the answer card has reached the connector. Reports p50, p95,
+p99 and max, and Graph calls per answer. Part of ``./run bench`` (``--only
+diagnosis``); ``python -m bench.diagnosis_latency`` runs it alone and prints
+JSON (exit 1 when p99 misses the target).
 """
 
 from __future__ import annotations
@@ -18,76 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
-import statistics
 import sys
-import tempfile
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from bench.activities import ADELE, ALEX, LYNNE, MEGAN, PATTI, personal_message
+from bench.figures import Figure, latency_summary, millis
+from bench.rig import BotOptions, Pair, running_pair
+from bench.rss import rss_figure
 
-from tests.fakes.connector import RecordingConnector
-from tests.integration.diagnosis_rig import ADELE, ALEX, LYNNE, MEGAN, PATTI, personal_message
-
-ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = (ADELE, PATTI, LYNNE, MEGAN, ALEX)
 TARGET_P99_MS = 300.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def _process(
-    args: list[str], ready_url: str, env: dict[str, str] | None = None
-) -> AsyncIterator[None]:
-    """A child process that counts as started once ``ready_url`` answers 200."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *args,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        async with ClientSession() as http:
-            for _ in range(600):
-                try:
-                    async with http.get(ready_url) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.returncode is not None:
-                    raise RuntimeError(f"{args} exited with {process.returncode}")
-                await asyncio.sleep(0.05)
-            else:
-                raise RuntimeError(f"{args} did not start")
-        yield
-    finally:
-        process.terminate()
-        await process.wait()
-
-
-async def _control(url: str, method: str, path: str, body: object = None) -> dict[str, Any]:
-    async with (
-        ClientSession() as http,
-        http.request(method, f"{url}/_sandbox{path}", json=body) as response,
-    ):
-        answer: dict[str, Any] = await response.json()
-        if response.status >= 400:
-            raise RuntimeError(f"sandbox {path}: {answer}")
-        return answer
 
 
 def _questions(consent_url: str) -> list[str]:
@@ -102,87 +43,84 @@ def _questions(consent_url: str) -> list[str]:
     ]
 
 
-async def _one(http: ClientSession, bot_url: str, body: dict[str, object]) -> float:
-    started = time.perf_counter()
-    async with http.post(f"{bot_url}/api/messages", json=body) as response:
-        await response.read()
-        if response.status not in (200, 202):
-            raise RuntimeError(f"the bot answered {response.status}")
-    return (time.perf_counter() - started) * 1000
+async def _one(pair: Pair, body: dict[str, object]) -> float:
+    status, text, elapsed = await pair.post(body)
+    if status not in (200, 202):
+        raise RuntimeError(f"the bot answered {status}: {text[:200]}")
+    return elapsed * 1000
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+async def measure(pair: Pair, askers: int, rounds: int) -> dict[str, Any]:
+    """Warm every cache and chat, then ``rounds`` of ``askers`` concurrent questions."""
+    url = pair.connector.url
+    attempt = await pair.sandbox.call("POST", "/sign-in", {"app": "Zeliq", "user": ADELE.upn})
+    questions = _questions(str(attempt["consentUrl"]))
+    for person in PEOPLE:  # warm-up: every cache the answers use, every chat
+        for text in questions:
+            await _one(pair, personal_message(text, url, person))
+    await pair.sandbox.reset_calls()
+    timings: list[float] = []
+    for _ in range(rounds):
+        bodies = [
+            personal_message(questions[i % len(questions)], url, PEOPLE[i % len(PEOPLE)])
+            for i in range(askers)
+        ]
+        timings += await asyncio.gather(*(_one(pair, body) for body in bodies))
+    calls = sum((await pair.sandbox.calls()).values())
+    return {
+        **latency_summary(timings),
+        "askers": askers,
+        "rounds": rounds,
+        "graph_calls_per_answer": round(calls / len(timings), 2),
+    }
+
+
+def _figure(result: dict[str, Any], askers: int) -> Figure:
+    p99 = float(result["p99_ms"])
+    return Figure(
+        "diagnosis_latency",
+        f'"Why can\'t I connect?", {askers} people at once, warm',
+        f"p99 <= {TARGET_P99_MS:g} ms",
+        measured=(
+            f"p50 {millis(result['p50_ms'])}, p95 {millis(result['p95_ms'])}, p99 {millis(p99)}"
+        ),
+        value=p99,
+        unit="ms",
+        meets=p99 <= TARGET_P99_MS,
+        floor_ms=p99,
+        detail=result,
+    )
+
+
+async def run_diagnosis(
+    options: BotOptions, askers: int, rounds: int, findings: list[str]
+) -> list[Figure]:
+    async with running_pair(options, findings=findings) as pair:
+        result = await measure(pair, askers, rounds)
+        rss = rss_figure(
+            "rss_diagnosis_load",
+            f"Bot RSS after {askers * rounds} diagnoses",
+            pair.bot.rss_mb(),
+            pair.bot.peak_rss_mb(),
+        )
+    return [_figure(result, askers), rss]
 
 
 async def run(
     askers: int, rounds: int, latency_ms: int, database_url: str | None = None
 ) -> dict[str, object]:
-    connector = RecordingConnector()
-    runner = web.AppRunner(connector.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    connector.url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
-    sandbox_port, bot_port = _free_port(), _free_port()
-    sandbox_url, bot_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{bot_port}"
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            bot_env = {
-                "GRAPH_BASE_URL": sandbox_url,
-                "PORT": str(bot_port),
-                "HOST": "127.0.0.1",
-                "DATA_DIR": data_dir,
-                "LOG_LEVEL": "WARNING",
-                **({"DATABASE_URL": database_url} if database_url else {}),
-            }
-            async with (
-                _process(
-                    ["-m", "sandbox", "serve", "--port", str(sandbox_port)],
-                    f"{sandbox_url}/_sandbox/state",
-                ),
-                _process(["app.py"], f"{bot_url}/healthz", bot_env),
-                ClientSession() as http,
-            ):
-                attempt = await _control(
-                    sandbox_url, "POST", "/sign-in", {"app": "Zeliq", "user": ADELE.upn}
-                )
-                questions = _questions(str(attempt["consentUrl"]))
-                await _control(sandbox_url, "POST", "/faults", {"latency_ms": latency_ms})
-                for person in PEOPLE:  # warm-up: every cache the answers use, every chat
-                    for text in questions:
-                        await _one(http, bot_url, personal_message(text, connector.url, person))
-                await _control(sandbox_url, "DELETE", "/calls")
-                timings: list[float] = []
-                for _ in range(rounds):
-                    bodies = [
-                        personal_message(
-                            questions[i % len(questions)], connector.url, PEOPLE[i % len(PEOPLE)]
-                        )
-                        for i in range(askers)
-                    ]
-                    timings += await asyncio.gather(*(_one(http, bot_url, b) for b in bodies))
-                calls = (await _control(sandbox_url, "GET", "/calls"))["total"]
-                refused = (await _control(sandbox_url, "GET", "/contract"))["violations"]
-                if refused:  # the same metadata check the tests are held to
-                    raise RuntimeError(f"requests Graph's metadata does not describe: {refused}")
-    finally:
-        await runner.cleanup()
-    p99 = _percentile(timings, 0.99)
+    """The scenario alone, as ``python -m bench.diagnosis_latency`` prints it."""
+    env = {"DATABASE_URL": database_url} if database_url else {}
+    findings: list[str] = []
+    async with running_pair(BotOptions(latency_ms, extra_env=env), findings=findings) as pair:
+        result = await measure(pair, askers, rounds)
     return {
-        "askers": askers,
-        "rounds": rounds,
+        **result,
         "graph_latency_ms": latency_ms,
         "store": (database_url or "sqlite").split(":", 1)[0],
-        "answers": len(timings),
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(_percentile(timings, 0.95), 1),
-        "p99_ms": round(p99, 1),
-        "max_ms": round(max(timings), 1),
-        "graph_calls_per_answer": round(int(calls) / len(timings), 2),
         "target_p99_ms": TARGET_P99_MS,
-        "meets_target": p99 < TARGET_P99_MS,
+        "meets_target": result["p99_ms"] <= TARGET_P99_MS,
+        "findings": findings,
     }
 
 
@@ -196,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     result = asyncio.run(run(args.askers, args.rounds, args.latency_ms, args.database_url))
-    print(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0 if result["meets_target"] else 1
 
 

@@ -31,7 +31,6 @@ from microsoft_agents.hosting.core.app.adaptive_card.factory import (
     message as message_response,
 )
 from microsoft_agents.hosting.core.authorization import Connections
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from bot.admin.admin_chat import AdminChat
 from bot.admin.card_actions import register_admin_actions
@@ -40,11 +39,13 @@ from bot.admin.wiring import AdminSide
 from bot.diagnosis.card_actions import register_diagnosis_actions
 from bot.diagnosis.service import Diagnostician
 from bot.graph.gateway import MissingGraphPermission
+from bot.graph.sdk_errors import is_odata_error
 from bot.graph.user_names import DirectoryNames
 from bot.hosting.activity_reading import actor_of, destination_spec, is_channel, reply_card
 from bot.hosting.card_actions import CardActions
 from bot.hosting.reviewer_sign_in import ReviewerSignIn
 from bot.hosting.user_chats import UserChats
+from bot.outreach.choices import OutreachChoices
 from bot.review.card_actions import register_review_actions
 from bot.review.card_requests import CardRequests
 from bot.review.decisions import DecisionService
@@ -71,6 +72,8 @@ def create_agent_application(
     names: DirectoryNames,
     user_chats: UserChats,
     sign_in: ReviewerSignIn | None = None,
+    *,
+    outreach: OutreachChoices,
 ) -> AgentApplication[TurnState]:
     """Build the application: each side registers its card buttons; messages are routed here."""
     app = AgentApplication[TurnState](
@@ -91,9 +94,9 @@ def create_agent_application(
     actions = CardActions(app)
     register_review_actions(actions, decisions, card_requests, sign_in)
     register_diagnosis_actions(actions, diagnostician)
-    register_admin_actions(actions, admin.panels, admin.failed)
+    register_admin_actions(actions, admin.panels, admin.failed, admin.blocked_apps)
     actions.check_complete(verbs.ALL)
-    _route_messages(app, admin, diagnostician, name_sender, user_chats)
+    _route_messages(app, admin, diagnostician, name_sender, user_chats, outreach)
     _answer_events_and_errors(app)
     return app
 
@@ -123,10 +126,11 @@ def _route_messages(
     diagnostician: Diagnostician,
     name_sender: NameSender,
     user_chats: UserChats,
+    outreach: OutreachChoices,
 ) -> None:
     """A message is a command of the table (its side answers) or a question for the diagnosis."""
     commands, panels = admin.commands, admin.panels
-    admin_chat = AdminChat(commands, panels, admin.allow_list, admin.failed)
+    admin_chat = _admin_chat(admin)
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
@@ -142,6 +146,10 @@ def _route_messages(
             )
             return
         command = parse_command(activity.text)
+        if command in (Command.STOP_OUTREACH, Command.START_OUTREACH):
+            stop = command is Command.STOP_OUTREACH
+            await context.send_activity(await outreach.choose(actor_of(activity), stop=stop))
+            return
         if command not in {Command.UNKNOWN, Command.HELP}:
             # Commands audit and name places; a question answers only the asker, who
             # signs the drafted message to IT themselves: no directory read on that path.
@@ -168,6 +176,18 @@ def _route_messages(
                 return
         lead = None if command is Command.HELP else messages.t("help.not_understood")
         await reply_card(context, build_help_card(messages, is_channel(activity), lead=lead))
+
+
+def _admin_chat(admin: AdminSide) -> AdminChat:
+    """The handlers of the admin commands, over the admin side's services."""
+    return AdminChat(
+        admin.commands,
+        admin.panels,
+        admin.allow_list,
+        admin.failed,
+        admin.blocked_apps,
+        proactive_help=admin.proactive_help,
+    )
 
 
 def _answer_events_and_errors(app: AgentApplication[TurnState]) -> None:
@@ -223,6 +243,6 @@ def _error_text(error: Exception, messages: Messages) -> str:
     """What to tell the user: which permission IT must grant when Graph said so, else try again."""
     if isinstance(error, MissingGraphPermission):
         return messages.t("error.graph_permission", permission=error.permission)
-    if isinstance(error, ODataError) and error.response_status_code == 403:
+    if is_odata_error(error) and error.response_status_code == 403:
         return messages.t("error.graph_refused")
     return messages.t("error.generic")

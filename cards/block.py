@@ -37,7 +37,7 @@ def build_block_confirmation_card(
             style="heading",
             color="attention",
         ),
-        publisher_line(view.publisher, messages),
+        publisher_line(view.publisher, messages, pending=view.details_pending),
         fact_set(
             [(messages.t("block.app_id"), safe(view.app_id)), waiting_fact(view, now, messages)],
             "block-facts",

@@ -216,6 +216,9 @@ def _app_data(facts: DiagnosisFacts) -> dict[str, str]:
         data[verbs.SCOPES_KEY] = " ".join(s.value for s in facts.scopes)
     if facts.error_code:
         data[verbs.ERROR_CODE_KEY] = facts.error_code
+    if not name_unknown(facts):
+        # Kept for the answer to the click: Graph cannot name an app the tenant never met.
+        data[verbs.APP_NAME_INPUT_ID] = facts.app.display_name[:NAME_LIMIT]
     return data
 
 

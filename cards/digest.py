@@ -63,6 +63,16 @@ class DigestItem:
     scope_count: int
     requesters: tuple[str, ...]
     first_requested_at: datetime
+    listed: int = 0
+    """Permissions on the admins' high-risk list."""
+    offline_access: bool = False
+    user_grants: int | None = None
+    """People here who already granted the app something (None: not known)."""
+    publisher_pending: bool = False
+    """The publisher was still being read when the digest was posted (a backlog's first one).
+
+    The digest is not edited; its line points to the full card, which is.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,20 +158,29 @@ def risk_line(item: DigestItem, messages: Messages) -> tuple[str, str | None]:
     carry the meaning; the colour only repeats it.
     """
     colour: str | None
-    if item.publisher_verified is None:
+    if item.publisher_pending and item.publisher_verified is None:
+        parts, colour = [messages.t("digest.risk.checking")], None
+    elif item.publisher_verified is None:
         parts, colour = [messages.t("digest.risk.not_in_tenant")], "warning"
     elif item.publisher_verified:
         parts, colour = [messages.t("digest.risk.verified")], None
     else:
         parts, colour = [messages.t("digest.risk.unverified")], "attention"
+    if item.listed > 0:
+        parts.append(messages.plural("digest.risk.listed", item.listed))
+        colour = "attention"
     if item.needs_admin > 0:
         parts.append(messages.plural("digest.risk.admin", item.needs_admin))
     if item.unknown_scopes > 0:
         parts.append(messages.plural("digest.risk.unknown", item.unknown_scopes))
-    if item.needs_admin <= 0 and item.unknown_scopes <= 0:
+    if item.needs_admin <= 0 and item.unknown_scopes <= 0 and item.listed <= 0:
         parts.append(messages.plural("digest.risk.scopes", max(item.scope_count, 0)))
     elif colour is None:
         colour = "warning"
+    if item.offline_access:
+        parts.append(messages.t("digest.risk.offline"))
+    if item.user_grants:
+        parts.append(messages.plural("digest.risk.grants", item.user_grants))
     return _SEPARATOR.join(parts), colour
 
 

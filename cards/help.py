@@ -14,6 +14,7 @@ from domain.i18n import Messages
 COMMAND_REVIEW_HERE = "review here"
 COMMAND_ESCALATE_HERE = "escalate here"
 COMMAND_HELP = "help"
+COMMAND_STOP_START = "stop · start"
 ADMIN_COMMAND_KEYS = (
     ("settings", "help.admin.settings"),
     ("destinations", "help.admin.destinations"),
@@ -27,9 +28,14 @@ ADMIN_COMMAND_KEYS = (
     ("rules · remove rule (number) · high risk scopes (names)", "help.admin.rules"),
     ("requests on", "help.admin.requests_on"),
     ("connected apps", "help.admin.connected_apps"),
+    ("blocked apps · blocked apps 30", "help.admin.blocked_apps"),
     ("auto approve (app id) (permissions) · auto approvals", "help.admin.auto_approve"),
     ("audit", "help.admin.audit"),
     ("failed messages", "help.admin.failed"),
+    (
+        "proactive help · on · off · exclude (app) · include (app)",
+        "help.admin.proactive_help",
+    ),
 )
 """Commands only admins may use, shown under their own heading so others know they exist."""
 
@@ -93,6 +99,8 @@ def _help_body(messages: Messages, in_channel: bool) -> list[Element]:
             ],
             "help-commands",
         ),
+        # Apart from the commands above: anyone proactive help may write to can refuse it.
+        fact_set([(COMMAND_STOP_START, messages.t("help.stop_start"))], "help-outreach"),
     ]
     body.append(
         text_block(

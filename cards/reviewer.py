@@ -30,6 +30,7 @@ from cards.elements import (
     text_block,
 )
 from cards.requesters import requester_section
+from cards.risk import risk_fact_set, risk_headline
 from cards.scopes import scope_section
 from cards.status import status_banner
 from cards.text import safe
@@ -157,14 +158,7 @@ def _body(
     body = status_banner(view, messages)
     body += approval_progress(view, messages)
     if view.origin is RequestOrigin.BOT and view.status is RequestStatus.PENDING:
-        body.append(
-            callout(
-                "accent",
-                "origin",
-                messages.t("reviewer.asked_through_bot"),
-                messages.t("reviewer.asked_through_bot_hint"),
-            )
-        )
+        body.append(_origin(view, messages))
     body.append(text_block(messages.t("reviewer.kicker"), "kicker", isSubtle=True))
     body.append(
         text_block(
@@ -176,17 +170,41 @@ def _body(
             style="heading",
         )
     )
-    body.append(publisher_line(view.publisher, messages))
+    body += risk_headline(view, messages)
+    body.append(publisher_line(view.publisher, messages, pending=view.details_pending))
     body.append(_timing(view, now, messages))
+    body.append(risk_fact_set(view, messages))
     body += scope_section(view.scopes, messages, detail.scopes, detail.scope_descriptions)
     if not view.scopes and view.status is RequestStatus.PENDING:
         body.append(text_block(messages.t("reviewer.no_scopes_hint"), "no-scopes", isSubtle=True))
-    body += requester_section(view.requesters, messages, detail.requesters)
+    if view.requesters or view.started_by is None:  # an admin's review from the log has none
+        body += requester_section(view.requesters, messages, detail.requesters)
     return body
 
 
-def publisher_line(publisher: Publisher | None, messages: Messages) -> Element:
-    """Who publishes the app, a warning box unless Microsoft verified them."""
+def _origin(view: ReviewerCardView, messages: Messages) -> Element:
+    """Why the bot holds this request: a user asked it, or an admin started it from the log."""
+    if view.started_by is not None:
+        hint = messages.t("reviewer.started_from_log_hint", name=safe(view.started_by))
+        return callout("accent", "origin", messages.t("reviewer.started_from_log"), hint)
+    return callout(
+        "accent",
+        "origin",
+        messages.t("reviewer.asked_through_bot"),
+        messages.t("reviewer.asked_through_bot_hint"),
+    )
+
+
+def publisher_line(
+    publisher: Publisher | None, messages: Messages, *, pending: bool = False
+) -> Element:
+    """Who publishes the app, a warning box unless Microsoft verified them.
+
+    ``pending``: the request came with a backlog and its app is still being
+    read; the card is edited once it is, so it must not say "not in tenant".
+    """
+    if pending and publisher is None:
+        return text_block(messages.t("reviewer.publisher_checking"), "publisher", isSubtle=True)
     if publisher is None:
         return callout(
             "warning",

@@ -28,6 +28,8 @@ _KEPT_BADGE = ("reviewer.scope_managed", "attention")
 
 
 def _risk(scope: ScopeDetail) -> int:
+    if scope.on_risk_list:
+        return -1  # the admins said so: above everything else
     return 0 if scope.kept_by_microsoft else _RISK_ORDER[scope.needs_admin]
 
 
@@ -62,6 +64,9 @@ def _scope(index: int, scope: ScopeDetail, messages: Messages, description: bool
             (text_block(messages.t(badge_key), color=color, size="small"), "auto"),
         )
     ]
+    if scope.on_risk_list:
+        listed = messages.t("reviewer.scope_listed")
+        items.append(text_block(f"⚠ {listed}", color="attention", size="small", spacing="none"))
     if description:
         items.append(text_block(_description(scope, messages), isSubtle=True, spacing="none"))
     resource = clean(scope.resource_name)

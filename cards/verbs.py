@@ -60,6 +60,10 @@ CONNECTED_APPS_BLOCK_CONFIRM: Final = "connected_apps_block_confirm"
 """Blocks the app in ``data`` and answers with the list."""
 RETRY_FAILED_MESSAGES: Final = "retry_failed_messages"
 """Queues the failed messages in ``data`` for sending again (admins only)."""
+BLOCKED_APPS_SHOW: Final = "blocked_apps_show"
+"""Shows the "blocked apps" list for the period in ``data`` (admins only)."""
+BLOCKED_APPS_REVIEW: Final = "blocked_apps_review"
+"""Starts a review of the app in ``data`` and posts its reviewer card here (admins only)."""
 
 ALL: Final = frozenset(
     {
@@ -81,6 +85,8 @@ ALL: Final = frozenset(
         CONNECTED_APPS_BLOCK,
         CONNECTED_APPS_BLOCK_CONFIRM,
         RETRY_FAILED_MESSAGES,
+        BLOCKED_APPS_SHOW,
+        BLOCKED_APPS_REVIEW,
     }
 )
 """Every verb a card button sends; the application refuses to start unless each has a handler."""

@@ -128,6 +128,25 @@ class Settings(BaseSettings):
     )
     escalate_after_reminders: int = Field(default=3, ge=1, le=MAX_ESCALATE_AFTER_REMINDERS)
     escalate_before_expiry_hours: float = Field(default=24, ge=0, le=MAX_REMINDER_HOURS)
+    sign_in_log_poll_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How often Entra's sign-in log is read for attempts consent stopped, while "
+        "an admin has switched proactive help on (nothing is read while it is off).",
+    )
+    sign_in_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days the bot keeps the attempts it read from the sign-in log, and when it "
+        "offered help; older rows are deleted.",
+    )
+    proactive_help_period_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description="At most one unasked message per person and app within this many days.",
+    )
     admin_group_ids: str = Field(
         default="",
         description="Comma-separated ids of Entra groups whose members may configure the bot, "
@@ -286,6 +305,18 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @model_validator(mode="after")
+    def _outreach_remembered_for_its_period(self) -> Settings:
+        """Who was offered help is forgotten after the retention: it must outlast the period,
+        or someone could be messaged twice within it."""
+        if self.proactive_help_period_days > self.sign_in_retention_days:
+            raise ValueError(
+                f"PROACTIVE_HELP_PERIOD_DAYS={self.proactive_help_period_days} is longer than "
+                f"SIGN_IN_RETENTION_DAYS={self.sign_in_retention_days}: the bot would forget "
+                "whom it offered help before the period ends"
+            )
+        return self
 
     @model_validator(mode="after")
     def _business_hours_valid(self) -> Settings:

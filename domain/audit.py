@@ -33,6 +33,12 @@ class AuditAction(StrEnum):
     LIST_CONNECTED_APPS = "list_connected_apps"
     BLOCK_CONNECTED_APP = "block_connected_app"
     RETRY_FAILED_MESSAGES = "retry_failed_messages"
+    PROACTIVE_HELP_ON = "proactive_help_on"
+    PROACTIVE_HELP_OFF = "proactive_help_off"
+    PROACTIVE_HELP_EXCLUDE = "proactive_help_exclude"
+    PROACTIVE_HELP_INCLUDE = "proactive_help_include"
+    LIST_BLOCKED_APPS = "list_blocked_apps"
+    REVIEW_BLOCKED_APP = "review_blocked_app"
 
 
 class AuditResult(StrEnum):

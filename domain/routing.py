@@ -68,13 +68,14 @@ def valid_pattern(pattern: str) -> bool:
     return bool(_PATTERN.fullmatch(pattern))
 
 
+def on_high_risk_list(scope: str, patterns: Sequence[str]) -> bool:
+    """Whether the admins' high-risk list names ``scope`` (wildcards allowed, any case)."""
+    return any(fnmatch.fnmatchcase(scope.lower(), p.lower()) for p in patterns)
+
+
 def is_high_risk(request: RoutedRequest, patterns: Sequence[str]) -> bool:
-    for scope in request.scopes:
-        if scope.needs_admin:
-            return True
-        if any(fnmatch.fnmatchcase(scope.value.lower(), p.lower()) for p in patterns):
-            return True
-    return False
+    """A scope needs an admin, or the admins listed it: the same test routing and cards use."""
+    return any(s.needs_admin or on_high_risk_list(s.value, patterns) for s in request.scopes)
 
 
 def matches(rule: Rule, request: RoutedRequest, patterns: Sequence[str]) -> bool:

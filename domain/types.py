@@ -37,12 +37,20 @@ class RequestOrigin(StrEnum):
 ASKED_BECAUSE = "asked_because"
 """The key, in a bot-made request's app snapshot, of why the bot was asked (``AskedBecause``)."""
 
+USER_GRANTS = "user_grants"
+"""The key, in a request's app snapshot, of how many people had already granted the app
+something for themselves when it was read (None: Graph did not say)."""
+
+STARTED_BY = "started_by"
+"""The key, in a request an admin started from the sign-in log, of that admin's name."""
+
 
 class AskedBecause(StrEnum):
     """Why a user asked the reviewers through the bot rather than through Entra's form."""
 
     REQUESTS_OFF = "requests_off"  # Entra's workflow was off: Entra takes over once it is on
     APP_BLOCKED = "app_blocked"  # the app is blocked: Entra never takes those
+    SIGN_IN_LOG = "sign_in_log"  # an admin started it from the sign-in log ("blocked apps")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,8 @@ class ScopeDetail:
     kept_by_microsoft: bool = False
     """Users could consent to it, but the tenant lets Microsoft manage user consent and
     Microsoft's recommended settings keep it for an admin (``diagnosis.managed_policies``)."""
+    on_risk_list: bool = False
+    """The admins' high-risk list names it (read when a card is drawn, never stored)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,3 +174,10 @@ class ReviewerCardView:
     """Who approved so far, oldest first, when more than one approval is needed."""
     auto_approval: AutoApprovalNote | None = None
     """The auto-approval allow-list's verdict, for a request of a listed app."""
+    details_pending: bool = False
+    """Recorded from Entra's pending list alone: the publisher is still being read."""
+    user_grants: int | None = None
+    """People in the organisation who already granted the app something for themselves,
+    when it was read (None: not known)."""
+    started_by: str | None = None
+    """The admin who started the review from the sign-in log ("blocked apps"), if one did."""

@@ -28,6 +28,7 @@ from sandbox.cli_views import (
     show_fields,
     show_grants,
     show_sign_in,
+    show_sign_in_log,
     show_state,
 )
 
@@ -155,6 +156,17 @@ def _sign_in(args: argparse.Namespace) -> tuple[Any, str]:
     return result, show_sign_in(result)
 
 
+def _sign_in_log(args: argparse.Namespace) -> tuple[Any, str]:
+    knobs = {"lag_seconds": args.lag, "jitter_seconds": args.jitter, "seed": args.seed}
+    body: dict[str, Any] = {k: v for k, v in knobs.items() if v is not None}
+    if args.licence:
+        body["premium_licence"] = args.licence == "yes"
+    if body:
+        call(args.url, "POST", "/sign-in-log", body)
+    result = call(args.url, "DELETE" if args.clear else "GET", "/sign-in-log")
+    return result, show_sign_in_log(result)
+
+
 def _request(args: argparse.Namespace) -> tuple[Any, str]:
     body = {"app": args.app, "user": args.user, "reason": args.reason}
     if args.created:
@@ -261,6 +273,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, str]]] = {
     "admin-consent": _admin_consent,
     "classify": _classify,
     "sign-in": _sign_in,
+    "sign-in-log": _sign_in_log,
     "backlog": _backlog,
     "sso-token": _sso_token,
     "register-client": _register_client,

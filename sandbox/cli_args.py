@@ -90,6 +90,15 @@ def build_parser(default_url: str, default_port: int) -> argparse.ArgumentParser
     sign_in.add_argument("--user", required=True, help="user principal name or object id")
     sign_in.add_argument("--scopes", help="space-separated (default: the app's scopes)")
 
+    log = sub.add_parser(
+        "sign-in-log", parents=[common], help="Entra's sign-in log: entries, lag, licence"
+    )
+    log.add_argument("--lag", type=int, metavar="SECONDS", help="delay before entries show")
+    log.add_argument("--jitter", type=int, metavar="SECONDS", help="extra random delay, 0..N")
+    log.add_argument("--licence", choices=yes_no, help="Microsoft Entra ID P1/P2 (no = 403)")
+    log.add_argument("--seed", type=int, help="seed of the jitter")
+    log.add_argument("--clear", action="store_true", help="delete every entry")
+
     permissions = sub.add_parser(
         "permissions",
         parents=[common],

@@ -112,6 +112,7 @@ def show_sign_in(result: Any) -> str:
     if result["errorText"]:
         out += ["", "What the user sees (and may paste to the bot):", result["errorText"], ""]
     out.append(f"consent URL: {result['consentUrl']}")
+    out.append(f"sign-in log entry: {result['signInId']}")
     if result["outcome"] == "approval_required":
         out.append(
             "The user may submit the request form with: python -m sandbox request "
@@ -122,4 +123,26 @@ def show_sign_in(result: Any) -> str:
             f"Request {result['appConsentRequestId']} is pending; decide it with: "
             f"python -m sandbox complete {result['appConsentRequestId']} [--deny]"
         )
+    return "\n".join(out)
+
+
+def show_sign_in_log(result: Any) -> str:
+    settings = result["settings"]
+    licence = "P1/P2" if settings["premium_licence"] else "none (Graph answers 403)"
+    out = [
+        f"lag: {settings['lag_seconds']} s (+0..{settings['jitter_seconds']} s), licence: "
+        f"{licence}, kept {settings['retention_days']} days, now {result['now']}"
+    ]
+    if "cleared" in result:
+        out.append(f"cleared {result['cleared']} entries")
+    for entry in result["entries"]:
+        shown = {"pending": f"hidden until {entry['visibleDateTime']}"}.get(
+            entry["logState"], entry["logState"]
+        )
+        out.append(
+            f"{entry['createdDateTime']}  {entry['status']['errorCode']:>7}  "
+            f"{entry['userPrincipalName']}  {entry['appDisplayName']}  {entry['id']}  ({shown})"
+        )
+    if not result["entries"]:
+        out.append("no entries")
     return "\n".join(out)

@@ -42,6 +42,10 @@ class FaultSettings:
     unavailable_paths: list[str] = field(default_factory=list)
     """Graph calls whose path contains one of these strings answer 503, every time:
     one object whose reads keep failing while the rest of the tenant answers."""
+    refuse_expand: bool = False
+    """The pending list refuses ``$expand=userConsentRequests`` with a 400: the list's
+    documentation names only $select, $skip, $top, $filter and $orderby, so a Graph
+    may hold to that; clients must then read users' requests apart."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +91,8 @@ class Faults:
             not isinstance(part, str) or not 0 < len(part) <= 200 for part in paths
         ):
             raise BadRequest("unavailable_paths must be a list of path fragments (1-200 chars).")
+        if not isinstance(merged["refuse_expand"], bool):
+            raise BadRequest("refuse_expand must be true or false.")
         self.settings = FaultSettings(**merged)
         self._rng = random.Random(merged["seed"])
         return self.settings
@@ -97,6 +103,17 @@ class Faults:
         if status is not None:
             self.injected[status] += 1
         return status
+
+    def unavailable(self, path: str) -> int | None:
+        """503 when ``path`` names an object whose reads keep failing, inside a batch too.
+
+        Graph answers each request of a JSON batch on its own, so one object's
+        failure shows as one inner 503 while the rest of the batch succeeds.
+        """
+        if any(part in path for part in self.settings.unavailable_paths):
+            self.injected[503] += 1
+            return 503
+        return None
 
     def _draw(self, path: str) -> int | None:
         if any(part in path for part in self.settings.unavailable_paths):

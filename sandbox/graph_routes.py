@@ -19,6 +19,7 @@ from sandbox.faults import GRAPH_PREFIXES
 from sandbox.graph import (
     apps,
     assignments,
+    audit_logs,
     batch,
     consent,
     delta,
@@ -42,7 +43,8 @@ _BAD_JSON = (
 
 def build_router() -> Router:
     router = Router()
-    for module in (consent, delta, apps, assignments, grants, policies, directory, teams, batch):
+    modules = (consent, delta, apps, assignments, grants, policies, directory, audit_logs, teams)
+    for module in (*modules, batch):
         module.register(router)
     return router
 

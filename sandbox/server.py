@@ -20,6 +20,7 @@ from sandbox.faults import fault_middleware
 from sandbox.graph_routes import add_graph_routes
 from sandbox.identity.routes import add_identity_routes
 from sandbox.seed import seeded_tenant
+from sandbox.sign_in_log_routes import add_sign_in_log_routes
 from sandbox.tenant import SandboxTenant
 from sandbox.tls import write_server_certificate
 
@@ -34,6 +35,7 @@ def create_sandbox_app(tenant: SandboxTenant | None = None) -> web.Application:
     app[TENANT_KEY] = tenant
     count_calls = add_graph_routes(app, tenant)
     control_errors = add_control_routes(app, tenant)
+    add_sign_in_log_routes(app, tenant)
     add_identity_routes(app, tenant)
     add_token_service_routes(app, tenant)
     # Counting runs first so calls turned into 429/503 by faults are counted too.

@@ -210,11 +210,21 @@ def consent_url(tenant_id: str, app: AppDefinition, verdict: Verdict, trace: Tra
     return f"https://login.microsoftonline.com/{tenant_id}/oauth2/v2.0/authorize?{encoded}"
 
 
+def new_trace(now: datetime) -> Trace:
+    """Fresh ids for one attempt (the sign-in log entry takes the same ones)."""
+    return Trace(str(uuid.uuid4()), str(uuid.uuid4()), now)
+
+
 def report(
-    tenant_id: str, app: AppDefinition, user: User, verdict: Verdict, now: datetime
+    tenant_id: str,
+    app: AppDefinition,
+    user: User,
+    verdict: Verdict,
+    now: datetime,
+    trace: Trace | None = None,
 ) -> dict[str, Any]:
     """The simulator's answer: the verdict, plus what the user sees and could paste."""
-    trace = Trace(str(uuid.uuid4()), str(uuid.uuid4()), now)
+    trace = trace or new_trace(now)
     text = error_text(verdict, app, user, trace)
     return {
         "outcome": verdict.outcome,

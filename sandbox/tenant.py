@@ -24,7 +24,7 @@ from sandbox.graph.contract_record import ContractRecord
 from sandbox.graph.delta import DeltaRounds
 from sandbox.identity import IdentityPlatform
 from sandbox.ids import IdFactory
-from sandbox.state import sign_in
+from sandbox.state import sign_in, sign_in_log
 from sandbox.state.apps import Apps
 from sandbox.state.assignments import Assignments
 from sandbox.state.calls import CallLog
@@ -32,6 +32,7 @@ from sandbox.state.consent import ConsentBook
 from sandbox.state.directory import Directory, Users
 from sandbox.state.grants import Grants
 from sandbox.state.policies import Policies
+from sandbox.state.sign_in_log import SignInLog
 from sandbox.state.teams import Teams
 
 
@@ -49,6 +50,7 @@ class TenantState:
     teams: Teams
     faults: Faults
     calls: CallLog
+    sign_in_log: SignInLog
 
 
 class SandboxTenant:
@@ -84,6 +86,7 @@ class SandboxTenant:
             teams,
             Faults(),
             CallLog(),
+            SignInLog(self.now, id_seed),
         )
         self._baseline: TenantState | None = None
         # Outside the state: registrations and the signing key survive ``reset()``.
@@ -140,6 +143,11 @@ class SandboxTenant:
     @property
     def calls(self) -> CallLog:
         return self._state.calls
+
+    @property
+    def sign_in_log(self) -> SignInLog:
+        """Entra's sign-in log (``sandbox.state.sign_in_log``): lag, licence, entries."""
+        return self._state.sign_in_log
 
     @property
     def users(self) -> Users:
@@ -288,14 +296,23 @@ class SandboxTenant:
         """What Entra shows this user signing in to this app (see ``sandbox.state.sign_in``).
 
         ``scopes`` default to the app's required scopes. Nothing changes in the
-        tenant: a consent prompt is only reported, never accepted.
+        tenant but its sign-in log, which gets the attempt (``signInId`` in the
+        answer) as Entra logs it: a consent prompt is only reported, never accepted.
         """
         definition = self.apps.client_app(app)
         person = self.users.find(user)
         if person is None:
             raise NotFound(f"Unknown user '{user}'.")
         verdict = sign_in.evaluate(self, definition, person, scopes)
-        return sign_in_page.report(self.tenant_id, definition, person, verdict, self.now())
+        trace = sign_in_page.new_trace(self.now())
+        entry = sign_in_log.record_verdict(
+            self, definition, person, verdict, trace.request_id, trace.correlation_id
+        )
+        result = sign_in_page.report(
+            self.tenant_id, definition, person, verdict, trace.timestamp, trace
+        )
+        result["signInId"] = entry.id
+        return result
 
     def set_bot_permissions(self, permissions: Iterable[str]) -> frozenset[str]:
         """Replace the bot's granted application permissions (names as Microsoft spells them)."""

@@ -15,9 +15,11 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot.admin.admin_panels import AdminPanels
 from bot.admin.auto_approval_admin import AllowListCommands
+from bot.admin.blocked_apps import BlockedApps, typed_days
 from bot.admin.command_table import Command, Who, arguments, commands_for, rest_of
 from bot.admin.commands import RENAME_LIMIT, ChatCommands, route_rule, valid_approvals
 from bot.admin.failed_messages import FailedMessages
+from bot.admin.proactive_help import ProactiveHelpAdmin
 from bot.hosting.activity_reading import destination_spec, reply_card
 from cards.admin import AUDIT_SHOWN, build_audit_card, build_destinations_card, build_rules_card
 from cards.help import build_destination_registered_card
@@ -41,11 +43,16 @@ class AdminChat:
         panels: AdminPanels,
         allow_list: AllowListCommands,
         failed: FailedMessages,
+        blocked: BlockedApps,
+        *,
+        proactive_help: ProactiveHelpAdmin,
     ) -> None:
         self._commands = commands
         self._panels = panels
         self._allow_list = allow_list
         self._failed = failed
+        self._blocked = blocked
+        self._proactive_help = proactive_help
         self._handlers = self.handlers()
         missing = commands_for(Who.ADMINS) - set(self._handlers)
         if missing:
@@ -72,6 +79,8 @@ class AdminChat:
             Command.AUTO_APPROVALS: allow_list,
             Command.REMOVE_AUTO_APPROVAL: allow_list,
             Command.STOP_HERE: self._stop_here,
+            Command.BLOCKED_APPS: self._blocked_apps,
+            Command.PROACTIVE_HELP: self._proactive_help_command,
         }
 
     async def handle(
@@ -96,6 +105,22 @@ class AdminChat:
         self, context: TurnContext, messages: Messages, _command: Command, _actor: Actor
     ) -> None:
         await reply_card(context, await self._failed.card(messages))
+
+    async def _blocked_apps(
+        self, context: TurnContext, messages: Messages, _command: Command, actor: Actor
+    ) -> None:
+        days = typed_days(rest_of(context.activity.text, Command.BLOCKED_APPS))
+        if days is None:
+            await context.send_activity(messages.t("blocked.usage"))
+            return
+        card = await self._blocked.listing(actor, days, destination_spec(context.activity))
+        await reply_card(context, card)
+
+    async def _proactive_help_command(
+        self, context: TurnContext, _messages: Messages, _command: Command, actor: Actor
+    ) -> None:
+        card = await self._proactive_help.answer(context.activity.text, actor)
+        await reply_card(context, card)
 
     async def _review_by(
         self, context: TurnContext, _messages: Messages, _command: Command, actor: Actor

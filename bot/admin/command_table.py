@@ -35,6 +35,10 @@ class Command(StrEnum):
     AUTO_APPROVALS = "auto approvals"
     REMOVE_AUTO_APPROVAL = "remove auto approval"
     FAILED_MESSAGES = "failed messages"
+    BLOCKED_APPS = "blocked apps"
+    PROACTIVE_HELP = "proactive help"
+    STOP_OUTREACH = "stop"
+    START_OUTREACH = "start"
     HELP = "help"
     UNKNOWN = "unknown"
 
@@ -117,6 +121,26 @@ TABLE: Final = (
         Command.FAILED_MESSAGES,
         Who.ADMINS,
         ("failed messages", "failed sends", "messages échoués", "messages echoues", "送信失敗"),
+    ),
+    CommandSpec(
+        Command.BLOCKED_APPS,
+        Who.ADMINS,
+        pattern=_args(
+            "(?:blocked apps|blocked applications|applications bloqu[ée]es"
+            "|ブロックされたアプリ|接続できなかったアプリ)"
+        ),
+    ),
+    CommandSpec(Command.PROACTIVE_HELP, Who.ADMINS, pattern=_args("proactive help")),
+    # Anyone may refuse, or accept again, the messages proactive help sends unasked.
+    CommandSpec(
+        Command.STOP_OUTREACH,
+        Who.ANYONE,
+        ("stop", "stop messages", "unsubscribe", "arrête", "arrete", "arrêter", "停止"),
+    ),
+    CommandSpec(
+        Command.START_OUTREACH,
+        Who.ANYONE,
+        ("start", "start messages", "démarrer", "demarrer", "reprendre", "開始"),
     ),
     # A greeting is a fine way to start: answer with what the bot does, not "not understood".
     CommandSpec(

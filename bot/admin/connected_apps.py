@@ -32,8 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph.apps import AppWrites
 from bot.graph.consent_grant import block_app
-from bot.graph.gateway import NotInGraph
-from bot.graph.json_reads import GraphJson
+from bot.graph.json_reads import GraphJson, NotInGraph
 from bot.review.admins import AdminCheck
 from bot.store import audit_trail
 from bot.store.audit_trail import AuditEntry

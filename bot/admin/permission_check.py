@@ -17,7 +17,13 @@ import logging
 
 from kiota_abstractions.authentication import AccessTokenProvider
 
-from bot.admin.permissions import FEATURES, Feature, FeatureOff, features_off
+from bot.admin.permissions import (
+    FEATURES,
+    Feature,
+    FeatureOff,
+    features_off,
+    optional_features_off,
+)
 
 logger = logging.getLogger("consent_desk.permissions")
 
@@ -81,7 +87,19 @@ async def check_graph_permissions(
         )
     if not off:
         logger.info("permission self-check: every feature has the Graph permissions it needs")
+    _report_optional(roles)
     return off
+
+
+def _report_optional(roles: frozenset[str]) -> None:
+    """Name what an optional feature would miss once switched on; it is no feature off."""
+    for feature, missing in optional_features_off(roles):
+        logger.info(
+            "permission self-check: %s (optional, off until an admin switches it on) would not "
+            "work, missing Graph application permission %s",
+            feature,
+            " and ".join(missing),
+        )
 
 
 def features_off_json(off: list[FeatureOff] | None) -> list[dict[str, object]] | None:

@@ -7,6 +7,12 @@ test), the start-up self-check (``features_off``: an admin who grants only part
 of it gets a bot that runs with some features off, and the log names the gap
 instead of a 403 surfacing later on a card) and the sandbox's default grant.
 A test runs the bot with exactly ``least_privilege`` and every feature works.
+
+``OPTIONAL_FEATURES`` stay outside ``least_privilege``: proactive help is off
+until an admin switches it on, and the read it needs (``Directory.Read.All``)
+covers most of the directory reads the table keeps narrower. The table lists
+them apart, and the self-check names what they miss without counting them as
+features off.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ class Requirement:
 
     satisfied_by: tuple[str, ...]
     why: str
+    docs: str | None = None
+    """The Graph documentation page listing these permissions, shown in the README table."""
 
     @property
     def name(self) -> str:
@@ -119,6 +127,26 @@ FEATURES: tuple[Feature, ...] = (
     ),
 )
 
+SIGN_IN_LOG_DOCS = "https://learn.microsoft.com/graph/api/signin-list"
+AUDIT_LOG_READ = Requirement(
+    ("AuditLog.Read.All",),
+    "proactive help: reading the attempts consent stopped in Entra's sign-in log "
+    "(auditLogs/signIns)",
+    SIGN_IN_LOG_DOCS,
+)
+LICENCE_READ = Requirement(
+    ("Directory.Read.All",),
+    "proactive help: Graph checks the tenant's Entra ID P1/P2 licence through it before it "
+    "serves the sign-in log (auditLogs/signIns)",
+    SIGN_IN_LOG_DOCS,
+)
+
+OPTIONAL_FEATURES: tuple[Feature, ...] = (
+    Feature("proactive help", (AUDIT_LOG_READ, LICENCE_READ)),
+)
+"""Features off until an admin switches them on, whose permissions ``least_privilege`` leaves
+out; granted or not, every other feature works the same."""
+
 DELEGATED_FEATURES = frozenset({"approve", "block"})
 """Made with the reviewer's own rights in delegated approval mode: no application permission."""
 
@@ -145,6 +173,11 @@ def features_off(roles: Iterable[str], features: Iterable[Feature] = FEATURES) -
         if missing:
             off.append(FeatureOff(feature.name, missing))
     return off
+
+
+def optional_features_off(roles: Iterable[str]) -> list[FeatureOff]:
+    """The optional features the granted ``roles`` leave unable to work if switched on."""
+    return features_off(roles, OPTIONAL_FEATURES)
 
 
 def least_privilege(*, delegated_approvals: bool) -> tuple[str, ...]:
@@ -186,6 +219,10 @@ def permission_table() -> str:
             need.why for need in [*app_only.get(name, []), *delegated.get(name, [])]
         )
         rows.append(f"| `{name}` | {kind} | {'; '.join(needs)} |")
+    for feature in OPTIONAL_FEATURES:
+        for need in feature.requirements:
+            docs = f" ([Graph documentation]({need.docs}))" if need.docs else ""
+            rows.append(f"| `{need.name}` | application, **optional** | {need.why}{docs} |")
     for scope in DELEGATED_SCOPES:
         rows.append(f"| `{scope.name}` | delegated, **delegated mode** | {scope.why} |")
     return "\n".join(rows)

@@ -1,4 +1,5 @@
-"""The admin configuration side: chat commands, the panels, the allow-list, failed messages."""
+"""The admin configuration side: chat commands, the panels, the allow-list, failed messages,
+blocked apps and the proactive help switches."""
 
 from __future__ import annotations
 
@@ -8,16 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admin.admin_panels import AdminPanels
 from bot.admin.auto_approval_admin import AllowListCommands
+from bot.admin.blocked_app_review import ReviewStarter
+from bot.admin.blocked_apps import BlockedApps
 from bot.admin.commands import ChatCommands
 from bot.admin.connected_apps import ConnectedApps
 from bot.admin.destination_settings import DestinationSettings
 from bot.admin.failed_messages import FailedMessages
 from bot.admin.named_reviewers import NamedReviewers
+from bot.admin.proactive_help import ProactiveHelpAdmin
 from bot.admin.workflow_switch import WorkflowSwitch
+from bot.graph.consent_requests import ConsentRequestReads
+from bot.graph.sign_in_log import SignInLog
 from bot.graph.wiring import GraphSide
 from bot.hosting.wiring import HostingSide
 from bot.infra.clock import Clock
 from bot.review.wiring import ReviewSide
+from config.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +33,8 @@ class AdminSide:
     panels: AdminPanels
     allow_list: AllowListCommands
     failed: FailedMessages
+    blocked_apps: BlockedApps
+    proactive_help: ProactiveHelpAdmin
 
 
 def wire_admin(
@@ -36,6 +45,7 @@ def wire_admin(
     clock: Clock,
     *,
     tenant_id: str,
+    settings: Settings,
 ) -> AdminSide:
     admins = review.admins
     commands = ChatCommands(sessions, admins, review.cards, clock)
@@ -58,4 +68,26 @@ def wire_admin(
         panels=panels,
         allow_list=AllowListCommands(sessions, clock),
         failed=FailedMessages(sessions, admins, clock),
+        blocked_apps=_blocked_apps(graph, review, sessions, clock),
+        proactive_help=ProactiveHelpAdmin(
+            sessions,
+            SignInLog(graph.json),
+            graph.app_directory,
+            clock,
+            period_days=settings.proactive_help_period_days,
+            retention_days=settings.sign_in_retention_days,
+        ),
     )
+
+
+def _blocked_apps(
+    graph: GraphSide,
+    review: ReviewSide,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> BlockedApps:
+    reads = ConsentRequestReads(graph.json)
+    starter = ReviewStarter(
+        sessions, review.cards, reads, graph.gateway, graph.tenant_consent.settings, clock
+    )
+    return BlockedApps(sessions, review.admins, reads, starter, clock)

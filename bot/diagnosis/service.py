@@ -55,8 +55,7 @@ class Diagnostician:
         candidates = await self._reader.candidates()
         if question.app_ids:
             if not _names_a_known_app(question, candidates):
-                # An id the index does not hold: catch up before naming it by its id only.
-                candidates = await self._reader.fresh_candidates()
+                return await self._card_catching_up(question, asker)
             resolved = self._by_id(question, candidates)
             assert resolved is not None
             return await self._card(resolved, asker, question)
@@ -81,6 +80,11 @@ class Diagnostician:
         resolved = self._by_id(question, await self._reader.candidates())
         if resolved is None:
             return build_app_choice_card([], "", Messages.for_locale(asker.locale))
+        named = " ".join(_text(data, verbs.APP_NAME_INPUT_ID).split())[:NAME_LIMIT]
+        if named and resolved.name.lower() == resolved.app_id.lower():
+            # Graph cannot name an app the tenant never met; the card's data (from the
+            # sign-in log, or typed by the user) can.
+            resolved = _Resolved(resolved.app_id, named)
         return await self._card(resolved, asker, question)
 
     async def ask_reviewers(self, data: dict[str, Any], asker: Actor) -> dict[str, Any]:
@@ -130,11 +134,31 @@ class Diagnostician:
         return build_diagnosis_card(view, messages)
 
     async def _card(self, resolved: _Resolved, asker: Actor, question: Question) -> dict[str, Any]:
-        facts = await self._reader.read(resolved.app_id, resolved.name, asker.user_id, question)
-        diagnosis = diagnose(facts)
-        current = await self._reader.with_current_request(facts, asker.user_id, diagnosis.next_step)
-        if current is not facts:
-            facts, diagnosis = current, diagnose(current)
+        facts, diagnosis = await self._reader.diagnosed(
+            resolved.app_id, resolved.name, asker.user_id, question
+        )
+        view = DiagnosisView(facts, diagnosis, self._clock(), asker.name)
+        return build_diagnosis_card(view, Messages.for_locale(asker.locale))
+
+    async def _card_catching_up(self, question: Question, asker: Actor) -> dict[str, Any]:
+        """An id the index does not hold: catch up before naming it by its id only.
+
+        The first id's facts do not depend on the catch-up, only its name and
+        which id is the app do, so they are read meanwhile (one round trip, not
+        two) and kept unless the catch-up finds that another id of the message
+        names a known app.
+        """
+        first = question.app_ids[0]
+        candidates, (facts, diagnosis) = await asyncio.gather(
+            self._reader.fresh_candidates(),
+            self._reader.diagnosed(first, first, asker.user_id, question),
+        )
+        resolved = self._by_id(question, candidates)
+        assert resolved is not None
+        if resolved.app_id.lower() != first:
+            return await self._card(resolved, asker, question)
+        if facts.app.display_name == first and resolved.name.lower() != first:
+            facts = replace(facts, app=replace(facts.app, display_name=resolved.name))
         view = DiagnosisView(facts, diagnosis, self._clock(), asker.name)
         return build_diagnosis_card(view, Messages.for_locale(asker.locale))
 

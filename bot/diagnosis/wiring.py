@@ -6,7 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.diagnosis.ask_reviewers import ReviewerAsk
 from bot.diagnosis.fact_reader import FactReader
+from bot.diagnosis.request_state import EntraRequests
 from bot.diagnosis.service import Diagnostician
+from bot.graph.consent_requests import ConsentRequestReads
 from bot.graph.wiring import GraphSide
 from bot.hosting.wiring import HostingSide
 from bot.infra.clock import Clock
@@ -24,7 +26,8 @@ def wire_diagnosis(
         graph.tenant_consent,
         graph.app_directory,
         graph.scope_catalogue,
-        graph.gateway,
+        ConsentRequestReads(graph.json).pending,
+        EntraRequests(graph.json),
         sessions,
         clock,
     )

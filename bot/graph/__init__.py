@@ -8,10 +8,10 @@ from bot.graph.connection import GraphConnection
 from bot.graph.gateway import (
     AppProfile,
     GraphGateway,
-    NotInGraph,
     PendingRequest,
     UserRequest,
 )
+from bot.graph.json_reads import NotInGraph
 
 __all__ = [
     "AppProfile",

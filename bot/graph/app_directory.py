@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from bot.graph.gateway import GraphGateway, NotInGraph
-from bot.graph.json_reads import GraphJson, GraphReadError
+from bot.graph.gateway import GraphGateway
+from bot.graph.json_reads import GraphJson, GraphReadError, NotInGraph
 from domain.diagnosis.facts import AppFacts
 from domain.diagnosis.matching import Candidate
 

@@ -10,25 +10,20 @@ is merged rather than duplicated, because PATCH replaces the scope string.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph.generated.models.service_principal import ServicePrincipal
-from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (
-    Oauth2PermissionGrantsRequestBuilder,
-)
-from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
-    ServicePrincipalsWithAppIdRequestBuilder,
-)
 
 from bot.graph.connection import GraphConnection
 from bot.graph.scope_catalogue import ScopeCatalogue
+from bot.graph.sdk_errors import odata_error
 
-_GrantsQuery = (
-    Oauth2PermissionGrantsRequestBuilder.Oauth2PermissionGrantsRequestBuilderGetQueryParameters
-)
-_SpQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters  # noqa: E501
+if TYPE_CHECKING:
+    from msgraph import GraphServiceClient
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+# msgraph-sdk's models and request builders are imported where they are used, at the
+# first write, not at start (``bot.graph.connection`` says why).
 
 
 class GraphWriteError(RuntimeError):
@@ -69,16 +64,26 @@ class AppWrites:
     """Service principals and AllPrincipals grants, as the decision worker needs them."""
 
     def __init__(self, connection: GraphConnection, catalogue: ScopeCatalogue) -> None:
-        self._client = connection.client
+        self._connection = connection
         self._catalogue = catalogue
 
+    @property
+    def _client(self) -> GraphServiceClient:
+        return self._connection.client
+
     async def client_principal(self, app_id: str) -> ClientPrincipal | None:
-        query = _SpQuery(select=["id", "appId", "accountEnabled"])
+        from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
+            ServicePrincipalsWithAppIdRequestBuilder as Builder,
+        )
+
+        query = Builder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters(
+            select=["id", "appId", "accountEnabled"]
+        )
         try:
             sp = await self._client.service_principals_with_app_id(app_id).get(
                 RequestConfiguration(query_parameters=query)
             )
-        except ODataError as error:
+        except odata_error() as error:
             if error.response_status_code == 404:
                 return None
             raise
@@ -88,11 +93,13 @@ class AppWrites:
 
     async def create_principal(self, app_id: str, *, enabled: bool) -> ClientPrincipal:
         """Add the app to the tenant; a concurrent creation is read back, not an error."""
+        from msgraph.generated.models.service_principal import ServicePrincipal
+
         try:
             created = await self._client.service_principals.post(
                 ServicePrincipal(app_id=app_id, account_enabled=enabled)
             )
-        except ODataError as error:
+        except odata_error() as error:
             existing = await self.client_principal(app_id)
             if existing is not None:
                 return existing
@@ -102,11 +109,13 @@ class AppWrites:
         return ClientPrincipal(created.id, created.account_enabled is not False)
 
     async def disable_principal(self, principal_id: str) -> None:
+        from msgraph.generated.models.service_principal import ServicePrincipal
+
         try:
             await self._client.service_principals.by_service_principal_id(principal_id).patch(
                 ServicePrincipal(account_enabled=False)
             )
-        except ODataError as error:
+        except odata_error() as error:
             raise _write_error(error, "could not disable the app") from error
 
     async def resources(self) -> tuple[Resource, ...]:
@@ -117,7 +126,11 @@ class AppWrites:
         )
 
     async def tenant_wide_grant(self, client_id: str, resource_id: str) -> Grant | None:
-        query = _GrantsQuery(
+        from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (  # noqa: E501
+            Oauth2PermissionGrantsRequestBuilder as Builder,
+        )
+
+        query = Builder.Oauth2PermissionGrantsRequestBuilderGetQueryParameters(
             filter=(
                 f"clientId eq '{client_id}' and consentType eq 'AllPrincipals'"
                 f" and resourceId eq '{resource_id}'"
@@ -133,6 +146,8 @@ class AppWrites:
 
     async def grant(self, client_id: str, resource_id: str, scopes: list[str]) -> Grant:
         """Make the tenant-wide grant hold at least ``scopes``: create, or merge into it."""
+        from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
+
         existing = await self.tenant_wide_grant(client_id, resource_id)
         if existing is None:
             try:
@@ -144,7 +159,7 @@ class AppWrites:
                         scope=" ".join(scopes),
                     )
                 )
-            except ODataError as error:
+            except odata_error() as error:
                 if error.response_status_code != 409:
                     raise _write_error(error, "could not grant consent") from error
             existing = await self.tenant_wide_grant(client_id, resource_id)
@@ -158,7 +173,7 @@ class AppWrites:
                 await self._client.oauth2_permission_grants.by_o_auth2_permission_grant_id(
                     existing.id
                 ).patch(OAuth2PermissionGrant(scope=union))
-            except ODataError as error:
+            except odata_error() as error:
                 raise _write_error(error, "could not extend the existing grant") from error
         return existing
 

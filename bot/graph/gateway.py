@@ -1,40 +1,26 @@
-"""Typed reads of admin consent requests, apps, roles and policies.
+"""Typed reads of admin consent requests, apps, roles and policies, over plain JSON.
 
-It turns msgraph-sdk models into the small frozen types the rest of the bot
-uses, follows ``@odata.nextLink`` paging, and caches what rarely changes (the
-consent-request policy and the Graph scope catalogue) for a short time, so a
-steady-state poll costs exactly one call.
+It turns Graph's JSON into the small frozen types the rest of the bot uses
+and caches what rarely changes (the consent-request policy and the Graph
+scope catalogue) for a short time. These reads sit on the paths people wait
+on (a click is checked against the clicker's roles, a question reads the
+app's request), so they skip msgraph-sdk's model layer: its generated modules
+cost seconds to import and milliseconds of CPU per call.
 
 Longer than 300 lines on purpose: every typed read the workflow makes shares
-its conversions from msgraph-sdk models and its paging.
+these conversions, and the types they produce live beside them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.identity_governance.app_consent.app_consent_requests.app_consent_requests_request_builder import (  # noqa: E501
-    AppConsentRequestsRequestBuilder,
-)
-from msgraph.generated.identity_governance.app_consent.app_consent_requests.item.user_consent_requests.user_consent_requests_request_builder import (  # noqa: E501
-    UserConsentRequestsRequestBuilder,
-)
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
-    ServicePrincipalsWithAppIdRequestBuilder,
-)
-from msgraph.generated.users.item.check_member_groups.check_member_groups_post_request_body import (
-    CheckMemberGroupsPostRequestBody,
-)
-from msgraph.generated.users.item.transitive_member_of.graph_directory_role.graph_directory_role_request_builder import (  # noqa: E501
-    GraphDirectoryRoleRequestBuilder,
-)
-
-from bot.graph.connection import GraphConnection
+from bot.graph.json_reads import GraphJson, NotInGraph
 from bot.infra.ttl_cache import TtlCache
 from domain.types import Publisher, ScopeDetail
 
@@ -54,9 +40,9 @@ APP_PROFILE_FIELDS = [
 ]
 
 
-_RequestsQuery = AppConsentRequestsRequestBuilder.AppConsentRequestsRequestBuilderGetQueryParameters
-_ServicePrincipalQuery = ServicePrincipalsWithAppIdRequestBuilder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters  # noqa: E501
-_RolesQuery = GraphDirectoryRoleRequestBuilder.GraphDirectoryRoleRequestBuilderGetQueryParameters
+REQUESTS = "/identityGovernance/appConsent/appConsentRequests"
+APP_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +51,8 @@ class PendingRequest:
     app_id: str
     app_display_name: str
     scopes: tuple[str, ...]
-
-
-class NotInGraph(LookupError):
-    """Graph answered 404: the object does not exist (any more)."""
+    users: tuple[UserRequest, ...] | None = None
+    """The users' requests in progress, when the list was read with them expanded."""
 
 
 class MissingGraphPermission(PermissionError):
@@ -121,162 +105,93 @@ class GraphGateway:
 
     def __init__(
         self,
-        connection: GraphConnection,
+        reads: GraphJson,
         *,
         clock: Callable[[], datetime],
         policy_ttl_seconds: float = SETTINGS_TTL_SECONDS,
         catalogue_ttl_seconds: float = 3600,
     ) -> None:
-        self._connection = connection
-        self._client = connection.client
+        self._reads = reads
         self._policy = TtlCache[ConsentRequestPolicy](policy_ttl_seconds, clock)
         self._catalogue = TtlCache[dict[str, ScopeDetail]](catalogue_ttl_seconds, clock)
 
     async def close(self) -> None:
-        await self._connection.close()
-
-    async def pending_requests(self) -> list[PendingRequest]:
-        """Every app consent request with at least one user request in progress."""
-        builder = self._client.identity_governance.app_consent.app_consent_requests
-        query = _RequestsQuery(filter=PENDING_FILTER)
-        page = await builder.get(RequestConfiguration(query_parameters=query))
-        found: list[PendingRequest] = []
-        while page is not None:
-            for item in page.value or []:
-                found.append(
-                    PendingRequest(
-                        id=_required(item.id, "appConsentRequest.id"),
-                        app_id=_required(item.app_id, "appConsentRequest.appId"),
-                        app_display_name=item.app_display_name or item.app_id or "",
-                        scopes=tuple(
-                            s.display_name for s in item.pending_scopes or [] if s.display_name
-                        ),
-                    )
-                )
-            next_link = page.odata_next_link
-            page = await builder.with_url(next_link).get() if next_link else None
-        return found
+        await self._reads.close()
 
     async def request_for(self, app_id: str) -> PendingRequest | None:
         """The app's consent request as Entra holds it now (one per app groups every user's)."""
-        builder = self._client.identity_governance.app_consent.app_consent_requests
         literal = app_id.replace("'", "''")
-        query = _RequestsQuery(filter=f"appId eq '{literal}'")
-        page = await builder.get(RequestConfiguration(query_parameters=query))
-        for item in (page.value if page else None) or []:
-            return PendingRequest(
-                id=_required(item.id, "appConsentRequest.id"),
-                app_id=_required(item.app_id, "appConsentRequest.appId"),
-                app_display_name=item.app_display_name or item.app_id or "",
-                scopes=tuple(s.display_name for s in item.pending_scopes or [] if s.display_name),
-            )
-        return None
+        items = await self._reads.items(REQUESTS, {"$filter": f"appId eq '{literal}'"})
+        return pending_request(items[0], expanded=False) if items else None
 
     async def user_requests(self, request_id: str, *, in_progress_only: bool) -> list[UserRequest]:
         """The users' requests grouped under one app request (who asked, why, when)."""
-        requests_builder = self._client.identity_governance.app_consent.app_consent_requests
-        builder = requests_builder.by_app_consent_request_id(request_id).user_consent_requests
-        query = (
-            UserConsentRequestsRequestBuilder.UserConsentRequestsRequestBuilderGetQueryParameters(
-                filter=IN_PROGRESS_FILTER if in_progress_only else None
-            )
-        )
+        path = f"{REQUESTS}/{quote(request_id, safe='')}/userConsentRequests"
+        params = {"$filter": IN_PROGRESS_FILTER} if in_progress_only else None
         try:
-            page = await builder.get(RequestConfiguration(query_parameters=query))
-        except ODataError as error:
-            if error.response_status_code == 404:
-                raise NotInGraph(f"consent request {request_id}") from error
-            raise
-        found: list[UserRequest] = []
-        while page is not None:
-            found.extend(_user_request(item) for item in page.value or [])
-            next_link = page.odata_next_link
-            page = await builder.with_url(next_link).get() if next_link else None
-        return found
+            items = await self._reads.items(path, params)
+        except NotInGraph:
+            raise NotInGraph(f"consent request {request_id}") from None
+        return [user_request(item) for item in items]
 
     async def app_profile(self, app_id: str) -> AppProfile | None:
         """The app's service principal in this tenant, or None when it is not there yet."""
-        builder = self._client.service_principals_with_app_id(app_id)
-        query = _ServicePrincipalQuery(select=APP_PROFILE_FIELDS)
+        if not APP_ID.fullmatch(app_id):
+            return None  # Graph would answer 400: no such app can exist
         try:
-            sp = await builder.get(RequestConfiguration(query_parameters=query))
-        except ODataError as error:
-            if error.response_status_code == 404:
-                return None
-            raise
-        if sp is None:
+            sp = await self._reads.get(
+                f"/servicePrincipals(appId='{app_id}')", {"$select": ",".join(APP_PROFILE_FIELDS)}
+            )
+        except NotInGraph:
             return None
-        verified = sp.verified_publisher
-        is_verified = bool(verified and verified.verified_publisher_id)
-        # The SDK's v1.0 model lacks publisherName; Graph still returns it when selected.
-        publisher_name = (sp.additional_data or {}).get("publisherName")
-        return AppProfile(
-            service_principal_id=_required(sp.id, "servicePrincipal.id"),
-            display_name=sp.display_name,
-            publisher=Publisher(
-                display_name=(verified.display_name if verified and is_verified else None)
-                or publisher_name,
-                verified=is_verified,
-            ),
-            homepage_url=sp.homepage,
-            account_enabled=sp.account_enabled is not False,
-        )
+        return app_profile(sp) if sp.get("id") else None
 
     async def graph_scope_catalogue(self) -> dict[str, ScopeDetail]:
         """Microsoft Graph's delegated scopes by value (cached; it changes rarely)."""
         cached = self._catalogue.get()
         if cached is not None:
             return cached
-        builder = self._client.service_principals_with_app_id(MICROSOFT_GRAPH_APP_ID)
-        query = _ServicePrincipalQuery(select=["id", "oauth2PermissionScopes"])
-        sp = await builder.get(RequestConfiguration(query_parameters=query))
+        sp = await self._reads.get(
+            f"/servicePrincipals(appId='{MICROSOFT_GRAPH_APP_ID}')",
+            {"$select": "id,oauth2PermissionScopes"},
+        )
         catalogue: dict[str, ScopeDetail] = {}
-        for scope in (sp.oauth2_permission_scopes if sp else None) or []:
-            if not scope.value:
+        for scope in sp.get("oauth2PermissionScopes") or []:
+            if not isinstance(scope, dict) or not scope.get("value"):
                 continue
-            catalogue[scope.value.lower()] = ScopeDetail(
-                value=scope.value,
-                description=scope.admin_consent_display_name or scope.admin_consent_description,
-                needs_admin=(scope.type or "").lower() == "admin",
+            value = str(scope["value"])
+            catalogue[value.lower()] = ScopeDetail(
+                value=value,
+                description=scope.get("adminConsentDisplayName")
+                or scope.get("adminConsentDescription"),
+                needs_admin=str(scope.get("type") or "").lower() == "admin",
                 resource_name="Microsoft Graph",
             )
         return self._catalogue.put(catalogue)
 
     async def directory_role_template_ids(self, user_id: str) -> set[str]:
         """Template ids of the directory roles a user holds (directly or through groups)."""
-        builder = self._client.users.by_user_id(user_id).transitive_member_of.graph_directory_role
-        query = _RolesQuery(select=["id", "displayName", "roleTemplateId"])
+        path = f"/users/{quote(user_id, safe='')}/transitiveMemberOf/microsoft.graph.directoryRole"
         try:
-            page = await builder.get(RequestConfiguration(query_parameters=query))
-        except ODataError as error:
-            if error.response_status_code == 404:
-                return set()
-            raise
-        found: set[str] = set()
-        while page is not None:
-            if any(not role.role_template_id for role in page.value or []):
-                # Graph's "limited information": roles the app may not read come back as
-                # bare ids (https://learn.microsoft.com/graph/permissions-overview).
-                raise MissingGraphPermission("RoleManagement.Read.Directory")
-            found.update(
-                role.role_template_id for role in page.value or [] if role.role_template_id
-            )
-            next_link = page.odata_next_link
-            page = await builder.with_url(next_link).get() if next_link else None
-        return found
+            roles = await self._reads.items(path, {"$select": "id,displayName,roleTemplateId"})
+        except NotInGraph:
+            return set()
+        if any(not role.get("roleTemplateId") for role in roles):
+            # Graph's "limited information": roles the app may not read come back as
+            # bare ids (https://learn.microsoft.com/graph/permissions-overview).
+            raise MissingGraphPermission("RoleManagement.Read.Directory")
+        return {str(role["roleTemplateId"]) for role in roles}
 
     async def groups_among(self, user_id: str, group_ids: list[str]) -> set[str]:
         """Which of ``group_ids`` the user belongs to, directly or not (checkMemberGroups)."""
         if not group_ids:
             return set()
-        body = CheckMemberGroupsPostRequestBody(group_ids=group_ids)
+        path = f"/users/{quote(user_id, safe='')}/checkMemberGroups"
         try:
-            answer = await self._client.users.by_user_id(user_id).check_member_groups.post(body)
-        except ODataError as error:
-            if error.response_status_code == 404:
-                return set()
-            raise
-        return set(answer.value or []) if answer else set()
+            answer = await self._reads.post(path, {"groupIds": group_ids})
+        except NotInGraph:
+            return set()
+        return {str(g) for g in answer.get("value") or []}
 
     def forget_policy(self) -> None:
         """Drop the cached consent-request policy, after the bot itself changed it."""
@@ -286,38 +201,91 @@ class GraphGateway:
         cached = self._policy.get()
         if cached is not None:
             return cached
-        policy = await self._client.policies.admin_consent_request_policy.get()
+        policy = await self._reads.get("/policies/adminConsentRequestPolicy")
+        days = policy.get("requestDurationInDays")
         return self._policy.put(
             ConsentRequestPolicy(
-                is_enabled=bool(policy and policy.is_enabled),
-                request_duration_days=policy.request_duration_in_days if policy else None,
+                is_enabled=bool(policy.get("isEnabled")),
+                request_duration_days=days if isinstance(days, int) else None,
                 reviewer_queries=tuple(
-                    r.query for r in (policy.reviewers if policy else None) or [] if r.query
+                    str(r["query"])
+                    for r in policy.get("reviewers") or []
+                    if isinstance(r, dict) and r.get("query")
                 ),
             )
         )
 
 
-def _user_request(item: Any) -> UserRequest:
-    user = item.created_by.user if item.created_by else None
-    extra: dict[str, Any] = dict(user.additional_data or {}) if user else {}
-    created = item.created_date_time or datetime.now(UTC)
-    stages = item.approval.stages if item.approval and item.approval.stages else []
-    results = [stage.review_result for stage in stages if stage.review_result]
-    return UserRequest(
-        id=_required(item.id, "userConsentRequest.id"),
-        status=item.status or "",
-        review_result=results[-1] if results else None,
-        reason=item.reason,
-        created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
-        user_id=(user.id if user else None) or "",
-        display_name=(user.display_name if user else None) or "",
-        user_principal_name=extra.get("userPrincipalName"),
-        mail=extra.get("mail"),
+def pending_request(item: dict[str, Any], *, expanded: bool) -> PendingRequest:
+    """An ``appConsentRequest``; with ``expanded``, its users' requests in progress too."""
+    users: tuple[UserRequest, ...] | None = None
+    # A Graph that ignores the expansion, or pages it, leaves the users to be read apart.
+    whole = "userConsentRequests" in item and "userConsentRequests@odata.nextLink" not in item
+    if expanded and whole:
+        users = tuple(
+            user_request(u)
+            for u in item.get("userConsentRequests") or []
+            if isinstance(u, dict) and str(u.get("status", "")).lower() == "inprogress"
+        )
+    app_id = _required(item.get("appId"), "appConsentRequest.appId")
+    return PendingRequest(
+        id=_required(item.get("id"), "appConsentRequest.id"),
+        app_id=app_id,
+        app_display_name=str(item.get("appDisplayName") or app_id),
+        scopes=tuple(
+            str(s["displayName"])
+            for s in item.get("pendingScopes") or []
+            if isinstance(s, dict) and s.get("displayName")
+        ),
+        users=users,
     )
 
 
-def _required(value: str | None, name: str) -> str:
+def user_request(item: dict[str, Any]) -> UserRequest:
+    """A ``userConsentRequest``; its approval's stages (v1.0) or steps (beta) give the result."""
+    user = (item.get("createdBy") or {}).get("user") or {}
+    approval = item.get("approval") or {}
+    stages = approval.get("stages") or approval.get("steps") or []
+    results = [s["reviewResult"] for s in stages if isinstance(s, dict) and s.get("reviewResult")]
+    return UserRequest(
+        id=_required(item.get("id"), "userConsentRequest.id"),
+        status=str(item.get("status") or ""),
+        review_result=str(results[-1]) if results else None,
+        reason=item.get("reason"),
+        created_at=graph_time(item.get("createdDateTime")),
+        user_id=str(user.get("id") or ""),
+        display_name=str(user.get("displayName") or ""),
+        user_principal_name=user.get("userPrincipalName"),
+        mail=user.get("mail"),
+    )
+
+
+def app_profile(sp: dict[str, Any]) -> AppProfile:
+    """A service principal as a profile; ``publisherName`` is read though v1.0 leaves it open."""
+    verified = sp.get("verifiedPublisher") or {}
+    is_verified = bool(verified.get("verifiedPublisherId"))
+    return AppProfile(
+        service_principal_id=str(sp["id"]),
+        display_name=sp.get("displayName"),
+        publisher=Publisher(
+            display_name=(verified.get("displayName") if is_verified else None)
+            or sp.get("publisherName"),
+            verified=is_verified,
+        ),
+        homepage_url=sp.get("homepage"),
+        account_enabled=sp.get("accountEnabled") is not False,
+    )
+
+
+def graph_time(value: object) -> datetime:
+    """A Graph ``DateTimeOffset`` (seven fraction digits allowed); now when absent."""
+    if not isinstance(value, str) or not value:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(_FRACTION.sub(r"\1", value.replace("Z", "+00:00")))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _required(value: object, name: str) -> str:
     if not value:
         raise ValueError(f"Graph returned no {name}")
-    return value
+    return str(value)

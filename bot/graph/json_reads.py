@@ -14,29 +14,48 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from kiota_abstractions.authentication import AccessTokenProvider
+from multidict import CIMultiDict
 from yarl import URL
 
-from bot.graph.gateway import NotInGraph
 from bot.infra.clock import utc_now
 from bot.infra.outbound_tls import outbound_connector
 from bot.infra.retry_after import retry_after_seconds
 
 RETRIED = frozenset({429, 503, 504})
+BATCH_LIMIT = 20
+"""Requests Graph takes in one JSON batch (https://learn.microsoft.com/graph/json-batching)."""
 _QUERY_SAFE = "$'(),=:/"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAnswer:
+    """One inner response of a JSON batch: its status and, for a 200, its body."""
+
+    status: int
+    body: dict[str, Any]
+    retry_after: float | None = None
+
+
+class NotInGraph(LookupError):
+    """Graph answered 404: the object does not exist (any more)."""
 
 
 class GraphReadError(RuntimeError):
     """Graph refused a read, or kept throttling it past the retries."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str = "") -> None:
         super().__init__(f"Graph answered {status}: {message}")
         self.status = status
         self.graph_message = message
+        self.code = code
+        """Graph's ``error.code``, which tells apart refusals sharing a status (403s)."""
 
 
 def _query(params: dict[str, str]) -> str:
@@ -75,7 +94,12 @@ class GraphJson:
 
     async def items(self, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """Every item of a collection, following ``@odata.nextLink``."""
-        page = await self.get(path, params)
+        url = f"{self._base}{path}"
+        return await self.items_from(f"{url}?{_query(params)}" if params else url)
+
+    async def items_from(self, url: str) -> list[dict[str, Any]]:
+        """Every item from ``url`` on (a collection, or a next link read elsewhere)."""
+        page = await self._get_url(url)
         found = [item for item in page.get("value", []) if isinstance(item, dict)]
         while isinstance(next_link := page.get("@odata.nextLink"), str) and next_link:
             page = await self._get_url(next_link)
@@ -99,6 +123,47 @@ class GraphJson:
         link = page.get("@odata.deltaLink")
         return found, link if isinstance(link, str) and link else None
 
+    async def batch_get(self, urls: Sequence[str]) -> list[BatchAnswer]:
+        """GET each of ``urls`` (paths with query, no version) in one ``POST /$batch``.
+
+        The documented form: relative URLs, string ids, no body. Inner requests
+        Graph throttled are sent again in a smaller batch after the longest
+        ``Retry-After`` they carried (bounded, like direct reads); whatever
+        still fails is returned with its status for the caller to retry on its
+        own schedule. Answers come back in the order of ``urls``.
+        """
+        if not 0 < len(urls) <= BATCH_LIMIT:
+            raise ValueError(f"a JSON batch takes 1 to {BATCH_LIMIT} requests, not {len(urls)}")
+        answers: dict[int, BatchAnswer] = {}
+        waiting = list(range(len(urls)))
+        for attempt in range(1, self._attempts + 1):
+            body = {"requests": [{"id": str(i), "method": "GET", "url": urls[i]} for i in waiting]}
+            found = await self._send("POST", f"{self._base}/$batch", body, want_body=True)
+            for item in found.get("responses") or []:
+                if not isinstance(item, dict) or not str(item.get("id", "")).isdigit():
+                    continue
+                index = int(item["id"])
+                status = int(item.get("status") or 0)
+                inner = item.get("body")
+                headers = CIMultiDict(
+                    {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
+                )
+                answers[index] = BatchAnswer(
+                    status,
+                    inner if isinstance(inner, dict) else {},
+                    retry_after_seconds(headers, utc_now()),
+                )
+            waiting = [i for i in waiting if i not in answers or answers[i].status in RETRIED]
+            asked = max((answers[i].retry_after or 0.0 for i in waiting if i in answers), default=0)
+            if not waiting or attempt == self._attempts or asked > self._max_wait:
+                break
+            await asyncio.sleep(asked or _backoff(attempt))
+        return [answers.get(i, BatchAnswer(0, {})) for i in range(len(urls))]
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An action that answers with a body (``checkMemberGroups``); ``NotInGraph`` on 404."""
+        return await self._send("POST", f"{self._base}{path}", body, want_body=True)
+
     async def put(self, path: str, body: dict[str, Any]) -> None:
         """Replace a resource with ``body``; ``GraphReadError`` (despite the name) on refusal."""
         await self._send("PUT", f"{self._base}{path}", body)
@@ -107,7 +172,12 @@ class GraphJson:
         return await self._send("GET", url)
 
     async def _send(
-        self, method: str, url: str, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None = None,
+        *,
+        want_body: bool = False,
     ) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession(
@@ -119,7 +189,8 @@ class GraphJson:
             async with self._session.request(
                 method, URL(url, encoded=True), headers=headers, json=body
             ) as response:
-                if response.status == 204 or (method != "GET" and 200 <= response.status < 300):
+                read_body = method == "GET" or want_body
+                if response.status == 204 or (not read_body and 200 <= response.status < 300):
                     return {}
                 if response.status == 200:
                     found = await response.json(content_type=None)
@@ -134,7 +205,7 @@ class GraphJson:
                 ):
                     # Not retried, retried enough, or Graph asks for a longer pause than one
                     # request may wait: the caller's own schedule retries later.
-                    raise GraphReadError(response.status, await _message(response))
+                    raise GraphReadError(response.status, *await _error(response))
                 wait = asked if asked is not None else _backoff(attempt)
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
@@ -144,9 +215,11 @@ def _backoff(attempt: int) -> float:
     return 0.5 * 2.0**attempt + random.random() / 2  # noqa: S311 - jitter, not security
 
 
-async def _message(response: aiohttp.ClientResponse) -> str:
+async def _error(response: aiohttp.ClientResponse) -> tuple[str, str]:
+    """Graph's error message and code, or the HTTP reason when the body has none."""
     try:
         body = await response.json(content_type=None)
-        return str(body["error"]["message"])
-    except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
-        return response.reason or ""
+        error = body["error"]
+        return str(error.get("message", "")), str(error.get("code", ""))
+    except (ValueError, KeyError, TypeError, AttributeError, aiohttp.ContentTypeError):
+        return response.reason or "", ""

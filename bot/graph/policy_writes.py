@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.graph.gateway import NotInGraph
-from bot.graph.json_reads import GraphJson, GraphReadError
+from bot.graph.json_reads import GraphJson, GraphReadError, NotInGraph
 
 REQUEST_POLICY_PATH = "/policies/adminConsentRequestPolicy"
 

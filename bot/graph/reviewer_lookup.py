@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from bot.graph.gateway import NotInGraph
-from bot.graph.json_reads import GraphJson, GraphReadError
+from bot.graph.json_reads import GraphJson, GraphReadError, NotInGraph
 from domain.entra import CONSENT_ROLES, ReviewerKind, ReviewerQuery, read_reviewer_query
 from domain.object_ids import is_object_id
 

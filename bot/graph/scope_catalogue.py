@@ -13,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.service_principals.service_principals_request_builder import (
-    ServicePrincipalsRequestBuilder,
-)
 
 from bot.graph.connection import GraphConnection
 from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID, SETTINGS_TTL_SECONDS
@@ -26,7 +23,8 @@ from bot.graph.paging import all_items
 from bot.infra.ttl_cache import TtlCache
 from domain.diagnosis.facts import ScopeFact, ScopeKind
 
-_SpListQuery = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters
+if TYPE_CHECKING:
+    from msgraph import GraphServiceClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +80,15 @@ class ScopeCatalogue:
         resources_ttl: float = 3600,
         classifications_ttl: float = SETTINGS_TTL_SECONDS,
     ) -> None:
-        self._client = connection.client
+        self._connection = connection
         self._clock = clock
         self._classifications_ttl = classifications_ttl
         self._resources = TtlCache[tuple[ResourceApi, ...]](resources_ttl, clock)
         self._low: dict[str, TtlCache[frozenset[str]]] = {}
+
+    @property
+    def _client(self) -> GraphServiceClient:
+        return self._connection.client
 
     async def resources(self) -> tuple[ResourceApi, ...]:
         """Every API in the tenant that defines delegated scopes (cached)."""
@@ -116,7 +118,12 @@ class ScopeCatalogue:
         return tuple(facts)
 
     async def _load_resources(self) -> tuple[ResourceApi, ...]:
-        query = _SpListQuery(
+        # Imported here, at the first read, not at start (``bot.graph.connection`` says why).
+        from msgraph.generated.service_principals.service_principals_request_builder import (
+            ServicePrincipalsRequestBuilder as Builder,
+        )
+
+        query = Builder.ServicePrincipalsRequestBuilderGetQueryParameters(
             select=["id", "appId", "displayName", "oauth2PermissionScopes"], top=999
         )
         builder = self._client.service_principals

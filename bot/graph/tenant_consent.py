@@ -13,14 +13,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
+from urllib.parse import quote
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
-
-from bot.graph.connection import GraphConnection
 from bot.graph.gateway import SETTINGS_TTL_SECONDS, GraphGateway
+from bot.graph.json_reads import GraphJson, NotInGraph
 from bot.infra.ttl_cache import TtlCache
 from domain.diagnosis.facts import TenantConsentFacts, UserConsentMode
 from domain.diagnosis.managed_policies import MAIL_CLIENTS_POLICY, RECOMMENDED_POLICY
@@ -30,7 +27,7 @@ SELF_CONSENT_PREFIX = "managepermissiongrantsforself."
 LOW_POLICY = "microsoft-user-default-low"
 LEGACY_POLICY = "microsoft-user-default-legacy"
 
-_NAME_ONLY = ["id", "displayName"]
+_NAME_ONLY = {"$select": "id,displayName"}
 
 
 def user_consent_mode(assigned: Sequence[str]) -> tuple[UserConsentMode, tuple[str, ...]]:
@@ -88,13 +85,13 @@ class TenantConsentReader:
 
     def __init__(
         self,
-        connection: GraphConnection,
+        reads: GraphJson,
         gateway: GraphGateway,
         clock: Callable[[], datetime],
         *,
         ttl_seconds: float = SETTINGS_TTL_SECONDS,
     ) -> None:
-        self._client = connection.client
+        self._reads = reads
         self._gateway = gateway
         self._settings = TtlCache[TenantConsentFacts](ttl_seconds, clock)
 
@@ -118,14 +115,14 @@ class TenantConsentReader:
 
     async def _load(self) -> TenantConsentFacts:
         authorization, requests = await asyncio.gather(
-            self._client.policies.authorization_policy.get(),
+            self._reads.get("/policies/authorizationPolicy"),
             self._gateway.consent_request_policy(),
         )
-        permissions = authorization.default_user_role_permissions if authorization else None
-        assigned = (permissions.permission_grant_policies_assigned if permissions else None) or []
+        permissions: dict[str, Any] = authorization.get("defaultUserRolePermissions") or {}
+        assigned = [str(p) for p in permissions.get("permissionGrantPoliciesAssigned") or []]
         mode, custom = user_consent_mode(assigned)
         # true switches risk-based step-up off; false or absent leaves it on (the default).
-        allow_risky = authorization.allow_user_consent_for_risky_apps if authorization else None
+        allow_risky = authorization.get("allowUserConsentForRiskyApps")
         reviewers = await asyncio.gather(*(self._reviewer(q) for q in requests.reviewer_queries))
         return TenantConsentFacts(
             user_consent=mode,
@@ -140,29 +137,15 @@ class TenantConsentReader:
     async def _reviewer(self, query: str) -> str | None:
         """A readable name for one reviewer query of the workflow."""
         reviewer = read_reviewer_query(query)
-        try:
-            if reviewer and reviewer.kind is ReviewerKind.USER:
-                user = await self._client.users.by_user_id(reviewer.id).get(
-                    RequestConfiguration(
-                        query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
-                            select=_NAME_ONLY
-                        )
-                    )
-                )
-                return user.display_name if user else None
-            if reviewer and reviewer.kind is ReviewerKind.GROUP:
-                group = await self._client.groups.by_group_id(reviewer.id).get(
-                    RequestConfiguration(
-                        query_parameters=GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
-                            select=_NAME_ONLY
-                        )
-                    )
-                )
-                return group.display_name if group else None
-        except ODataError as error:
-            if error.response_status_code == 404:
+        collection = {ReviewerKind.USER: "users", ReviewerKind.GROUP: "groups"}
+        if reviewer and reviewer.kind in collection:
+            path = f"/{collection[reviewer.kind]}/{quote(reviewer.id, safe='')}"
+            try:
+                found = await self._reads.get(path, _NAME_ONLY)
+            except NotInGraph:
                 return None  # a reviewer deleted since the policy was saved
-            raise
+            name = found.get("displayName")
+            return str(name) if name else None
         if reviewer and reviewer.kind is ReviewerKind.ROLE:
             return CONSENT_ROLES.get(reviewer.id)
         return None

@@ -19,8 +19,7 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
-from bot.graph.gateway import NotInGraph
-from bot.graph.json_reads import GraphJson, GraphReadError
+from bot.graph.json_reads import GraphJson, GraphReadError, NotInGraph
 from domain.object_ids import is_object_id
 
 logger = logging.getLogger(__name__)

@@ -49,8 +49,8 @@ def wire_graph(
     connection = GraphConnection.open(url, tokens)
     graph_json = GraphJson(url, tokens)
     stack.push_async_callback(graph_json.close)
-    gateway = GraphGateway(connection, clock=clock)
-    stack.push_async_callback(gateway.close)
+    stack.push_async_callback(connection.close)
+    gateway = GraphGateway(graph_json, clock=clock)
     scope_catalogue = ScopeCatalogue(connection, clock)
     return GraphSide(
         url=url,
@@ -59,7 +59,7 @@ def wire_graph(
         chats=PersonalChats(connection, url, teams_app_id),
         scope_catalogue=scope_catalogue,
         app_writes=AppWrites(connection, scope_catalogue),
-        tenant_consent=TenantConsentReader(connection, gateway, clock),
+        tenant_consent=TenantConsentReader(graph_json, gateway, clock),
         policy_writes=PolicyWrites(graph_json),
         reviewer_lookup=ReviewerLookup(graph_json),
         app_directory=AppDirectory(graph_json, gateway, clock, tenant_id=tenant_id),

@@ -62,8 +62,21 @@ def is_channel(activity: Activity) -> bool:
     return bool(_channel_data(activity).get("channel"))
 
 
+class _BuiltCard(dict[str, Any]):
+    """A card that nothing changes once it is built.
+
+    The SDK deep-copies every outgoing activity before sending it; a card of
+    a few hundred elements then costs more to copy than to build. Copies of
+    the activity share it instead (only the activity's own fields change).
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _BuiltCard:
+        return self
+
+
 async def reply_card(context: TurnContext, card: dict[str, Any]) -> None:
-    await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+    attachment = CardFactory.adaptive_card(_BuiltCard(card))
+    await context.send_activity(MessageFactory.attachment(attachment))
 
 
 def actor_of(activity: Activity) -> Actor:

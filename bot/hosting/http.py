@@ -28,12 +28,14 @@ from pydantic import ValidationError
 
 from bot.hosting.activity_checks import NotAnActivity, check_activity, check_json
 from bot.hosting.channel_gate import ChannelGate
+from bot.hosting.heap import settle_start_up_objects
 from bot.hosting.signed_activities import (
     ActivityForbidden,
     CallerRefused,
     SigningKeysUnavailable,
     VerifiedToken,
 )
+from bot.hosting.turn_clients import share_turn_clients
 from bot.infra.shutdown import Shutdown
 from domain.object_ids import is_object_id
 
@@ -66,6 +68,14 @@ class Endpoint:
         adapter: CloudAdapter,
         readiness: ReadinessCheck,
     ) -> None:
+        """Serve ``agent`` through ``adapter``, whose concurrent turns share their Bot
+        Connector clients (``bot.hosting.turn_clients``) instead of opening one each.
+
+        Everything the process needs to serve exists now, so it is also kept out of the
+        garbage collector's full passes (``bot.hosting.heap``).
+        """
+        share_turn_clients(adapter, agent.connection_manager)
+        settle_start_up_objects()
         self.agent, self.adapter, self.readiness = agent, adapter, readiness
 
 

@@ -42,16 +42,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import msal
-import requests
-from msal.exceptions import MsalServiceError
 
 from config.clouds import LOCAL_HOSTS
 from config.credentials import CredentialKind
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    import msal
+    import requests
+
+# MSAL and requests are imported where tokens are made: only production asks for any, and
+# importing them costs every start (sandbox and tests included) a tenth of a second.
 
 logger = logging.getLogger(__name__)
 
@@ -61,12 +64,16 @@ USABLE_MARGIN_SECONDS = 60.0
 ENTRA_TIMEOUT_SECONDS = 20.0
 
 
-class _EntraSession(requests.Session):
+def _entra_session() -> requests.Session:
     """requests has no default timeout; a token request must not hang a worker thread forever."""
+    import requests
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", ENTRA_TIMEOUT_SECONDS)
-        return super().request(*args, **kwargs)
+    class EntraSession(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+            kwargs.setdefault("timeout", ENTRA_TIMEOUT_SECONDS)
+            return super().request(*args, **kwargs)
+
+    return EntraSession()
 
 
 class TokenError(RuntimeError):
@@ -187,6 +194,9 @@ class AppTokens:
 
 async def _in_thread(what: str, call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
     """``call`` in a worker thread; no answer, or a 5xx one, becomes ``TokenError``."""
+    import requests
+    from msal.exceptions import MsalServiceError
+
     try:
         return await asyncio.to_thread(call, *args)
     except requests.RequestException as error:
@@ -211,10 +221,12 @@ def app_tokens_for(settings: Settings, *, http: requests.Session | None = None) 
 
     ``http`` is the session MSAL talks to Entra through (by default one with a timeout).
     """
+    import msal
+
     client_id, tenant_id = settings.client_id, settings.tenant_id
     assert client_id
     assert tenant_id
-    session = _EntraSession() if http is None else http
+    session = _entra_session() if http is None else http
     if settings.credential_kind is CredentialKind.MANAGED_IDENTITY:
         identity_client = msal.ManagedIdentityClient(
             msal.UserAssignedManagedIdentity(client_id=client_id),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -190,6 +190,11 @@ class AutoApprover:
         self._sessions = sessions
         self._clock = clock
         self._resources = resources
+
+    async def listed(self, app_ids: Iterable[str]) -> set[str]:
+        """Which of these apps the list covers (lower-case ids): only they need a profile first."""
+        async with self._sessions() as session:
+            return set(await auto_approvals.entries_for(session, app_ids))
 
     async def assess(self, candidates: Sequence[Candidate]) -> dict[str, Verdict]:
         """Verdicts for the candidates whose app is listed, by request id; the rest get none.

@@ -7,15 +7,18 @@ and the copies edited for it show the same state.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.review.auto_approval import note_of
-from bot.store import approvals, decisions, requests
+from bot.store import approvals, decisions, requests, routing
 from bot.store.tables import ConsentRequestRow, DecisionRow
+from domain.routing import on_high_risk_list
 from domain.types import (
+    STARTED_BY,
+    USER_GRANTS,
     DecisionAction,
     DecisionView,
     Publisher,
@@ -74,6 +77,31 @@ def snapshot_of(
     }
 
 
+def stored_publisher(row: ConsentRequestRow) -> Publisher | None:
+    """The app's publisher as intake stored it; None when not in the tenant or not read yet."""
+    publisher = row.app_snapshot.get("publisher")
+    return Publisher(**publisher) if publisher else None
+
+
+def stored_scopes(row: ConsentRequestRow) -> tuple[ScopeDetail, ...]:
+    """The request's scopes with what intake learned of each, without touching the database."""
+    by_value = {s["value"].lower(): s for s in row.app_snapshot.get("scopes", [])}
+    return tuple(
+        ScopeDetail(**by_value[value.lower()])
+        if value.lower() in by_value
+        else ScopeDetail(value=value)
+        for value in row.scopes
+    )
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _decision_view(row: DecisionRow | None) -> DecisionView | None:
     if row is None:
         return None
@@ -95,13 +123,11 @@ class CardViews:
 
     async def view_of(self, session: AsyncSession, row: ConsentRequestRow) -> ReviewerCardView:
         stored = row.app_snapshot
-        publisher = stored.get("publisher")
-        by_value = {s["value"].lower(): s for s in stored.get("scopes", [])}
+        publisher = stored_publisher(row)
+        patterns = await routing.high_risk_patterns(session)
         scopes = tuple(
-            ScopeDetail(**by_value[value.lower()])
-            if value.lower() in by_value
-            else ScopeDetail(value=value)
-            for value in row.scopes
+            replace(s, on_risk_list=True) if on_high_risk_list(s.value, patterns) else s
+            for s in stored_scopes(row)
         )
         requester_rows = await requests.requesters_of(session, row.id)
         decision = await decisions.latest_decision(session, row.id)
@@ -119,7 +145,7 @@ class CardViews:
             request_id=row.id,
             app_id=row.app_id,
             app_display_name=row.app_display_name,
-            publisher=Publisher(**publisher) if publisher else None,
+            publisher=publisher,
             scopes=scopes,
             requesters=tuple(
                 Requester(
@@ -144,4 +170,7 @@ class CardViews:
             approvals_required=needed,
             approved_by=tuple(a.actor_name for a in approved),
             auto_approval=note_of(stored, RequestStatus(row.status), decision),
+            details_pending=row.details_pending,
+            user_grants=_count(stored.get(USER_GRANTS)),
+            started_by=_text(stored.get(STARTED_BY)),
         )

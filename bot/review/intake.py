@@ -4,38 +4,41 @@ Graph offers no change notifications or delta for consent requests, so the
 pending list is read on a schedule. The store, not memory, decides what is new:
 a restart neither repeats a card nor loses a request created while the bot was
 down. In a steady state (nothing new, nothing closed) a tick costs one Graph
-call whatever the number of pending requests.
+call per 999 pending requests, whatever their number: the list carries its
+users' requests, so people who join a request cost nothing more either.
 
-Longer than 300 lines on purpose: the poll's cases (new, closed, re-scoped,
-the workflow switched on) share one report and one transaction pattern.
+A few new requests are read whole (their apps' profiles in one batch) before
+their cards are posted. More than the digest threshold (a first start on a busy
+tenant) are recorded from the list alone and announced at once as a digest;
+``bot.review.request_details`` reads their apps afterwards and edits the cards.
+New requests arriving meanwhile are recorded by the next tick, never queued
+behind that work.
+
+Longer than 300 lines on purpose: the poll's cases (new, joined, closed,
+re-scoped, the workflow switched on) share one report and one transaction pattern.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph import AppProfile, GraphGateway, NotInGraph, PendingRequest, UserRequest
+from bot.graph.consent_requests import ConsentRequestReads
 from bot.review.auto_approval import AutoApprover, Candidate
-from bot.review.card_views import snapshot_of
+from bot.review.new_requests import TenantContext, grants_for, new_request, requester
 from bot.review.reviewer_cards import ReviewerCards
-from bot.store import requests
-from bot.store.requests import NewRequest, NewRequester
+from bot.store import requesters, requests
+from bot.store.requests import NewRequest
 from domain.diagnosis.facts import TenantConsentFacts
-from domain.diagnosis.managed_policies import kept_under
-from domain.types import ASKED_BECAUSE, AskedBecause, RequestStatus, ScopeDetail
+from domain.types import ASKED_BECAUSE, AskedBecause, RequestStatus
 
 logger = logging.getLogger(__name__)
-
-DETAIL_READS_AT_ONCE = 4
-"""New requests whose details are read concurrently: quicker cards without a burst Graph
-would throttle."""
 
 
 @dataclass(slots=True)
@@ -49,19 +52,6 @@ class IntakeReport:
     joined: dict[str, list[str]] = field(default_factory=dict)
     queued_messages: int = 0
     auto_approved: list[str] = field(default_factory=list)
-
-
-def _requester(user: UserRequest) -> NewRequester:
-    return NewRequester(
-        id=user.id,
-        user_id=user.user_id,
-        display_name=user.display_name,
-        user_principal_name=user.user_principal_name,
-        mail=user.mail,
-        reason=user.reason,
-        requested_at=user.created_at,
-        status=user.status,
-    )
 
 
 def outcome_in_entra(users: list[UserRequest]) -> RequestStatus:
@@ -86,30 +76,39 @@ class Intake:
 
     ``auto_approver`` checks new requests against the auto-approval list
     (without one nothing is auto-approved); ``on_work`` wakes the decision
-    worker when it queued an approval.
+    worker when it queued an approval; ``on_details`` wakes the pass that
+    reads the apps of requests recorded from the list alone.
     """
 
     def __init__(
         self,
         graph: GraphGateway,
+        reads: ConsentRequestReads,
         sessions: async_sessionmaker[AsyncSession],
         cards: ReviewerCards,
         clock: Callable[[], datetime],
         *,
         auto_approver: AutoApprover | None = None,
         on_work: Callable[[], None] = lambda: None,
+        on_details: Callable[[], None] = lambda: None,
         consent_settings: Callable[[], Awaitable[TenantConsentFacts]] | None = None,
+        read_whole_up_to: int = 5,
     ) -> None:
         self._graph = graph
+        self._reads = reads
         self._consent_settings = consent_settings
         self._sessions = sessions
         self._cards = cards
         self._clock = clock
         self._auto_approver = auto_approver
         self._on_work = on_work
+        self._on_details = on_details
+        self._read_whole_up_to = read_whole_up_to
+        self._poll_carries_users = False
 
     async def run_once(self) -> IntakeReport:
-        pending = await self._graph.pending_requests()
+        pending = await self._reads.pending()
+        self._poll_carries_users = all(item.users is not None for item in pending)
         report = IntakeReport(pending=len(pending))
         async with self._sessions() as session:
             known = await requests.known_request_ids(session, (p.id for p in pending))
@@ -122,6 +121,9 @@ class Intake:
             # Only a changed scope list costs a write; the steady state touches nothing.
             if item.id in still_open and list(item.scopes) != stored_scopes[item.id]:
                 await self._refresh_scopes(item, report)
+        if self._poll_carries_users:
+            listed = {p.id: list(p.users or ()) for p in pending if p.id in still_open}
+            await self._join(listed, report)
         pending_ids = {p.id for p in pending}
         for request_id in sorted(still_open - pending_ids):
             await self._record_closed(request_id, report)
@@ -139,20 +141,33 @@ class Intake:
     async def refresh_requesters(self) -> IntakeReport:
         """Find users who joined a pending request (Entra groups them under one request).
 
-        The pending list does not say who asked, so this costs one call per
-        pending request; it runs on its own, slower schedule.
+        When the poll's list carries its users (``$expand``), the poll itself
+        found them and this only settles requests asked through the bot.
+        Otherwise the users of every open request are read, twenty per batch,
+        on this slower schedule.
         """
         report = IntakeReport()
         await self._settle_asked_through_bot(report)
+        if self._poll_carries_users:
+            return report
         async with self._sessions() as session:
             open_ids = sorted(await requests.open_request_ids(session))
-        for request_id in open_ids:
-            try:
-                users = await self._graph.user_requests(request_id, in_progress_only=True)
-            except NotInGraph:
-                continue  # the next poll records how it closed
+        await self._join(await self._reads.users_in_progress(open_ids), report)
+        return report
+
+    async def _join(self, users_of: dict[str, list[UserRequest]], report: IntakeReport) -> None:
+        """Record users who joined known requests, and edit those requests' cards."""
+        async with self._sessions() as session:
+            stored = await requesters.requester_ids(session, users_of)
+        joined = {
+            request_id: [u for u in users if u.id not in stored.get(request_id, set())]
+            for request_id, users in users_of.items()
+        }
+        for request_id, users in joined.items():
+            if not users:
+                continue
             async with self._sessions() as session:
-                added = await requests.add_requesters(session, request_id, map(_requester, users))
+                added = await requests.add_requesters(session, request_id, map(requester, users))
                 row = await requests.get_request(session, request_id)
                 if not added or row is None or row.status != RequestStatus.PENDING:
                     continue
@@ -161,7 +176,6 @@ class Intake:
             report.joined[request_id] = added
         if report.joined:
             logger.info("intake: new requesters on %d pending requests", len(report.joined))
-        return report
 
     async def _settle_asked_through_bot(self, report: IntakeReport) -> None:
         """Requests asked through the bot while Entra took none: once it does, send askers there.
@@ -194,30 +208,61 @@ class Intake:
     async def _record_new(self, items: list[PendingRequest], report: IntakeReport) -> None:
         """Store this tick's new requests and announce them, in one transaction.
 
-        Their details are read a few at a time; a request whose reads fail is
-        left for the next poll without holding back the others.
-
-        Announcing them together lets a burst (a first start on a busy tenant)
-        become one digest per destination instead of a flood of cards. A
-        request the auto-approval list covers is approved in the same
-        transaction, before its card is announced: the card is the record.
+        A few are read whole first (their apps in one batch); a backlog is
+        recorded from the list alone and its apps are read afterwards, except
+        those on the auto-approval list, which is judged before anything is
+        announced (the card is the record). A request whose reads fail is left
+        for the next poll without holding back the others.
         """
-        gate = asyncio.Semaphore(DETAIL_READS_AT_ONCE)
-        outcomes = await asyncio.gather(*(self._read_or_skip(item, gate) for item in items))
-        read = [outcome for outcome in outcomes if outcome is not None]
-        if not read:
-            return
-        details = [new_request for new_request, _ in read]
+        users_of = {item.id: list(item.users) for item in items if item.users is not None}
+        unread = [item.id for item in items if item.users is None]
+        if unread:
+            users_of.update(await self._reads.users_in_progress(unread))
+        whole = len(items) <= self._read_whole_up_to
+        listed = (
+            await self._auto_approver.listed(i.app_id for i in items)
+            if self._auto_approver is not None
+            else set()
+        )
+        wanted = [i.app_id for i in items if whole or i.app_id.lower() in listed]
+        profiles = await self._reads.app_profiles(wanted) if wanted else {}
+        grants = await grants_for(self._reads, profiles) if profiles else {}
+        context = await TenantContext.read(self._graph, self._consent_settings)
+        read: list[tuple[NewRequest, AppProfile | None]] = []
+        for item in items:
+            key = item.app_id.lower()
+            needs_profile = whole or key in listed
+            if item.id not in users_of or (needs_profile and key not in profiles):
+                logger.warning("intake: could not read request %s; it is read next poll", item.id)
+                continue
+            profile = profiles.get(key)
+            details = new_request(
+                item,
+                users_of[item.id],
+                profile,
+                profile_read=key in profiles,
+                user_grants=grants.get(key),
+                context=context,
+                now=self._clock(),
+            )
+            read.append((details, profile))
+        if read:
+            await self._store_new(read, report)
+
+    async def _store_new(
+        self, read: Sequence[tuple[NewRequest, AppProfile | None]], report: IntakeReport
+    ) -> None:
+        """Insert, judge against the auto-approval list, and announce, in one commit."""
         verdicts = (
             await self._auto_approver.assess(
                 [
                     Candidate(
-                        new_request.id,
-                        new_request.app_id,
-                        new_request.scopes,
+                        details.id,
+                        details.app_id,
+                        details.scopes,
                         blocked=profile is not None and not profile.account_enabled,
                     )
-                    for new_request, profile in read
+                    for details, profile in read
                 ]
             )
             if self._auto_approver is not None
@@ -226,11 +271,8 @@ class Intake:
         auto_approved = []
         async with self._sessions() as session:
             try:
-                rows = []
-                for new_request in details:
-                    await requests.insert_request(session, new_request, self._clock())
-                    row = await requests.get_request(session, new_request.id)
-                    assert row is not None
+                rows = await requests.insert_requests(session, [d for d, _ in read], self._clock())
+                for row in rows:
                     verdict = verdicts.get(row.id)
                     if (
                         self._auto_approver is not None
@@ -238,7 +280,6 @@ class Intake:
                         and await self._auto_approver.apply(session, row, verdict)
                     ):
                         auto_approved.append(row.id)
-                    rows.append(row)
                 queued, _ = await self._cards.announce_routed(session, rows)
                 report.queued_messages += queued
                 await session.commit()
@@ -247,64 +288,12 @@ class Intake:
                 await session.rollback()
                 logger.info("new requests were recorded by another worker; retrying next tick")
                 return
-        report.new.extend(new_request.id for new_request in details)
+        report.new.extend(details.id for details, _ in read)
         report.auto_approved.extend(auto_approved)
         if auto_approved:
             self._on_work()
-
-    async def _read_or_skip(
-        self, item: PendingRequest, gate: asyncio.Semaphore
-    ) -> tuple[NewRequest, AppProfile | None] | None:
-        """The request's details, or None when Graph would not give them this time.
-
-        A read that fails after the client's own retries concerns this request
-        only: the others are recorded and announced now, and this one is new
-        again at the next poll.
-        """
-        async with gate:
-            try:
-                return await self._read_details(item)
-            except Exception as error:
-                logger.warning(
-                    "intake: could not read request %s (%s); it is read again next poll",
-                    item.id,
-                    f"{type(error).__name__}: {str(error)[:200]}",
-                )
-                return None
-
-    async def _read_details(self, item: PendingRequest) -> tuple[NewRequest, AppProfile | None]:
-        """The extra reads a new request needs: requesters, the app, scope meanings, expiry."""
-        users = await self._graph.user_requests(item.id, in_progress_only=True)
-        profile = await self._graph.app_profile(item.app_id)
-        catalogue = await self._graph.graph_scope_catalogue()
-        policy = await self._graph.consent_request_policy()
-        first_requested = min((u.created_at for u in users), default=self._clock())
-        days = policy.request_duration_days
-        scopes = [catalogue.get(value.lower(), ScopeDetail(value=value)) for value in item.scopes]
-        if self._consent_settings is not None:
-            # The reviewer sees which permissions the tenant's consent setting kept for them.
-            settings = await self._consent_settings()
-            scopes = [
-                replace(s, kept_by_microsoft=True)
-                if not s.needs_admin and kept_under(settings, s.value, s.resource_name, item.app_id)
-                else s
-                for s in scopes
-            ]
-        new_request = NewRequest(
-            id=item.id,
-            app_id=item.app_id,
-            app_display_name=item.app_display_name,
-            scopes=item.scopes,
-            first_requested_at=first_requested,
-            expires_at=first_requested + timedelta(days=days) if days else None,
-            app_snapshot=snapshot_of(
-                profile.publisher if profile else None,
-                profile.homepage_url if profile else None,
-                scopes,
-            ),
-            requesters=tuple(map(_requester, users)),
-        )
-        return new_request, profile
+        if any(details.details_pending for details, _ in read):
+            self._on_details()
 
     async def _refresh_scopes(self, item: PendingRequest, report: IntakeReport) -> None:
         async with self._sessions() as session:

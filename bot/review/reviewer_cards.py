@@ -16,20 +16,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.review.card_views import CardViews, EntraLinks
-from bot.store import destinations, outbox, reminders, requests
+from bot.review.card_views import CardViews, EntraLinks, stored_publisher, stored_scopes
+from bot.store import destinations, outbox, reminders, requesters, requests
 from bot.store import routing as routing_store
 from bot.store.outbox import OutboxKind
 from bot.store.tables import ConsentRequestRow, DestinationRow
 from cards.digest import DigestItem, build_digest_card
 from cards.notices import build_requester_notice
 from cards.reviewer import build_reviewer_card
+from cards.risk import asks_offline_access
 from domain.i18n import Messages
-from domain.routing import RoutedRequest, required_approvals, route
-from domain.types import (
-    RequestStatus,
-    ReviewerCardView,
-)
+from domain.routing import RoutedRequest, on_high_risk_list, required_approvals, route
+from domain.types import USER_GRANTS, RequestStatus, ReviewerCardView
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +106,9 @@ class ReviewerCards:
             for row in rows:
                 queued += await self.queue_posts(session, row, destinations)
             return queued
-        items = [await self._digest_item(session, row) for row in rows]
+        names = await requesters.requester_names(session, (row.id for row in rows))
+        patterns = await routing_store.high_risk_patterns(session)
+        items = [_digest_item(row, names[row.id], patterns) for row in rows]
         card = build_digest_card(items, self._clock(), self._messages)
         batch = hashlib.sha256(",".join(sorted(r.id for r in rows)).encode()).hexdigest()[:16]
         queued = 0
@@ -137,10 +137,10 @@ class ReviewerCards:
         rules = await routing_store.rules(session)
         patterns = await routing_store.high_risk_patterns(session)
         per_destination: dict[int, list[ConsentRequestRow]] = {}
-        for row in rows:
-            view = await self.view_of(session, row)
+        for row in rows:  # from the stored snapshot: a backlog routes without a query per request
+            publisher = stored_publisher(row)
             request = RoutedRequest(
-                row.app_id, view.publisher.verified if view.publisher else None, view.scopes
+                row.app_id, publisher.verified if publisher else None, stored_scopes(row)
             )
             if first:
                 row.approvals_required = required_approvals(request, rules, review, patterns)
@@ -166,19 +166,6 @@ class ReviewerCards:
             queued += await self.announce(session, its_rows, [destination])
             names.append(destination.name)
         return queued, tuple(names)
-
-    async def _digest_item(self, session: AsyncSession, row: ConsentRequestRow) -> DigestItem:
-        view = await self.view_of(session, row)
-        return DigestItem(
-            request_id=row.id,
-            app_display_name=row.app_display_name,
-            publisher_verified=view.publisher.verified if view.publisher else None,
-            needs_admin=sum(1 for s in view.scopes if s.needs_admin),
-            unknown_scopes=sum(1 for s in view.scopes if s.needs_admin is None),
-            scope_count=len(view.scopes),
-            requesters=tuple(r.display_name for r in view.requesters),
-            first_requested_at=row.first_requested_at,
-        )
 
     async def queue_notices(
         self,
@@ -235,3 +222,26 @@ class ReviewerCards:
             ):
                 queued += 1
         return replace(edit, queued=queued)
+
+
+def _digest_item(
+    row: ConsentRequestRow, requesters: Sequence[str], patterns: Sequence[str]
+) -> DigestItem:
+    """A request's digest line, from the row alone (the digest may list a thousand)."""
+    publisher = stored_publisher(row)
+    scopes = stored_scopes(row)
+    grants = row.app_snapshot.get(USER_GRANTS)
+    return DigestItem(
+        request_id=row.id,
+        app_display_name=row.app_display_name,
+        publisher_verified=publisher.verified if publisher else None,
+        needs_admin=sum(1 for s in scopes if s.needs_admin),
+        unknown_scopes=sum(1 for s in scopes if s.needs_admin is None),
+        scope_count=len(scopes),
+        requesters=tuple(requesters),
+        first_requested_at=row.first_requested_at,
+        listed=sum(1 for s in scopes if on_high_risk_list(s.value, patterns)),
+        offline_access=asks_offline_access(scopes),
+        user_grants=grants if isinstance(grants, int) else None,
+        publisher_pending=row.details_pending,
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.graph.consent_requests import ConsentRequestReads
 from bot.graph.wiring import GraphSide
 from bot.hosting.wiring import HostingSide
 from bot.infra.background import ScheduledPass
@@ -22,6 +23,7 @@ from bot.review.decisions import DecisionService
 from bot.review.intake import Intake
 from bot.review.reminder_settings import DestinationCadences
 from bot.review.reminders import ReminderWorker
+from bot.review.request_details import RequestDetails
 from bot.review.reviewer_cards import ReviewerCards
 from bot.review.reviewers import ReviewerCheck
 from config.settings import Settings
@@ -34,11 +36,13 @@ class ReviewSide:
     cards: ReviewerCards
     admins: AdminCheck
     intake: Intake
+    details: RequestDetails
     decisions: DecisionService
     card_requests: CardRequests
     decision_worker: DecisionWorker
     reminders: ReminderWorker
     intake_pass: ScheduledPass
+    details_pass: ScheduledPass
     requester_refresh: ScheduledPass
 
 
@@ -53,6 +57,35 @@ def global_cadence(settings: Settings) -> Cadence:
         escalate_after=settings.escalate_after_reminders,
         escalate_before_expiry=timedelta(hours=settings.escalate_before_expiry_hours),
     )
+
+
+def _intake(
+    settings: Settings,
+    graph: GraphSide,
+    sessions: async_sessionmaker[AsyncSession],
+    cards: ReviewerCards,
+    worker: DecisionWorker,
+    clock: Clock,
+) -> tuple[Intake, RequestDetails, ScheduledPass]:
+    """The poll, and the pass that reads the apps of a backlog it recorded from the list."""
+    reads = ConsentRequestReads(graph.json)
+    details = RequestDetails(reads, sessions, cards, clock)
+    details_pass = ScheduledPass(
+        "request details", details.run_once, settings.poll_interval_seconds
+    )
+    intake = Intake(
+        graph.gateway,
+        reads,
+        sessions,
+        cards,
+        clock,
+        auto_approver=AutoApprover(sessions, clock, graph.app_writes.resources),
+        on_work=worker.notify,
+        on_details=details_pass.notify,
+        consent_settings=graph.tenant_consent.settings,
+        read_whole_up_to=settings.digest_threshold,
+    )
+    return intake, details, details_pass
 
 
 def wire_review(
@@ -85,15 +118,7 @@ def wire_review(
         clock,
         app_profile=graph.gateway.app_profile,
     )
-    intake = Intake(
-        graph.gateway,
-        sessions,
-        cards,
-        clock,
-        auto_approver=AutoApprover(sessions, clock, graph.app_writes.resources),
-        on_work=worker.notify,
-        consent_settings=graph.tenant_consent.settings,
-    )
+    intake, details, details_pass = _intake(settings, graph, sessions, cards, worker, clock)
     checks = ClickChecks(ReviewerCheck(graph.gateway), cards, clock)
     decisions = DecisionService(sessions, checks, cards, clock, on_work=worker.notify)
     card_requests = CardRequests(
@@ -103,11 +128,13 @@ def wire_review(
         cards=cards,
         admins=AdminCheck(graph.gateway, settings.admin_groups),
         intake=intake,
+        details=details,
         decisions=decisions,
         card_requests=card_requests,
         decision_worker=worker,
         reminders=ReminderWorker(sessions, cadence, cards, clock),
         intake_pass=ScheduledPass("intake", intake.run_once, settings.poll_interval_seconds),
+        details_pass=details_pass,
         requester_refresh=ScheduledPass(
             "requester refresh", intake.refresh_requesters, settings.requester_refresh_seconds
         ),

@@ -42,6 +42,7 @@ class NewRequest:
     app_snapshot: dict[str, Any]
     requesters: tuple[NewRequester, ...]
     origin: RequestOrigin = RequestOrigin.ENTRA
+    details_pending: bool = False
 
 
 _PENDING_IN_ENTRA = (
@@ -79,8 +80,16 @@ async def known_request_ids(session: AsyncSession, ids: Iterable[str]) -> set[st
 
 
 async def insert_request(session: AsyncSession, request: NewRequest, now: datetime) -> None:
-    session.add(
-        ConsentRequestRow(
+    await insert_requests(session, [request], now)
+
+
+async def insert_requests(
+    session: AsyncSession, new: Sequence[NewRequest], now: datetime
+) -> list[ConsentRequestRow]:
+    """Add requests and their requesters in one flush (a backlog is a thousand of them)."""
+    rows = []
+    for request in new:
+        row = ConsentRequestRow(
             id=request.id,
             app_id=request.app_id,
             app_display_name=request.app_display_name,
@@ -93,11 +102,24 @@ async def insert_request(session: AsyncSession, request: NewRequest, now: dateti
             closed_at=None,
             app_snapshot=request.app_snapshot,
             origin=request.origin,
+            details_pending=request.details_pending,
         )
-    )
-    for requester in request.requesters:
-        session.add(_requester_row(request.id, requester))
+        session.add(row)
+        session.add_all(_requester_row(request.id, r) for r in request.requesters)
+        rows.append(row)
     await session.flush()
+    return rows
+
+
+async def awaiting_details(session: AsyncSession, limit: int) -> Sequence[ConsentRequestRow]:
+    """Pending requests recorded from the list alone, longest-waiting first."""
+    rows = await session.scalars(
+        select(ConsentRequestRow)
+        .where(*_PENDING_IN_ENTRA, ConsentRequestRow.details_pending.is_(True))
+        .order_by(ConsentRequestRow.first_requested_at, ConsentRequestRow.id)
+        .limit(limit)
+    )
+    return rows.all()
 
 
 def _requester_row(request_id: str, requester: NewRequester) -> RequesterRow:
@@ -210,69 +232,6 @@ async def pending_requests(session: AsyncSession) -> Sequence[ConsentRequestRow]
         .order_by(ConsentRequestRow.first_requested_at)
     )
     return rows.all()
-
-
-@dataclass(frozen=True, slots=True)
-class AskedBefore:
-    """A user's own latest request for an app, as the diagnosis shows it."""
-
-    request: ConsentRequestRow
-    requester: RequesterRow
-
-
-@dataclass(frozen=True, slots=True)
-class AppHistory:
-    """Every stored request for one app with its requesters, newest request first.
-
-    Read in one query because a diagnosis needs all of it: the latest scopes,
-    the asker's own latest request, and how many others are waiting.
-    """
-
-    requests: tuple[ConsentRequestRow, ...]
-    requesters: dict[str, tuple[RequesterRow, ...]]
-
-    def asked_by(self, user_id: str | None) -> tuple[ConsentRequestRow, RequesterRow] | None:
-        """The user's latest request for the app, if they ever asked."""
-        mine = [
-            (request, person)
-            for request in self.requests
-            for person in self.requesters.get(request.id, ())
-            if user_id and person.user_id == user_id
-        ]
-        return max(mine, key=lambda pair: pair[1].requested_at) if mine else None
-
-    def others_waiting(self, user_id: str | None) -> int:
-        return sum(
-            1
-            for request in self.requests
-            if request.status == RequestStatus.PENDING
-            for person in self.requesters.get(request.id, ())
-            if person.user_id != user_id
-        )
-
-
-async def app_history(session: AsyncSession, app_id: str) -> AppHistory:
-    rows = await session.execute(
-        select(ConsentRequestRow, RequesterRow)
-        .outerjoin(RequesterRow, RequesterRow.request_id == ConsentRequestRow.id)
-        .where(func.lower(ConsentRequestRow.app_id) == app_id.lower())
-        .order_by(ConsentRequestRow.first_seen_at.desc(), RequesterRow.requested_at)
-    )
-    ordered: dict[str, ConsentRequestRow] = {}
-    people: dict[str, list[RequesterRow]] = {}
-    for request, person in rows:
-        ordered.setdefault(request.id, request)
-        if person is not None:
-            people.setdefault(request.id, []).append(person)
-    return AppHistory(tuple(ordered.values()), {k: tuple(v) for k, v in people.items()})
-
-
-async def known_apps(session: AsyncSession) -> dict[str, str]:
-    """App id -> display name of every app anyone requested, for matching typed names."""
-    rows = await session.execute(
-        select(ConsentRequestRow.app_id, ConsentRequestRow.app_display_name)
-    )
-    return {app_id: name for app_id, name in rows.all()}
 
 
 async def open_bot_request(session: AsyncSession, app_id: str) -> ConsentRequestRow | None:

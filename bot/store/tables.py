@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -85,6 +86,13 @@ class ConsentRequestRow(Base):
         server_default="1",
         doc="Distinct approvals needed before the bot grants; set by the routing rule "
         "that placed the request when it was first seen.",
+    )
+    details_pending: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        doc="Recorded from the pending list alone (a backlog): the app's publisher is "
+        "still to be read, and the card is edited once it is.",
     )
 
 
@@ -317,3 +325,39 @@ class AutoApprovalRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     origin: Mapped[str] = mapped_column(String(8), default="chat", doc="chat or file")
+
+
+class SignInAttemptRow(Base):
+    """One attempt consent stopped, from Entra's sign-in log: who, which app, when, which code.
+
+    Nothing else of the log entry is kept (no address, device or location), and
+    rows older than the retention setting are deleted.
+    """
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="The log entry's id.")
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    app_id: Mapped[str] = mapped_column(String(64), index=True)
+    app_display_name: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    error_code: Mapped[int] = mapped_column(Integer)
+
+
+class OutreachRow(Base):
+    """When a user was last offered help with an app, so nobody is messaged twice a period."""
+
+    __tablename__ = "outreach"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[datetime]
+
+
+class OutreachOptOutRow(Base):
+    """A user who said "stop": never offered help unasked again, until they say "start"."""
+
+    __tablename__ = "outreach_opt_outs"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stopped_at: Mapped[datetime]

@@ -6,6 +6,15 @@ user token one of its delegated permissions; otherwise Graph's 403
 ``Authorization_RequestDenied``. The all-powerful local caller (foreign
 tokens, for development) is not checked.
 
+Audit log endpoints answer a missing permission in the reporting API's own
+words: without ``AuditLog.Read.All``, 403
+``Authentication_MSGraphPermissionMissing`` ("Calling principal does not have
+required MSGraph permissions AuditLog.Read.All"); with it but without
+``Directory.Read.All``, the licence check Graph cannot make fails as on a
+tenant without Microsoft Entra ID P1/P2 (403
+``Authentication_RequestFromNonPremiumTenantOrB2CTenant``), the documented
+"known issue" of those pages.
+
 directoryObject collections follow Graph's "limited information" rule: an
 object of a type the app may not read comes back with only ``id`` and
 ``@odata.type``. A bot that relies on such an object's other properties (a
@@ -21,9 +30,13 @@ from typing import Any
 from sandbox.errors import Forbidden
 from sandbox.graph.caller import Caller
 from sandbox.graph.odata import GraphResponse
-from sandbox.graph.permission_rules import allows, readable_types, rule_for
+from sandbox.graph.permission_rules import PermissionRule, allows, readable_types, rule_for
 
 KEPT_WHEN_LIMITED = ("@odata.type", "id")
+NON_PREMIUM = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+NON_PREMIUM_MESSAGE = "Neither tenant is B2C or tenant doesn't have premium license"
+PERMISSION_MISSING = "Authentication_MSGraphPermissionMissing"
+LICENCE_READER = "Directory.Read.All"
 log = logging.getLogger(__name__)
 
 
@@ -34,10 +47,8 @@ def authorize(method: str, template: str, caller: Caller) -> None:
     rule = rule_for(method, template)
     if rule is None:
         return  # $batch: each inner request is checked on its own
-    if caller.kind == "app":
-        permitted = allows(rule.application, caller.roles)
-    else:
-        permitted = allows(rule.delegated, caller.scopes)
+    held = caller.roles if caller.kind == "app" else caller.scopes
+    permitted = allows(rule.application if caller.kind == "app" else rule.delegated, held)
     if not permitted:
         log.warning(
             "sandbox Graph: 403 for %s %s: the caller holds none of %s (%s)",
@@ -46,10 +57,35 @@ def authorize(method: str, template: str, caller: Caller) -> None:
             ", ".join(rule.application if caller.kind == "app" else rule.delegated) or "-",
             rule.doc,
         )
+        if rule.audit_log:
+            raise _audit_log_denial(rule, caller, held)
         raise Forbidden(
             "Insufficient privileges to complete the operation.",
             code="Authorization_RequestDenied",
         )
+
+
+def non_premium() -> Forbidden:
+    """Graph's 403 for reports on a tenant without Microsoft Entra ID P1/P2."""
+    return Forbidden(NON_PREMIUM_MESSAGE, code=NON_PREMIUM)
+
+
+def _audit_log_denial(rule: PermissionRule, caller: Caller, held: frozenset[str]) -> Forbidden:
+    """The reporting API's 403: the first missing permission named, or the licence check."""
+    options = rule.application if caller.kind == "app" else rule.delegated
+    granted = {name.casefold() for name in held}
+    missing = [
+        name.strip()
+        for name in (options[0].split(" and ") if options else ())
+        if name.strip().casefold() not in granted
+    ]
+    if missing == [LICENCE_READER]:
+        return non_premium()
+    named = missing[0] if missing else "(none)"
+    return Forbidden(
+        f"Calling principal does not have required MSGraph permissions {named}",
+        code=PERMISSION_MISSING,
+    )
 
 
 def limit_information(

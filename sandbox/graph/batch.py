@@ -2,7 +2,9 @@
 
 The bot batches the per-request ``userConsentRequests`` reads when many app
 requests are new. Each inner request is dispatched to the same handlers as a
-direct call; faults apply to the batch call only. The parser is lenient where
+direct call; random faults apply to the batch call, and an object made unavailable
+(``unavailable_paths``) fails as its own inner request, as Graph answers each
+request of a batch on its own. The parser is lenient where
 Microsoft's own Python batch helper differs from the documented format: it
 sends absolute URLs, ``depends_on`` instead of ``dependsOn``, header values as
 lists, and non-object bodies base64-encoded.
@@ -115,6 +117,17 @@ def register(router: Router) -> None:
                     inner = GraphResponse(
                         400,
                         {"error": {"code": "BadRequest", "message": "Batches cannot be nested."}},
+                    )
+                elif tenant.faults.unavailable(request.path):
+                    inner = GraphResponse(
+                        503,
+                        {
+                            "error": {
+                                "code": "serviceNotAvailable",
+                                "message": "The service is temporarily unavailable.",
+                            }
+                        },
+                        {"Retry-After": str(tenant.faults.settings.retry_after_seconds)},
                     )
                 else:
                     inner = router.dispatch(request, tenant)

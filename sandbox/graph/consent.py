@@ -1,8 +1,10 @@
 """Admin consent requests (graph-contract section 1), read only as in Graph.
 
 The pending list is ``appConsentRequests`` filtered on ``userConsentRequests/
-any(u:u/status eq 'InProgress')``; it does not expand the user requests, which
-cost one more call per app request. v1.0 calls approval steps ``stages``, beta
+any(u:u/status eq 'InProgress')``. ``userConsentRequests`` is a navigation
+property of the request, so ``$expand=userConsentRequests`` brings each app
+request's user requests inline, as OData expands any navigation property; no
+other expansion is served. v1.0 calls approval steps ``stages``, beta
 calls them ``steps``. Each user request also carries its ``approval`` inline
 (Graph may leave it to a separate call, so readers should accept both).
 Deciding through Graph is refused: Entra does not support it, and the bot must
@@ -50,10 +52,18 @@ def _filter_view(req: GraphRequest) -> Any:
 def register(router: Router) -> None:
     @router.add("GET", BASE)
     def list_requests(req: GraphRequest, tenant: SandboxTenant) -> GraphResponse:
-        allow_options(req, "$filter", "$top", "$select", "$count")
-        found = apply_filter(req, APP_FILTER, tenant.consent.all(), _filter_view(req))
+        allow_options(req, "$filter", "$top", "$select", "$count", "$expand")
+        expand = req.query.get("$expand", "").strip()
+        if expand and tenant.faults.settings.refuse_expand:
+            raise BadRequest("The query parameter '$expand' is not supported.")
+        if expand and expand.lower() != "userconsentrequests":
+            raise BadRequest(f"Unsupported $expand '{expand}'; only 'userConsentRequests' is.")
+        view = _filter_view(req)
+        found = apply_filter(req, APP_FILTER, tenant.consent.all(), view)
         return collection(
-            req, [r.to_json() for r in found], "identityGovernance/appConsent/appConsentRequests"
+            req,
+            [view(r) if expand else r.to_json() for r in found],
+            "identityGovernance/appConsent/appConsentRequests",
         )
 
     @router.add("GET", BASE + "/{requestId}")

@@ -3,6 +3,9 @@
 Produces a small tree of ``Node`` objects; deciding which clauses a resource
 supports and evaluating them is ``sandbox.graph.filters``' job. Unquoted GUIDs
 are read as strings, including the Playground's 13-digit last group.
+DateTimeOffset literals (``2026-12-01T00:00:00Z``, unquoted, with a zone as
+OData requires) are read as aware datetimes, so the sign-in log's
+``createdDateTime ge ...`` compares instants, not text.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sandbox.errors import BadRequest
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')"
+    r"|(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))"
     r"|(?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12,})"
     r"|(?P<number>-?\d+(?:\.\d+)?)(?![\w-])"
     r"|(?P<name>[A-Za-z_][\w.]*)"
@@ -24,6 +29,19 @@ _TOKEN = re.compile(
 FUNCTIONS = {"startswith", "endswith", "contains"}
 _COMPARISONS = {"eq", "ne", "gt", "ge", "lt", "le"}
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+class GuidLiteral(str):
+    """An unquoted GUID: compared as text, but a resource may refuse it for a string property."""
+
+    __slots__ = ()
+
+
+def _instant(raw: str) -> datetime:
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"Invalid filter clause: '{raw}' is not a valid DateTimeOffset.") from None
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,10 @@ class Parser:
             value: Any = raw
             if kind == "string":
                 value = raw[1:-1].replace("''", "'")
+            elif kind == "guid":
+                value = GuidLiteral(raw)
+            elif kind == "datetime":
+                value = _instant(raw)
             elif kind == "number":
                 value = float(raw) if "." in raw else int(raw)
             elif kind == "name" and raw.lower() in _LITERALS:
@@ -131,7 +153,7 @@ class Parser:
 
     def literal(self) -> Any:
         kind, value = self.peek()
-        if kind not in ("string", "number", "literal"):
+        if kind not in ("string", "number", "literal", "datetime"):
             raise BadRequest(f"Invalid filter clause: expected a value, found {value!r}.")
         self.pos += 1
         return value

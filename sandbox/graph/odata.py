@@ -117,28 +117,36 @@ def advanced_query(req: GraphRequest) -> bool:
     return req.headers.get("ConsistencyLevel", "").lower() == "eventual" and wants_count(req)
 
 
-def page_size(req: GraphRequest) -> int:
+def page_size(req: GraphRequest, maximum: int = MAX_PAGE_SIZE) -> int:
     raw = req.query.get("$top")
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise BadRequest(f"Invalid value '{raw}' for $top; use 1 to {MAX_PAGE_SIZE}.")
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise BadRequest(f"Invalid value '{raw}' for $top; use 1 to {maximum}.")
     return int(raw)
 
 
-def _offset(req: GraphRequest) -> int:
+def _skiptoken(req: GraphRequest) -> tuple[int, str | None]:
+    """The offset and the snapshot (if the collection pinned one) a ``$skiptoken`` carries."""
     token = req.query.get("$skiptoken")
     if token is None:
-        return 0
+        return 0, None
     try:
         decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        return int(decoded.removeprefix("sbx1:"))
+        offset, pinned, snapshot = decoded.removeprefix("sbx1:").partition(":")
+        return int(offset), snapshot if pinned else None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadRequest("The $skiptoken is not valid.") from None
 
 
-def _next_link(req: GraphRequest, offset: int) -> str:
-    token = base64.urlsafe_b64encode(f"sbx1:{offset}".encode()).decode().rstrip("=")
+def skiptoken_snapshot(req: GraphRequest) -> str | None:
+    """What the first page of a snapshot-paged collection pinned (see ``collection``)."""
+    return _skiptoken(req)[1]
+
+
+def _next_link(req: GraphRequest, offset: int, snapshot: str | None = None) -> str:
+    raw = f"sbx1:{offset}" if snapshot is None else f"sbx1:{offset}:{snapshot}"
+    token = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
     query = {k: v for k, v in req.query.items() if k != "$skiptoken"}
     query["$skiptoken"] = token
     encoded = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
@@ -168,14 +176,26 @@ def entity(req: GraphRequest, item: Json, fragment: str, status: int = 200) -> G
 
 
 def collection(
-    req: GraphRequest, items: list[Json], fragment: str, *, paged: bool = True
+    req: GraphRequest,
+    items: list[Json],
+    fragment: str,
+    *,
+    paged: bool = True,
+    max_top: int = MAX_PAGE_SIZE,
+    snapshot: str | None = None,
 ) -> GraphResponse:
-    """One page of a collection, with ``@odata.nextLink`` when more remain."""
+    """One page of a collection, with ``@odata.nextLink`` when more remain.
+
+    ``max_top`` is the resource's largest ``$top``. ``snapshot`` is written into
+    the ``$skiptoken`` so later pages can list the collection as it was when the
+    first page was served (``skiptoken_snapshot``): a log that grows at its head
+    would otherwise shift every later page.
+    """
     body: Json = {"@odata.context": req.context(fragment)}
     if wants_count(req):
         body["@odata.count"] = len(items)
-    start, size = (_offset(req), page_size(req)) if paged else (0, len(items) or 1)
+    start, size = (_skiptoken(req)[0], page_size(req, max_top)) if paged else (0, len(items) or 1)
     body["value"] = [select(req, item) for item in items[start : start + size]]
     if start + size < len(items):
-        body["@odata.nextLink"] = _next_link(req, start + size)
+        body["@odata.nextLink"] = _next_link(req, start + size, snapshot)
     return GraphResponse(200, body)

@@ -60,6 +60,9 @@ class PermissionRule:
     limited_types: bool = False
     refused: bool = False
     """Graph refuses this call (405) whatever the caller holds; both tuples are empty."""
+    audit_log: bool = False
+    """An audit log endpoint: a missing permission gets the reporting API's own 403 codes
+    (``Authentication_MSGraphPermissionMissing``; see ``sandbox.graph.authorization``)."""
 
 
 def _rule(
@@ -70,9 +73,12 @@ def _rule(
     delegated: tuple[str, ...],
     *,
     limited_types: bool = False,
+    audit_log: bool = False,
 ) -> PermissionRule:
     doc = page if page.startswith("https://") else LEARN + page
-    return PermissionRule(method, template, application, delegated, doc, limited_types)
+    return PermissionRule(
+        method, template, application, delegated, doc, limited_types, audit_log=audit_log
+    )
 
 
 def _refused(method: str, template: str, doc: str) -> PermissionRule:
@@ -148,6 +154,9 @@ _ROLE_ASSIGNMENTS = (
     "Directory.ReadWrite.All",
 )
 _CATALOG_APP = ("AppCatalog.Read.All", "AppCatalog.ReadWrite.All")
+# The sign-in pages list the pair as least privileged, with no higher one. The page's
+# known issue: Directory.Read.All is what lets Graph check the tenant's licence.
+_SIGN_IN_READ = ("AuditLog.Read.All and Directory.Read.All",)
 _CATALOG_DELEGATED = (
     "AppCatalog.Submit",
     "AppCatalog.Read.All",
@@ -302,6 +311,11 @@ RULES: tuple[PermissionRule, ...] = (
            "Directory.ReadWrite.All"),
           ("User.Read", "Organization.Read.All", "Directory.Read.All",
            "Organization.ReadWrite.All", "Directory.ReadWrite.All")),
+    # --- Sign-in log (delegated: the user also needs a report-reading role) ---
+    _rule("GET", "/auditLogs/signIns", "signin-list", _SIGN_IN_READ, _SIGN_IN_READ,
+          audit_log=True),
+    _rule("GET", "/auditLogs/signIns/{id}", "signin-get", _SIGN_IN_READ, _SIGN_IN_READ,
+          audit_log=True),
     # --- Teams app catalog and personal installations ---
     _rule("GET", "/appCatalogs/teamsApps", "appcatalogs-list-teamsapps",
           _CATALOG_APP, _CATALOG_DELEGATED),

@@ -50,6 +50,8 @@ ADMIN_COMMANDS = (
     "auto approvals",
     "remove auto approval 6a1b2c3d-0000-4000-8000-000000000001",
     "failed messages",
+    "proactive help on",
+    "blocked apps 30",
 )
 """One way of typing each admin-only command (the test below checks none is missing)."""
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.admin.commands import ChatCommands
-from bot.graph import GraphConnection, GraphGateway
+from bot.graph import GraphGateway
+from bot.graph.json_reads import GraphJson
 from bot.infra.graph_auth import SandboxTokenProvider
 from bot.review.admins import AdminCheck
 from bot.review.card_views import EntraLinks
@@ -33,9 +34,7 @@ async def test_only_consent_admins_may_configure(
 ) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     await migrate(engine)
-    graph = GraphGateway(
-        GraphConnection.open(sandbox.url, SandboxTokenProvider(sandbox.url)), clock=clock
-    )
+    graph = GraphGateway(GraphJson(sandbox.url, SandboxTokenProvider(sandbox.url)), clock=clock)
     try:
         commands = ChatCommands(
             session_factory(engine),

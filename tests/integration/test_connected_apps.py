@@ -65,8 +65,8 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     await migrate(engine)
     tokens = SandboxTokenProvider(sandbox.url)
     connection = GraphConnection.open(sandbox.url, tokens)
-    graph = GraphGateway(connection, clock=clock)
     reads = GraphJson(sandbox.url, tokens)
+    graph = GraphGateway(reads, clock=clock)
     writes = AppWrites(connection, ScopeCatalogue(connection, clock))
     admins = AdminCheck(graph)
     service = ConnectedApps(
@@ -77,6 +77,7 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     finally:
         await reads.close()
         await graph.close()
+        await connection.close()
         await engine.dispose()
 
 

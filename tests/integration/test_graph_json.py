@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.graph.gateway import NotInGraph
-from bot.graph.json_reads import GraphJson, GraphReadError
+from bot.graph.json_reads import GraphJson, GraphReadError, NotInGraph
 from bot.infra.graph_auth import SandboxTokenProvider
 from sandbox.seed_apps import WHITEBOARD_APP_ID
 from sandbox.server import SandboxHandle

@@ -69,10 +69,10 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     sessions = session_factory(engine)
     tokens = SandboxTokenProvider(sandbox.url)
     connection = GraphConnection.open(sandbox.url, tokens)
-    graph = GraphGateway(connection, clock=clock)
     graph_json = GraphJson(sandbox.url, tokens)
+    graph = GraphGateway(graph_json, clock=clock)
     writes = PolicyWrites(graph_json)
-    consent = TenantConsentReader(connection, graph, clock)
+    consent = TenantConsentReader(graph_json, graph, clock)
     switch = WorkflowSwitch(
         graph, ReviewerLookup(graph_json), writes, sessions, clock, on_saved=consent.forget
     )
@@ -81,6 +81,7 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     finally:
         await graph_json.close()
         await graph.close()
+        await connection.close()
         await engine.dispose()
 
 

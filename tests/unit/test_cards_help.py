@@ -11,6 +11,7 @@ from cards.help import (
     COMMAND_ESCALATE_HERE,
     COMMAND_HELP,
     COMMAND_REVIEW_HERE,
+    COMMAND_STOP_START,
     build_destination_registered_card,
     build_help_card,
 )
@@ -84,7 +85,7 @@ def test_help_cards_are_translated(locale: str) -> None:
     english = set(shown_texts(build_help_card(EN, in_channel=True)))
     translated = set(shown_texts(build_help_card(messages, in_channel=True)))
     # Only the command words themselves are shared: they are syntax, not prose.
-    commands = {COMMAND_REVIEW_HERE, COMMAND_ESCALATE_HERE, COMMAND_HELP}
+    commands = {COMMAND_REVIEW_HERE, COMMAND_ESCALATE_HERE, COMMAND_HELP, COMMAND_STOP_START}
     commands |= {command for command, _key in ADMIN_COMMAND_KEYS}
     assert english & translated == commands
     registered = build_destination_registered_card(messages, "Revues", 2)
