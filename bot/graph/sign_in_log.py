@@ -16,11 +16,11 @@ they have already seen by id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.graph.gateway import graph_time
 from bot.graph.json_reads import GraphJson, GraphReadError
+from domain.sign_ins import ConsentAttempt
 
 SIGN_INS = "/auditLogs/signIns"
 CONSENT_ERRORS = (90094, 90095, 65001)
@@ -29,18 +29,6 @@ PAGE_SIZE = 1000
 """The largest page the sign-in log serves."""
 NO_LICENCE = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 NO_PERMISSION = "Authentication_MSGraphPermissionMissing"
-
-
-@dataclass(frozen=True, slots=True)
-class SignInAttempt:
-    """What the bot keeps of one log entry: who, which app, when, and the error code."""
-
-    id: str
-    user_id: str
-    app_id: str
-    app_display_name: str
-    created_at: datetime
-    error_code: int
 
 
 class SignInLogUnavailable(RuntimeError):
@@ -56,7 +44,7 @@ class SignInLog:
     def __init__(self, reads: GraphJson) -> None:
         self._reads = reads
 
-    async def consent_attempts_since(self, since: datetime) -> list[SignInAttempt]:
+    async def consent_attempts_since(self, since: datetime) -> list[ConsentAttempt]:
         """Every attempt consent stopped at or after ``since``, oldest first."""
         codes = " or ".join(f"status/errorCode eq {code}" for code in CONSENT_ERRORS)
         moment = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -72,13 +60,13 @@ class SignInLog:
         return sorted((a for a in found if a is not None), key=lambda a: a.created_at)
 
 
-def _attempt(entry: dict[str, object]) -> SignInAttempt | None:
+def _attempt(entry: dict[str, object]) -> ConsentAttempt | None:
     status = entry.get("status")
     code = status.get("errorCode") if isinstance(status, dict) else None
     user_id, app_id = entry.get("userId"), entry.get("appId")
     if not isinstance(code, int) or not entry.get("id") or not user_id or not app_id:
         return None  # an entry without who or which app says nothing the bot can act on
-    return SignInAttempt(
+    return ConsentAttempt(
         id=str(entry["id"]),
         user_id=str(user_id),
         app_id=str(app_id).lower(),

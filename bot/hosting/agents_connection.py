@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from azure.core.credentials_async import AsyncTokenCredential
-from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import AgentAuthConfiguration
 from microsoft_agents.hosting.core.authorization import Connections
 from microsoft_agents.hosting.core.authorization.connection_manager import ConnectionManager
@@ -70,6 +69,9 @@ class ConnectorTokens:
 
 def connection_manager_for(settings: Settings, tokens: AppTokens | None) -> Connections:
     """The SDK's connections: anonymous in sandbox mode, the app's identity otherwise."""
+    # Imported here: MSAL and requests are not needed before the first activity.
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+
     if settings.mode is Mode.SANDBOX or tokens is None:
         return MsalConnectionManager(
             CONNECTIONS={"SERVICE_CONNECTION": {"SETTINGS": {"ANONYMOUS_ALLOWED": True}}}

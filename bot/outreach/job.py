@@ -27,11 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph.json_reads import GraphReadError
-from bot.graph.sign_in_log import CONSENT_ERRORS, SignInAttempt, SignInLog, SignInLogUnavailable
+from bot.graph.sign_in_log import CONSENT_ERRORS, SignInLog, SignInLogUnavailable
 from bot.infra.background import ScheduledPass
 from bot.outreach.offers import HelpOffers
 from bot.store import sign_ins
-from bot.store.sign_ins import NewAttempt
+from domain.sign_ins import ConsentAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -125,19 +125,15 @@ class ProactiveHelp:
         )
 
     async def _record(
-        self, found: Sequence[SignInAttempt], mark: datetime | None
-    ) -> tuple[list[NewAttempt], int]:
+        self, found: Sequence[ConsentAttempt], mark: datetime | None
+    ) -> tuple[list[ConsentAttempt], int]:
         """Keep the entries not kept yet, move the watermark, forget what is past retention.
 
         One transaction: two replicas reading the same new entries at once
         cannot both keep them (the entry id is the key); the one that loses
         keeps nothing this pass, and whoever offers first takes the period.
         """
-        attempts = [
-            NewAttempt(a.id, a.user_id, a.app_id, a.app_display_name, a.created_at, a.error_code)
-            for a in found
-            if a.error_code in CONSENT_ERRORS
-        ]
+        attempts = [a for a in found if a.error_code in CONSENT_ERRORS]
         newest = max((a.created_at for a in found), default=None)
         async with self._sessions() as session:
             try:

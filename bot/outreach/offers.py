@@ -30,11 +30,11 @@ from bot.graph.user_profiles import user_profile
 from bot.store import decisions, outbox, sign_ins
 from bot.store.outbox import OutboxKind
 from bot.store.outreach import claim_offer, opted_out_among, unoffered_attempts
-from bot.store.sign_ins import NewAttempt
 from bot.store.tables import UserChatRow
 from cards import verbs
 from cards.outreach import build_outreach_card
 from domain.i18n import Messages, language_of
+from domain.sign_ins import ConsentAttempt
 from domain.types import Actor
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class HelpOffers:
             attempts = await unoffered_attempts(session, now - HELP_HORIZON, now - self._period)
         return await self.offer(attempts)
 
-    async def offer(self, attempts: Sequence[NewAttempt]) -> int:
+    async def offer(self, attempts: Sequence[ConsentAttempt]) -> int:
         """Offer help for each person and app among ``attempts``; returns messages queued.
 
         The newest attempt of a person for an app decides the error code; an
@@ -80,7 +80,7 @@ class HelpOffers:
         consent or an attempt past the horizon gets nothing.
         """
         now = self._clock()
-        latest: dict[tuple[str, str], NewAttempt] = {}
+        latest: dict[tuple[str, str], ConsentAttempt] = {}
         for attempt in sorted(attempts, key=lambda a: a.created_at):
             if attempt.error_code in CONSENT_ERRORS and now - attempt.created_at <= HELP_HORIZON:
                 latest[(attempt.user_id, attempt.app_id.lower())] = attempt
@@ -99,7 +99,7 @@ class HelpOffers:
                 logger.exception("could not offer help to user %s about app %s", user_id, app_id)
         return queued
 
-    async def _offer_one(self, attempt: NewAttempt) -> int:
+    async def _offer_one(self, attempt: ConsentAttempt) -> int:
         user_id, app_id = attempt.user_id, attempt.app_id.lower()
         async with self._sessions() as session:
             if await sign_ins.offered_since(session, user_id, app_id, self._clock() - self._period):
@@ -142,7 +142,7 @@ class HelpOffers:
         locale = chat.locale if chat is not None and chat.locale else profile.preferred_language
         return Actor(user_id, profile.display_name or user_id, locale)
 
-    async def _card(self, attempt: NewAttempt, actor: Actor) -> dict[str, Any]:
+    async def _card(self, attempt: ConsentAttempt, actor: Actor) -> dict[str, Any]:
         language = language_of(actor.locale)
         data = {
             verbs.APP_ID_KEY: attempt.app_id,

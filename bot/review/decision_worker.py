@@ -16,13 +16,13 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
-import httpx
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph import AppProfile
 from bot.graph.apps import AppWrites, GraphWriteError, TransientGraphError
 from bot.graph.consent_grant import approve_app, block_app
+from bot.graph.json_reads import GraphReadError
+from bot.graph.sdk_errors import is_graph_call_failure
 from bot.infra.background import RowWorker
 from bot.review.decision_writes import SignInLapsed, WritesFor
 from bot.review.reviewer_cards import ReviewerCards
@@ -45,7 +45,6 @@ SIGN_IN_ATTEMPTS = 4
 """Tries before a delegated decision whose reviewer token is not here gives up (about 15 s)."""
 SIGN_IN_LAPSED = "the reviewer's sign-in has expired here; approve again to sign in and retry"
 MAX_BACKOFF = 600.0
-_EXPECTED_FAILURES = (TransientGraphError, ODataError, httpx.HTTPError)
 
 
 async def _carry_out(
@@ -107,7 +106,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
             problem, unresolved = str(error), ()
         except Exception as error:
             # Throttling, outages and anything unforeseen: retried, a bounded number of times.
-            if not isinstance(error, _EXPECTED_FAILURES):
+            if not (isinstance(error, TransientGraphError) or is_graph_call_failure(error)):
                 logger.exception("decision %s failed unexpectedly", decision.id)
             attempts = decision.attempts + 1
             if attempts < MAX_ATTEMPTS and self._clock() - decision.decided_at < MAX_AGE:
@@ -127,7 +126,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
             return
         try:
             profile = await self._app_profile(app_id)
-        except (ODataError, httpx.HTTPError):
+        except (GraphReadError, OSError, TimeoutError):
             return  # cosmetic: the decision itself is done
         if profile is None:
             return

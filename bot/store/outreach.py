@@ -18,8 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.rowcount import rowcount
-from bot.store.sign_ins import NewAttempt
 from bot.store.tables import ConsentRequestRow, OutreachOptOutRow, OutreachRow, SignInAttemptRow
+from domain.sign_ins import ConsentAttempt
 
 
 async def claim_offer(
@@ -56,7 +56,7 @@ async def claim_offer(
 
 async def unoffered_attempts(
     session: AsyncSession, since: datetime, offered_after: datetime
-) -> list[NewAttempt]:
+) -> list[ConsentAttempt]:
     """Attempts since ``since``, oldest first, whose person and app were not offered help
     after ``offered_after``: what a pass offers, including what a crashed pass left."""
     offered = exists().where(
@@ -70,7 +70,7 @@ async def unoffered_attempts(
         .order_by(SignInAttemptRow.created_at)
     )
     return [
-        NewAttempt(r.id, r.user_id, r.app_id, r.app_display_name, r.created_at, r.error_code)
+        ConsentAttempt(r.id, r.user_id, r.app_id, r.app_display_name, r.created_at, r.error_code)
         for r in rows
     ]
 

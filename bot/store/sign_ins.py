@@ -17,20 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.rowcount import rowcount
 from bot.store.tables import OutreachRow, SettingRow, SignInAttemptRow
+from domain.sign_ins import ConsentAttempt
 
 WATERMARK_KEY = "sign_in_log.watermark"
 SWITCH_KEY = "proactive_help"
 EXCLUDED_KEY = "proactive_help.excluded"
-
-
-@dataclass(frozen=True, slots=True)
-class NewAttempt:
-    id: str
-    user_id: str
-    app_id: str
-    app_display_name: str
-    created_at: datetime
-    error_code: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +37,8 @@ class AppDemand:
 
 
 async def record_attempts(
-    session: AsyncSession, attempts: Sequence[NewAttempt]
-) -> list[NewAttempt]:
+    session: AsyncSession, attempts: Sequence[ConsentAttempt]
+) -> list[ConsentAttempt]:
     """Store the attempts not stored yet; returns those (the log repeats and arrives late)."""
     ids = [a.id for a in attempts]
     known: set[str] = set()

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from bot.store import audit_trail, requests, sign_ins
-from bot.store.sign_ins import NewAttempt
 from bot.store.tables import ConsentRequestRow
 from cards.blocked_apps import scopes_input_id
 from cards.verbs import APPROVE, BLOCKED_APPS_REVIEW, BLOCKED_APPS_SHOW, SHOW_CARD
+from domain.sign_ins import ConsentAttempt
 from domain.types import ASKED_BECAUSE, RequestOrigin, RequestStatus
 from sandbox.seed_apps import EXPENSES_APP_ID, ONECAL_APP_ID, PIPELINE_APP_ID, ZELIQ_APP_ID
 from sandbox.server import SandboxHandle
@@ -54,7 +54,7 @@ async def stopped(
     days_ago: float = 1,
 ) -> None:
     """One attempt consent stopped, as the sign-in log job records it."""
-    attempt = NewAttempt(
+    attempt = ConsentAttempt(
         id=f"sign-in-{next(_ids)}",
         user_id=who.id,
         app_id=app_id.lower(),

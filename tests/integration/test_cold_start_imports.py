@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 _START = """
@@ -51,11 +49,6 @@ def _start(data_dir: Path) -> list[str]:
     return done.stdout.split()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/review/decision_worker.py imports msgraph-sdk's ODataError (and httpx) at the "
-    "top; remove this mark once it recognises them through bot.graph.sdk_errors",
-)
 def test_a_second_start_loads_neither_the_graph_sdk_nor_alembic(tmp_path: Path) -> None:
     assert "alembic" in _start(tmp_path)  # the first start creates the schema
     assert _start(tmp_path) == []

@@ -17,7 +17,7 @@ from bot.store.outreach import (
     set_opted_out,
     unoffered_attempts,
 )
-from bot.store.sign_ins import NewAttempt
+from domain.sign_ins import ConsentAttempt
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -44,9 +44,9 @@ async def test_one_claim_wins_however_many_replicas_claim_at_once(engine: AsyncE
 async def test_stop_and_start_and_what_is_left_to_offer(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     attempts = [
-        NewAttempt("log-1", ADELE, "app-1", "OneCal", NOW - timedelta(hours=2), 90095),
-        NewAttempt("log-2", LYNNE, "app-1", "OneCal", NOW - timedelta(hours=1), 90094),
-        NewAttempt("log-3", LYNNE, "app-2", "Zeliq", NOW - timedelta(days=2), 90094),
+        ConsentAttempt("log-1", ADELE, "app-1", "OneCal", NOW - timedelta(hours=2), 90095),
+        ConsentAttempt("log-2", LYNNE, "app-1", "OneCal", NOW - timedelta(hours=1), 90094),
+        ConsentAttempt("log-3", LYNNE, "app-2", "Zeliq", NOW - timedelta(days=2), 90094),
     ]
     async with sessions() as session:
         assert len(await sign_ins.record_attempts(session, attempts)) == 3

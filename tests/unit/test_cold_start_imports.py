@@ -61,12 +61,6 @@ def test_importing_the_app_imports_neither_the_graph_sdk_nor_the_store(
     assert [name for name in loaded_by_app if name not in {"msal", "requests"}] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/hosting/agents_connection.py imports the Agents SDK's MSAL connection "
-    "manager (and so MSAL and requests) at the top; remove this mark once it imports it "
-    "where production mode builds it",
-)
 def test_importing_the_app_does_not_import_msal(loaded_by_app: list[str]) -> None:
     assert [name for name in loaded_by_app if name in {"msal", "requests"}] == []
 
