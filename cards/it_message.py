@@ -8,6 +8,7 @@ It is plain text for copying into a mail or chat, in the user's language.
 
 from __future__ import annotations
 
+from cards.risk import OFFLINE_ACCESS
 from cards.text import DESCRIPTION_LIMIT, NAME_LIMIT, clean
 from domain.diagnosis.analysis import CauseCode, Diagnosis
 from domain.diagnosis.facts import DiagnosisFacts, ScopeKind
@@ -51,6 +52,12 @@ def it_message(
             lines.append(messages.t(key, url=link))
     if facts.error_code:
         lines.append(messages.t("it.error_code", code=facts.error_code))
+    # The same risk facts the reviewer card leads with, so IT weighs what reviewers see.
+    admin = sum(1 for scope in facts.scopes if scope.kind is ScopeKind.ADMIN)
+    if admin:
+        lines.append(messages.plural("it.risk_admin", admin))
+    if any(scope.value.lower() == OFFLINE_ACCESS for scope in facts.scopes):
+        lines.append(messages.t("it.risk_offline"))
     if facts.scopes:
         lines += ["", messages.t("it.scopes_heading")]
         kept = {

@@ -211,6 +211,17 @@ def test_the_it_message_has_the_facts_an_admin_asks_for() -> None:
     assert by_id(card_for(given), "it-message")["value"] == message
 
 
+def test_the_it_message_carries_the_reviewer_cards_risk_facts() -> None:
+    given = it_facts()
+    lines = it_message(given, diagnose(given), ASKER, EN).split("\n")
+    assert "1 permission needs an admin's consent." in lines  # Directory.Read.All
+    assert not any("offline access" in line for line in lines)
+    offline = ScopeFact("offline_access", ScopeKind.USER)
+    given = replace(given, scopes=(*given.scopes, offline))
+    lines = it_message(given, diagnose(given), ASKER, EN).split("\n")
+    assert "It asks for offline access: it keeps access to the data while I am away." in lines
+
+
 @pytest.mark.parametrize(
     ("changes", "line"),
     [
