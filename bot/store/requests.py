@@ -112,11 +112,19 @@ async def insert_requests(
 
 
 async def awaiting_details(session: AsyncSession, limit: int) -> Sequence[ConsentRequestRow]:
-    """Pending requests recorded from the list alone, longest-waiting first."""
+    """Requests recorded from the list alone, pending ones first, then longest-waiting first.
+
+    One decided or closed before its app was read is completed too, so its card
+    does not say "being checked" for ever.
+    """
     rows = await session.scalars(
         select(ConsentRequestRow)
-        .where(*_PENDING_IN_ENTRA, ConsentRequestRow.details_pending.is_(True))
-        .order_by(ConsentRequestRow.first_requested_at, ConsentRequestRow.id)
+        .where(ConsentRequestRow.details_pending.is_(True))
+        .order_by(
+            (ConsentRequestRow.status != RequestStatus.PENDING),
+            ConsentRequestRow.first_requested_at,
+            ConsentRequestRow.id,
+        )
         .limit(limit)
     )
     return rows.all()

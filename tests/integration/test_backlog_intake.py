@@ -185,3 +185,16 @@ async def test_a_backlog_found_after_review_here_reaches_the_destination_as_one_
         await bot.tick()
         [digest] = [c for c in connector.posts() if "new admin consent requests" in str(c.body)]
         assert f"{BACKLOG} new admin consent requests" in texts(connector.card_of(digest))
+
+
+async def test_a_request_closed_before_its_details_is_completed_all_the_same(
+    sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock, tmp_path: Path
+) -> None:
+    made = add_backlog(sandbox.tenant, BACKLOG, seed=11, spread_days=3)
+    closed = str(made[0]["appConsentRequestId"])
+    async with running_bot(graph_url=sandbox.url, data_dir=tmp_path, clock=clock) as bot:
+        await bot.services.intake.run_once()
+        sandbox.tenant.complete_request(closed, approve=False)
+        await bot.services.intake.run_once()  # Entra decided it before its app was read
+        assert await bot.services.request_details.run_once() == BACKLOG
+        assert await awaiting_details(bot) == 0
