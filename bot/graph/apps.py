@@ -150,8 +150,9 @@ class AppWrites:
 
         existing = await self.tenant_wide_grant(client_id, resource_id)
         if existing is None:
+            created = None
             try:
-                await self._client.oauth2_permission_grants.post(
+                created = await self._client.oauth2_permission_grants.post(
                     OAuth2PermissionGrant(
                         client_id=client_id,
                         consent_type="AllPrincipals",
@@ -162,6 +163,10 @@ class AppWrites:
             except odata_error() as error:
                 if error.response_status_code != 409:
                     raise _write_error(error, "could not grant consent") from error
+            if created is not None and created.id:
+                # Graph answers with the grant it stored: no read back on the approve path.
+                return Grant(created.id, tuple((created.scope or "").split()))
+            # Another writer made it first (409), or Graph answered without a body.
             existing = await self.tenant_wide_grant(client_id, resource_id)
             if existing is None:
                 raise GraphWriteError(None, "the grant did not read back")
