@@ -148,9 +148,9 @@ class GraphGateway:
 
     async def graph_scope_catalogue(self) -> dict[str, ScopeDetail]:
         """Microsoft Graph's delegated scopes by value (cached; it changes rarely)."""
-        cached = self._catalogue.get()
-        if cached is not None:
-            return cached
+        return await self._catalogue.get_or_load(self._load_catalogue)
+
+    async def _load_catalogue(self) -> dict[str, ScopeDetail]:
         sp = await self._reads.get(
             f"/servicePrincipals(appId='{MICROSOFT_GRAPH_APP_ID}')",
             {"$select": "id,oauth2PermissionScopes"},
@@ -167,7 +167,7 @@ class GraphGateway:
                 needs_admin=str(scope.get("type") or "").lower() == "admin",
                 resource_name="Microsoft Graph",
             )
-        return self._catalogue.put(catalogue)
+        return catalogue
 
     async def directory_role_template_ids(self, user_id: str) -> set[str]:
         """Template ids of the directory roles a user holds (directly or through groups)."""
@@ -198,21 +198,20 @@ class GraphGateway:
         self._policy.clear()
 
     async def consent_request_policy(self) -> ConsentRequestPolicy:
-        cached = self._policy.get()
-        if cached is not None:
-            return cached
+        """The request workflow's policy; concurrent callers on a cold cache share one read."""
+        return await self._policy.get_or_load(self._load_policy)
+
+    async def _load_policy(self) -> ConsentRequestPolicy:
         policy = await self._reads.get("/policies/adminConsentRequestPolicy")
         days = policy.get("requestDurationInDays")
-        return self._policy.put(
-            ConsentRequestPolicy(
-                is_enabled=bool(policy.get("isEnabled")),
-                request_duration_days=days if isinstance(days, int) else None,
-                reviewer_queries=tuple(
-                    str(r["query"])
-                    for r in policy.get("reviewers") or []
-                    if isinstance(r, dict) and r.get("query")
-                ),
-            )
+        return ConsentRequestPolicy(
+            is_enabled=bool(policy.get("isEnabled")),
+            request_duration_days=days if isinstance(days, int) else None,
+            reviewer_queries=tuple(
+                str(r["query"])
+                for r in policy.get("reviewers") or []
+                if isinstance(r, dict) and r.get("query")
+            ),
         )
 
 

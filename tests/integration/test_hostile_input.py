@@ -23,15 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from sandbox.seed import ALEX_ID
 from sandbox.server import SandboxHandle
-from tests.conftest import POSTGRES_URL, ManualClock
+from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig, channel_message, running_bot
 from tests.integration.diagnosis_rig import LYNNE, card_click, personal_message
+from tests.integration.empty_database import ENGINES, fresh_database
 
 ALLOWED = {200, 201, 202, 204, 400, 401, 403, 413}
 NUL = "\x00"
@@ -52,21 +51,11 @@ VERBS = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"])
+@pytest.fixture(params=ENGINES)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, empty database for the bot: a file, or a PostgreSQL database of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'hostile.db'}"
-        return
-    assert POSTGRES_URL is not None
-    name = f"hostile_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with fresh_database(request.param, tmp_path, "hostile") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,23 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from bot.store import audit_trail
 from bot.store.tables import OutreachRow, SignInAttemptRow
 from sandbox.seed_apps import ZELIQ_APP_ID
 from sandbox.server import SandboxHandle
-from tests.conftest import POSTGRES_URL, ManualClock
+from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig, running_bot
 from tests.integration.channel_chat import say
 from tests.integration.diagnosis_rig import ADELE, ALEX, LYNNE, MEGAN, ask
+from tests.integration.empty_database import ENGINES, fresh_database
 from tests.integration.proactive_help_rig import (
     blocked_sign_in,
     grant_sign_in_log,
@@ -172,21 +171,11 @@ async def test_admins_see_the_state_and_exclude_and_include_apps_by_name(
     assert ("proactive_help_include", ZELIQ_APP_ID, "Alex Wilber") in log
 
 
-@pytest.fixture(params=["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"])
+@pytest.fixture(params=ENGINES)
 async def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """One empty database for two replicas: a SQLite file, or a PostgreSQL database of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-        return
-    assert POSTGRES_URL is not None
-    name = f"outreach_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with fresh_database(request.param, tmp_path, "outreach") as url:
+        yield url
 
 
 async def test_two_replicas_offer_help_to_a_person_once(

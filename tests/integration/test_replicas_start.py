@@ -8,39 +8,28 @@ at head instead of failing on tables the first is creating.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.database import create_engine, migrate
 from sandbox.server import SandboxHandle
-from tests.conftest import POSTGRES_URL, ManualClock
+from tests.conftest import ManualClock
 from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig, running_bot
 from tests.integration.diagnosis_rig import LYNNE, personal_message
+from tests.integration.empty_database import ENGINES, fresh_database
 
 REPLICAS = 3
 
 
-@pytest.fixture(params=["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"])
+@pytest.fixture(params=ENGINES)
 async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-        return
-    assert POSTGRES_URL is not None
-    name = f"replicas_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with fresh_database(request.param, tmp_path, "replicas") as url:
+        yield url
 
 
 async def test_migrations_started_together_all_succeed(empty_database: str) -> None:
