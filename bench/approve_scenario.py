@@ -7,9 +7,12 @@ for it (Alex, else Megan), with the ``adaptiveCard/action`` invoke Teams
 sends. Two times per click, from just before the POST: the invoke's HTTP
 answer, and the grant appearing in the sandbox (``/_sandbox/grants`` polled
 every 20 ms). One approval at a time, so each measures a quiet bot; a first
-one warms the bot's caches and is reported apart (``warm_up``). The grant's
-floor is four sequential Graph round trips (find the app, add it to the
-tenant, grant, read the grant back).
+one warms the bot's caches and is reported apart (``warm_up``). The target
+keeps the issue's floor of four sequential Graph round trips (find the app,
+add it to the tenant, grant, read the grant back); the bot itself needs the
+clicker's roles (answered), then two: it adds an app its request found
+absent without looking first, and takes Graph's answer to the grant's POST
+as the check.
 """
 
 from __future__ import annotations

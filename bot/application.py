@@ -63,6 +63,17 @@ def _data(data: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+DECISION_VERBS = frozenset({verbs.APPROVE, verbs.DENY, verbs.BLOCK, verbs.BLOCK_CONFIRM})
+"""Clicks whose answer depends on the clicker's directory roles."""
+
+
+def _verb(activity: Activity) -> str | None:
+    """An ``adaptiveCard/action`` invoke's verb, when it has one."""
+    action = _data(activity.value).get("action")
+    verb = action.get("verb") if isinstance(action, dict) else None
+    return verb if isinstance(verb, str) else None
+
+
 def create_agent_application(
     admin: AdminSide,
     decisions: DecisionService,
@@ -86,9 +97,17 @@ def create_agent_application(
 
     @app.before_turn
     async def _clicks_named_by_directory(context: TurnContext, _state: TurnState) -> bool:
-        """Card clicks decide, audit and ask reviewers: always under the directory's name."""
-        if context.activity.type == ActivityTypes.invoke:
-            await name_sender(context.activity)
+        """Card clicks decide, audit and ask reviewers: always under the directory's name.
+
+        A decision click also needs the clicker's roles: that read starts first,
+        so it runs while the name is read.
+        """
+        activity = context.activity
+        if activity.type == ActivityTypes.invoke:
+            sender = activity.from_property
+            if sender is not None and sender.aad_object_id and _verb(activity) in DECISION_VERBS:
+                decisions.read_rights_early(sender.aad_object_id)
+            await name_sender(activity)
         return True
 
     actions = CardActions(app)

@@ -5,25 +5,27 @@ granting tenant-wide admin consent ourselves: the client app's service
 principal must exist, every scope is granted on its resource's service
 principal (object ids, never appIds), and an existing ``AllPrincipals`` grant
 is merged rather than duplicated, because PATCH replaces the scope string.
+
+The reviewer waits for these calls, so they go out as plain JSON
+(``bot.graph.json_reads``), like the reads of a diagnosis; every refusal is
+turned into ``GraphWriteError`` (retrying will not help) or
+``TransientGraphError`` (the decision worker retries later).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
+import aiohttp
 
-from bot.graph.connection import GraphConnection
+from bot.graph.json_reads import GraphJson, GraphReadError, NotInGraph
 from bot.graph.scope_catalogue import ScopeCatalogue
-from bot.graph.sdk_errors import odata_error
 
-if TYPE_CHECKING:
-    from msgraph import GraphServiceClient
-    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-
-# msgraph-sdk's models and request builders are imported where they are used, at the
-# first write, not at start (``bot.graph.connection`` says why).
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+_PRINCIPAL_FIELDS = "id,appId,accountEnabled"
 
 
 class GraphWriteError(RuntimeError):
@@ -63,60 +65,60 @@ class Grant:
 class AppWrites:
     """Service principals and AllPrincipals grants, as the decision worker needs them."""
 
-    def __init__(self, connection: GraphConnection, catalogue: ScopeCatalogue) -> None:
-        self._connection = connection
+    def __init__(self, graph: GraphJson, catalogue: ScopeCatalogue) -> None:
+        self._graph = graph
         self._catalogue = catalogue
 
-    @property
-    def _client(self) -> GraphServiceClient:
-        return self._connection.client
-
     async def client_principal(self, app_id: str) -> ClientPrincipal | None:
-        from msgraph.generated.service_principals_with_app_id.service_principals_with_app_id_request_builder import (  # noqa: E501
-            ServicePrincipalsWithAppIdRequestBuilder as Builder,
-        )
-
-        query = Builder.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters(
-            select=["id", "appId", "accountEnabled"]
-        )
-        try:
-            sp = await self._client.service_principals_with_app_id(app_id).get(
-                RequestConfiguration(query_parameters=query)
-            )
-        except odata_error() as error:
-            if error.response_status_code == 404:
+        """The app's service principal in this tenant; None when the tenant lacks it."""
+        path = f"/servicePrincipals(appId='{quote(app_id, safe='')}')"
+        async with _failures(f"could not read app {app_id}"):
+            try:
+                found = await self._graph.get(path, {"$select": _PRINCIPAL_FIELDS})
+            except NotInGraph:
                 return None
-            raise
-        if sp is None or not sp.id:
-            return None
-        return ClientPrincipal(sp.id, sp.account_enabled is not False)
+        return _principal(found)
+
+    async def add_or_find_principal(self, app_id: str) -> tuple[ClientPrincipal, bool]:
+        """The app's service principal, adding it first: (principal, whether it was added).
+
+        For an app believed not to be in the tenant: adding it straight away
+        saves the round trip of looking first. Were it there after all, Graph
+        refuses the addition and the existing principal is read, as it is.
+        """
+        try:
+            return await self._create(app_id, enabled=True), True
+        except GraphWriteError:
+            existing = await self.client_principal(app_id)
+            if existing is None:
+                raise
+            return existing, False
 
     async def create_principal(self, app_id: str, *, enabled: bool) -> ClientPrincipal:
         """Add the app to the tenant; a concurrent creation is read back, not an error."""
-        from msgraph.generated.models.service_principal import ServicePrincipal
-
         try:
-            created = await self._client.service_principals.post(
-                ServicePrincipal(app_id=app_id, account_enabled=enabled)
-            )
-        except odata_error() as error:
+            return await self._create(app_id, enabled=enabled)
+        except GraphWriteError:
+            # Another writer (a replica, an admin in Entra) added it first: Graph refuses
+            # the second creation, and the principal that exists is the one to use.
             existing = await self.client_principal(app_id)
             if existing is not None:
                 return existing
-            raise _write_error(error, f"could not add app {app_id} to the tenant") from error
-        if created is None or not created.id:
+            raise
+
+    async def _create(self, app_id: str, *, enabled: bool) -> ClientPrincipal:
+        body = {"appId": app_id, "accountEnabled": enabled}
+        async with _failures(f"could not add app {app_id} to the tenant"):
+            created = await self._graph.post("/servicePrincipals", body)
+        principal = _principal(created)
+        if principal is None:
             raise GraphWriteError(None, "Graph created no service principal")
-        return ClientPrincipal(created.id, created.account_enabled is not False)
+        return principal
 
     async def disable_principal(self, principal_id: str) -> None:
-        from msgraph.generated.models.service_principal import ServicePrincipal
-
-        try:
-            await self._client.service_principals.by_service_principal_id(principal_id).patch(
-                ServicePrincipal(account_enabled=False)
-            )
-        except odata_error() as error:
-            raise _write_error(error, "could not disable the app") from error
+        path = f"/servicePrincipals/{quote(principal_id, safe='')}"
+        async with _failures("could not disable the app"):
+            await self._graph.patch(path, {"accountEnabled": False})
 
     async def resources(self) -> tuple[Resource, ...]:
         """Every service principal that defines delegated scopes (the shared, cached catalogue)."""
@@ -126,47 +128,48 @@ class AppWrites:
         )
 
     async def tenant_wide_grant(self, client_id: str, resource_id: str) -> Grant | None:
-        from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (  # noqa: E501
-            Oauth2PermissionGrantsRequestBuilder as Builder,
-        )
-
-        query = Builder.Oauth2PermissionGrantsRequestBuilderGetQueryParameters(
-            filter=(
+        query = {
+            "$filter": (
                 f"clientId eq '{client_id}' and consentType eq 'AllPrincipals'"
                 f" and resourceId eq '{resource_id}'"
             )
-        )
-        page = await self._client.oauth2_permission_grants.get(
-            RequestConfiguration(query_parameters=query)
-        )
-        for grant in (page.value if page else None) or []:
-            if grant.id:
-                return Grant(grant.id, tuple((grant.scope or "").split()))
+        }
+        async with _failures("could not read the app's grants"):
+            found = await self._graph.items("/oauth2PermissionGrants", query)
+        for grant in found:
+            if grant.get("id"):
+                return _grant(grant)
         return None
 
-    async def grant(self, client_id: str, resource_id: str, scopes: list[str]) -> Grant:
-        """Make the tenant-wide grant hold at least ``scopes``: create, or merge into it."""
-        from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
+    async def grant(
+        self, client_id: str, resource_id: str, scopes: list[str], *, new_client: bool = False
+    ) -> Grant:
+        """Make the tenant-wide grant hold at least ``scopes``: create, or merge into it.
 
-        existing = await self.tenant_wide_grant(client_id, resource_id)
+        ``new_client`` says the client's service principal was created by this
+        approval, so it can hold no grant yet: the grant is written without
+        being looked for first (one round trip less while the reviewer waits).
+        Were another writer quicker after all, Graph refuses the duplicate
+        and the grant is merged as usual.
+        """
+        existing = None if new_client else await self.tenant_wide_grant(client_id, resource_id)
         if existing is None:
-            created = None
+            body = {
+                "clientId": client_id,
+                "consentType": "AllPrincipals",
+                "resourceId": resource_id,
+                "scope": " ".join(scopes),
+            }
             try:
-                created = await self._client.oauth2_permission_grants.post(
-                    OAuth2PermissionGrant(
-                        client_id=client_id,
-                        consent_type="AllPrincipals",
-                        resource_id=resource_id,
-                        scope=" ".join(scopes),
-                    )
-                )
-            except odata_error() as error:
-                if error.response_status_code != 409:
-                    raise _write_error(error, "could not grant consent") from error
-            if created is not None and created.id:
+                async with _failures("could not grant consent"):
+                    created = await self._graph.post("/oauth2PermissionGrants", body)
+            except GraphWriteError as refused:
+                if refused.status != 409:
+                    raise
+                created = {}  # another writer made it first
+            if created.get("id"):
                 # Graph answers with the grant it stored: no read back on the approve path.
-                return Grant(created.id, tuple((created.scope or "").split()))
-            # Another writer made it first (409), or Graph answered without a body.
+                return _grant(created)
             existing = await self.tenant_wide_grant(client_id, resource_id)
             if existing is None:
                 raise GraphWriteError(None, "the grant did not read back")
@@ -174,18 +177,36 @@ class AppWrites:
         missing = [s for s in scopes if s.lower() not in have]
         if missing:
             union = " ".join([*existing.scopes, *missing])
-            try:
-                await self._client.oauth2_permission_grants.by_o_auth2_permission_grant_id(
-                    existing.id
-                ).patch(OAuth2PermissionGrant(scope=union))
-            except odata_error() as error:
-                raise _write_error(error, "could not extend the existing grant") from error
+            path = f"/oauth2PermissionGrants/{quote(existing.id, safe='')}"
+            async with _failures("could not extend the existing grant"):
+                await self._graph.patch(path, {"scope": union})
+            return Grant(existing.id, tuple(union.split()))
         return existing
 
 
-def _write_error(error: ODataError, what: str) -> Exception:
-    status = error.response_status_code
-    if status in {429, 500, 502, 503, 504}:
-        return TransientGraphError(f"{what}: HTTP {status}")
-    detail = error.error.message if error.error and error.error.message else str(status)
-    return GraphWriteError(status, f"{what}: {detail}")
+def _principal(found: dict[str, object]) -> ClientPrincipal | None:
+    principal_id = found.get("id")
+    if not isinstance(principal_id, str) or not principal_id:
+        return None
+    return ClientPrincipal(principal_id, found.get("accountEnabled") is not False)
+
+
+def _grant(found: dict[str, object]) -> Grant:
+    scope = found.get("scope")
+    return Grant(str(found["id"]), tuple(scope.split() if isinstance(scope, str) else ()))
+
+
+@asynccontextmanager
+async def _failures(what: str) -> AsyncIterator[None]:
+    """Graph's refusals and unreachability, as the two errors the decision worker tells apart."""
+    try:
+        yield
+    except NotInGraph as missing:
+        raise GraphWriteError(404, f"{what}: not found") from missing
+    except GraphReadError as error:
+        if error.status in TRANSIENT_STATUSES:
+            raise TransientGraphError(f"{what}: HTTP {error.status}") from error
+        detail = error.graph_message or str(error.status)
+        raise GraphWriteError(error.status, f"{what}: {detail}") from error
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise TransientGraphError(f"{what}: {type(error).__name__}") from error

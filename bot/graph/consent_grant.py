@@ -4,11 +4,14 @@ Approve never guesses: a scope is granted on Microsoft Graph when Graph
 defines it, otherwise on the one other API that defines it; a scope that no
 API or several APIs define stops the approval before anything is written, so
 nothing is ever half-granted. Every step is idempotent (find before create,
-merge into an existing grant), so a retried or resumed approval does no harm.
+merge into an existing grant; a grant for an app this approval just added to
+the tenant is created without looking, and a duplicate Graph refuses is
+merged), so a retried or resumed approval does no harm.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,24 +43,41 @@ def resolve_scopes(
     return plan, unresolved
 
 
-async def approve_app(writes: AppWrites, app_id: str, scopes: Sequence[str]) -> ApproveOutcome:
-    """Grant tenant-wide admin consent for exactly ``scopes`` and check it reads back."""
+async def approve_app(
+    writes: AppWrites, app_id: str, scopes: Sequence[str], *, likely_new: bool = False
+) -> ApproveOutcome:
+    """Grant tenant-wide admin consent for exactly ``scopes``, as Graph confirms it stored.
+
+    ``likely_new``: the request's app was not in the tenant when it was read,
+    so it is added without looking for it first; either order ends the same.
+    The check is Graph's own answer to each write (the created grant, or the
+    merged scope string it accepted), not a read right after it: a read can
+    reach a directory replica the write has not reached yet, and would fail
+    an approval that succeeded.
+    """
     plan, unresolved = resolve_scopes(scopes, await writes.resources())
     if unresolved:
         return ApproveOutcome(unresolved=tuple(unresolved))
-    client = await writes.client_principal(app_id)
-    if client is None:
-        client = await writes.create_principal(app_id, enabled=True)
-    elif not client.account_enabled:
+    if likely_new:
+        client, new_client = await writes.add_or_find_principal(app_id)
+    else:
+        found = await writes.client_principal(app_id)
+        new_client = found is None
+        client = found or await writes.create_principal(app_id, enabled=True)
+    if not client.account_enabled:
         return ApproveOutcome(problem="the app is disabled (blocked) in your tenant")
-    for resource, wanted in plan.items():
-        await writes.grant(client.id, resource.service_principal_id, wanted)
+    # One grant per API, independent of each other: written side by side.
+    grants = await asyncio.gather(
+        *(
+            writes.grant(client.id, resource.service_principal_id, wanted, new_client=new_client)
+            for resource, wanted in plan.items()
+        )
+    )
     granted = []
-    for resource, wanted in plan.items():
-        grant = await writes.tenant_wide_grant(client.id, resource.service_principal_id)
-        have = {s.lower() for s in grant.scopes} if grant else set()
+    for (resource, wanted), grant in zip(plan.items(), grants, strict=True):
+        have = {s.lower() for s in grant.scopes}
         if any(s.lower() not in have for s in wanted):
-            raise GraphWriteError(None, f"the grant on {resource.display_name} did not read back")
+            raise GraphWriteError(None, f"Graph did not store the grant on {resource.display_name}")
         granted.append((resource.display_name, tuple(wanted)))
     return ApproveOutcome(granted=tuple(granted))
 

@@ -1,13 +1,13 @@
-"""Plain-JSON Graph reads over aiohttp, for the answers people wait for.
+"""Plain-JSON Graph calls over aiohttp, for the answers and decisions people wait for.
 
 A "why can't I connect?" answer reads the app, its grants and its
-assignments while the user watches. Through msgraph-sdk each GET costs a few
-milliseconds of CPU (httpx, the middleware chain, model parsing); over aiohttp
-it costs a fraction of that, which is what lets fifty people ask at once. The
-same token provider as the SDK's is used, and throttling is honoured the same
-way: 429/503/504 are retried after ``Retry-After`` (bounded), then reported.
-Everything else (writes, rarely read and cached lists) stays on the SDK,
-except the one PUT the SDK cannot send (the request workflow policy).
+assignments while the user watches, and an approval writes the grant while
+the reviewer watches. Through msgraph-sdk each call costs a few milliseconds
+of CPU (httpx, the middleware chain, model parsing); over aiohttp it costs a
+fraction of that, which is what lets fifty people ask at once. The same token
+provider as the SDK's is used, and throttling is honoured the same way:
+429/503/504 are retried after ``Retry-After`` (bounded), then reported.
+Rarely read, cached lists and Teams chats stay on the SDK.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class NotInGraph(LookupError):
 
 
 class GraphReadError(RuntimeError):
-    """Graph refused a read, or kept throttling it past the retries."""
+    """Graph refused a call, or kept throttling it past the retries (reads and writes alike)."""
 
     def __init__(self, status: int, message: str, code: str = "") -> None:
         super().__init__(f"Graph answered {status}: {message}")
@@ -161,11 +161,16 @@ class GraphJson:
         return [answers.get(i, BatchAnswer(0, {})) for i in range(len(urls))]
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """An action that answers with a body (``checkMemberGroups``); ``NotInGraph`` on 404."""
+        """An action or a creation that answers with a body (``checkMemberGroups``, a new
+        object's 201); ``NotInGraph`` on 404."""
         return await self._send("POST", f"{self._base}{path}", body, want_body=True)
 
+    async def patch(self, path: str, body: dict[str, Any]) -> None:
+        """Update the properties in ``body`` (Graph answers 204); ``NotInGraph`` on 404."""
+        await self._send("PATCH", f"{self._base}{path}", body)
+
     async def put(self, path: str, body: dict[str, Any]) -> None:
-        """Replace a resource with ``body``; ``GraphReadError`` (despite the name) on refusal."""
+        """Replace a resource with ``body``; ``GraphReadError`` on refusal."""
         await self._send("PUT", f"{self._base}{path}", body)
 
     async def _get_url(self, url: str) -> dict[str, Any]:
@@ -192,7 +197,7 @@ class GraphJson:
                 read_body = method == "GET" or want_body
                 if response.status == 204 or (not read_body and 200 <= response.status < 300):
                     return {}
-                if response.status == 200:
+                if response.status in (200, 201):
                     found = await response.json(content_type=None)
                     return found if isinstance(found, dict) else {}
                 if response.status == 404:

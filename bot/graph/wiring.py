@@ -58,7 +58,7 @@ def wire_graph(
         gateway=gateway,
         chats=PersonalChats(connection, url, teams_app_id),
         scope_catalogue=scope_catalogue,
-        app_writes=AppWrites(connection, scope_catalogue),
+        app_writes=AppWrites(graph_json, scope_catalogue),
         tenant_consent=TenantConsentReader(graph_json, gateway, clock),
         policy_writes=PolicyWrites(graph_json),
         reviewer_lookup=ReviewerLookup(graph_json),

@@ -38,6 +38,10 @@ class ClickChecks:
         self._cards = cards
         self._clock = clock
 
+    def read_rights_early(self, user_id: str) -> None:
+        """Start the clicker's role read as the click arrives (``ReviewerCheck`` says why)."""
+        self._check.read_roles_early(user_id)
+
     async def row(self, session: AsyncSession, request_id: str) -> ConsentRequestRow:
         row = await requests.get_request(session, request_id)
         if row is None:

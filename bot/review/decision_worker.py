@@ -28,7 +28,7 @@ from bot.review.decision_writes import SignInLapsed, WritesFor
 from bot.review.reviewer_cards import ReviewerCards
 from bot.store import audit_trail, decisions, requests
 from bot.store.audit_trail import AuditEntry
-from bot.store.tables import DecisionRow
+from bot.store.tables import ConsentRequestRow, DecisionRow
 from domain.audit import AuditAction, AuditResult
 from domain.types import DecisionAction, RequestStatus
 
@@ -48,11 +48,14 @@ MAX_BACKOFF = 600.0
 
 
 async def _carry_out(
-    writes: AppWrites, action: DecisionAction, app_id: str, scopes: Sequence[str]
+    writes: AppWrites, action: DecisionAction, request: ConsentRequestRow
 ) -> tuple[str | None, tuple[str, ...]]:
     """The Graph work of one decision: the problem (None when done) and unresolved scopes."""
+    app_id = request.app_id
     if action is DecisionAction.APPROVE:
-        outcome = await approve_app(writes, app_id, scopes)
+        # The app's details were read and named no publisher: it was not in the tenant.
+        absent = request.app_snapshot.get("publisher") is None and not request.details_pending
+        outcome = await approve_app(writes, app_id, request.scopes, likely_new=absent)
         if outcome.unresolved and outcome.problem is None:
             return "some permissions cannot be resolved to one API", outcome.unresolved
         return outcome.problem, outcome.unresolved
@@ -96,7 +99,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
         action = DecisionAction(decision.action)
         try:
             async with self._writes_for(decision) as writes:
-                problem, unresolved = await _carry_out(writes, action, row.app_id, row.scopes)
+                problem, unresolved = await _carry_out(writes, action, row)
         except SignInLapsed as lapsed:
             if decision.attempts + 1 < SIGN_IN_ATTEMPTS:
                 await self._retry(decision, str(lapsed))  # the process holding it may claim it

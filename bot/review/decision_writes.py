@@ -1,7 +1,7 @@
 """Whose Graph rights carry out a decision: the bot's own, or the deciding reviewer's.
 
 App-only mode uses one ``AppWrites`` on the bot's token for every decision.
-Delegated mode opens a short-lived Graph connection on the reviewer's own
+Delegated mode opens a short-lived Graph client on the reviewer's own
 token (see ``bot.hosting.reviewer_sign_in``), so Entra checks the reviewer's role on
 each write. That token lives in the memory of the process the reviewer clicked
 in; a decision claimed elsewhere (another replica, or after a restart) finds no
@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from bot.graph.apps import AppWrites
-from bot.graph.connection import GraphConnection
+from bot.graph.json_reads import GraphJson
 from bot.graph.scope_catalogue import ScopeCatalogue
 from bot.hosting.reviewer_sign_in import ReviewerTokens
 from bot.infra.graph_auth import FixedTokenProvider
@@ -55,10 +55,10 @@ def delegated_writes(
         token = reviewer_tokens.token_of(decision.actor_id)
         if token is None:
             raise SignInLapsed(f"no token of reviewer {decision.actor_id} here")
-        connection = GraphConnection.open(graph_url, FixedTokenProvider(graph_url, token))
+        graph = GraphJson(graph_url, FixedTokenProvider(graph_url, token))
         try:
-            yield AppWrites(connection, catalogue)
+            yield AppWrites(graph, catalogue)
         finally:
-            await connection.close()
+            await graph.close()
 
     return reviewer_rights

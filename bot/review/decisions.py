@@ -54,6 +54,10 @@ class DecisionService:
         self._clock = clock
         self._on_work = on_work
 
+    def read_rights_early(self, user_id: str) -> None:
+        """Start reading the rights of someone whose decision click just arrived."""
+        self._checks.read_rights_early(user_id)
+
     async def approve(self, request_id: str, actor: Actor) -> dict[str, Any]:
         async with self._sessions() as session:
             row = await self._checks.row(session, request_id)

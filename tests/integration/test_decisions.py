@@ -300,3 +300,84 @@ async def test_the_click_is_answered_before_the_graph_work(
     await settle(bot)
     assert len(tenant_wide(sandbox, "OneCal")) == 1
     assert "Approved by Alex Wilber, " in texts(connector.card_of(connector.updates()[-1]))
+
+
+async def test_approving_an_app_new_to_the_tenant_writes_the_grant_at_the_second_graph_call(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    """Add the app (its request said it was not in the tenant), grant: an app just added can
+    hold no grant, so none is looked for; Graph's answer to the POST is the check."""
+    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
+    await press(bot, click("approve", request_id, ALEX, connector.url))
+    sandbox.tenant.calls.reset()
+    await bot.services.decision_worker.run_due()
+    routes: dict[str, int] = sandbox.tenant.calls.snapshot()["routes"]
+    per_app = ("GET /servicePrincipals(", "POST ", "PATCH ", "GET /oauth2PermissionGrants")
+    writes = {route: n for route, n in routes.items() if route.startswith(per_app)}
+    assert writes == {
+        "GET /servicePrincipals(appId='{appId}')": 1,  # the card's publisher, afterwards
+        "POST /servicePrincipals": 1,
+        "POST /oauth2PermissionGrants": 1,
+    }
+    [grant] = tenant_wide(sandbox, "OneCal")
+    assert sorted(grant["scope"].split()) == ["Calendars.ReadWrite", "User.Read", "offline_access"]
+
+
+async def test_a_grant_another_writer_made_first_is_merged_into(
+    bot: BotRig, sandbox: SandboxHandle
+) -> None:
+    """Between adding the app and granting, someone else granted: Graph refuses the second
+    grant (409), and the scopes are merged into the one that exists."""
+    writes = bot.services.app_writes
+    client = await writes.create_principal(_app_id(sandbox, "Zeliq"), enabled=True)
+    graph = next(r for r in await writes.resources() if r.app_id == GRAPH_APP_ID)
+    await writes.grant(client.id, graph.service_principal_id, ["User.Read"])
+
+    merged = await writes.grant(
+        client.id, graph.service_principal_id, ["Mail.Send"], new_client=True
+    )
+
+    [grant] = tenant_wide(sandbox, "Zeliq")
+    assert sorted(grant["scope"].split()) == ["Mail.Send", "User.Read"]
+    assert sorted(merged.scopes) == ["Mail.Send", "User.Read"]
+
+
+async def test_a_decision_click_reads_the_clickers_name_and_roles_once_each(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    """The roles read starts as the click arrives, beside the name read, and the check uses
+    it; a reviewer by role needs no group membership read."""
+    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
+    clock.advance(minutes=5)  # the clicker's name is no longer kept
+    sandbox.tenant.calls.reset()
+    seen = await press(bot, click("approve", request_id, ALEX, connector.url))
+    assert "Approving" in seen
+    routes: dict[str, int] = sandbox.tenant.calls.snapshot()["routes"]
+    reads = {route: n for route, n in routes.items() if route.startswith(("GET /u", "POST /u"))}
+    assert reads == {
+        "GET /users/{id}": 1,
+        "GET /users/{id}/transitiveMemberOf/microsoft.graph.directoryRole": 1,
+    }
+
+
+async def test_an_app_added_to_the_tenant_after_its_request_was_read_is_approved_as_it_is(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    """The request said "not in your tenant", then an admin added the app in Entra: Graph
+    refuses a second service principal, the one that exists is granted, and a blocked one
+    is never granted."""
+    request_id = await ask(bot, sandbox, "OneCal", "adelev@example.com", "calendar")
+    sandbox.tenant.set_app("OneCal", service_principal="present")
+    existing = sandbox.tenant.apps.sp_for_app(_app_id(sandbox, "OneCal"))
+    assert existing is not None
+    await press(bot, click("approve", request_id, ALEX, connector.url))
+    await settle(bot)
+    [grant] = tenant_wide(sandbox, "OneCal")
+    assert grant["clientId"] == existing.id
+
+    blocked = await ask(bot, sandbox, "Zeliq", "pattif@example.com", "sequences")
+    sandbox.tenant.set_app("Zeliq", service_principal="present", enabled=False)
+    await press(bot, click("approve", blocked, ALEX, connector.url))
+    await settle(bot)
+    assert tenant_wide(sandbox, "Zeliq") == []
+    assert "disabled (blocked) in your tenant" in texts(connector.card_of(connector.updates()[-1]))

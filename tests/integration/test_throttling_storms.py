@@ -22,7 +22,7 @@ from tests.fakes.connector import RecordingConnector
 from tests.integration.botrig import BotRig, channel_message, running_bot
 from tests.integration.diagnosis_rig import ADELE, ALEX, Reading, card_click, personal_message
 
-STORM = {"throttle_ratio": 0.3, "retry_after_seconds": 0, "seed": 11}
+STORM = {"throttle_ratio": 0.3, "retry_after_seconds": 0, "seed": 1}
 TRY_AGAIN = "Something went wrong on my side. Please try again in a moment."
 
 
