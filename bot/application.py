@@ -8,6 +8,7 @@ internals.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -153,8 +154,16 @@ def _route_messages(
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
+        # Where to tell this person outcomes later is written while they get their answer:
+        # the answer does not depend on it, and the turn ends only once it is written.
+        remembering = asyncio.ensure_future(user_chats.remember(context.activity))
+        try:
+            await answer_message(context)
+        finally:
+            await remembering
+
+    async def answer_message(context: TurnContext) -> None:
         activity = context.activity
-        await user_chats.remember(activity)
         messages = Messages.for_locale(activity.locale)
         length = len(activity.text or "")
         if length > MAX_MESSAGE_CHARS:

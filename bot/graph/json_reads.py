@@ -32,6 +32,9 @@ RETRIED = frozenset({429, 503, 504})
 BATCH_LIMIT = 20
 """Requests Graph takes in one JSON batch (https://learn.microsoft.com/graph/json-batching)."""
 _QUERY_SAFE = "$'(),=:/"
+CONNECTIONS = 300
+"""Graph calls in flight at once: fifty people asking at once send about three reads each,
+and a read waiting for a connection waits a whole round trip of another."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +189,7 @@ class GraphJson:
     ) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                timeout=self._timeout, connector=outbound_connector()
+                timeout=self._timeout, connector=outbound_connector(CONNECTIONS)
             )
         token = await self._tokens.get_authorization_token(url)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}

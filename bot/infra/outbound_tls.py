@@ -14,6 +14,10 @@ import ssl
 import aiohttp
 
 
-def outbound_connector() -> aiohttp.TCPConnector:
-    """A connector verifying servers against the system's roots (or ``SSL_CERT_FILE``)."""
-    return aiohttp.TCPConnector(ssl=ssl.create_default_context())
+def outbound_connector(limit: int = 100) -> aiohttp.TCPConnector:
+    """A connector verifying servers against the system's roots (or ``SSL_CERT_FILE``).
+
+    ``limit`` caps the connections open at once (aiohttp's default is 100);
+    a call beyond it waits for a free one.
+    """
+    return aiohttp.TCPConnector(ssl=ssl.create_default_context(), limit=limit)
