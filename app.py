@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -38,11 +39,12 @@ from aiohttp.typedefs import Handler, Middleware
 
 from bot.hosting.agents_connection import channel_gate_for
 from bot.hosting.http import Endpoint, create_routes
+from bot.hosting.workers import follow_supervisor, supervise
 from bot.infra.app_tokens import AppTokens, app_tokens_for
 from bot.infra.clock import Clock, utc_now
 from bot.infra.logging_setup import announce_mode, configure_logging
 from bot.infra.request_context import request_ids
-from bot.infra.shutdown import Shutdown, drain
+from bot.infra.shutdown import Drainable, Shutdown, drain
 from config.settings import ApprovalMode, Mode, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from bot.graph.apps import AppWrites
     from bot.hosting.delivery import DeliveryWorker
     from bot.hosting.wiring import HostingSide
+    from bot.infra.job_lease import JobLease
     from bot.outreach.job import ProactiveHelp
     from bot.outreach.wiring import OutreachSide
     from bot.review.decision_worker import DecisionWorker
@@ -128,6 +131,7 @@ def create_app(
     endpoint = Endpoint(shutdown)
     endpoint.callers = channel_gate_for(settings)
     endpoint.https_only = settings.mode is Mode.PRODUCTION
+    endpoint.worker = settings.worker_index
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
@@ -183,9 +187,11 @@ async def _compose(
     from bot.graph.wiring import wire_graph
     from bot.hosting.agents_connection import connection_manager_for
     from bot.hosting.wiring import wire_hosting
+    from bot.infra.job_lease import SCHEDULED_JOBS, JobLease
     from bot.outreach.wiring import wire_outreach
     from bot.review.wiring import wire_review
     from bot.store.database import session_factory
+    from bot.store.job_leases import StoredLease
     from bot.store.outbox_bell import OutboxBell
 
     graph_url, tenant_id = await _tenant(settings, stack)
@@ -261,7 +267,8 @@ async def _compose(
     )
     endpoint.failed_messages = admin.failed.count
     if start_jobs:
-        _start_passes(stack, settings, scheduler, review, hosting, outreach, shutdown)
+        jobs = JobLease(StoredLease(sessions, SCHEDULED_JOBS), clock)
+        _start_passes(stack, settings, scheduler, review, hosting, outreach, shutdown, jobs)
 
 
 def _start_passes(
@@ -272,8 +279,21 @@ def _start_passes(
     hosting: HostingSide,
     outreach: OutreachSide,
     shutdown: Shutdown,
+    jobs: JobLease,
 ) -> None:
-    """Every background pass on the one scheduler; on shutdown they stop in this order."""
+    """Every background pass on the one scheduler; on shutdown they stop in this order.
+
+    The passes that poll Graph or scan the whole store run only in the process that
+    holds the job lease (several workers or replicas run them once); row workers run
+    everywhere, so a click's decision is carried out where it was woken.
+    """
+    jobs.guard(
+        review.intake_pass,
+        review.details_pass,
+        review.requester_refresh,
+        review.reminders.scheduled,
+        outreach.scheduled,
+    )
     # Intake, reminders and proactive help queue messages and decisions, so delivery stops last.
     passes = [
         review.intake_pass,
@@ -285,12 +305,14 @@ def _start_passes(
         hosting.delivery.scheduled,
     ]
     now = datetime.now(UTC)
-    for scheduled in passes:
+    for scheduled in [jobs.scheduled, *passes]:
         later = scheduled is review.requester_refresh
         first = now + timedelta(seconds=settings.requester_refresh_seconds) if later else now
         scheduled.schedule(scheduler, first_run=first)
     scheduler.start()
-    stack.push_async_callback(drain, shutdown, scheduler, passes)
+    # The lease is given up once the passes it guards have finished; delivery still goes last.
+    stopping: list[Drainable] = [*passes[:-1], jobs, passes[-1]]
+    stack.push_async_callback(drain, shutdown, scheduler, stopping)
 
 
 async def _open_store(
@@ -430,9 +452,11 @@ _THE_BOT = (
     "bot.hosting.readiness",
     "bot.hosting.wiring",
     "bot.infra.graph_auth",
+    "bot.infra.job_lease",
     "bot.outreach.wiring",
     "bot.review.wiring",
     "bot.store.database",
+    "bot.store.job_leases",
     "bot.store.outbox_bell",
 )
 """What ``_compose`` and its helpers import. One left out is imported on the event loop
@@ -510,6 +534,10 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
     settings = load_settings()
     configure_logging(settings)
+    if settings.workers > 1 and settings.worker_index is None:  # this process supervises them
+        sys.exit(supervise(settings, [sys.executable, *sys.orig_argv[1:]]))
+    if settings.worker_index is not None:
+        follow_supervisor()
     app = create_app(settings, serve_first=True)
     web.run_app(
         app,
@@ -518,6 +546,7 @@ def main() -> None:
         print=None,
         access_log=None,
         shutdown_timeout=settings.shutdown_grace_seconds,
+        reuse_port=settings.worker_index is not None,
     )
     failure = app[RUNTIME].failure
     if failure is not None:

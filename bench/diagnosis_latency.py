@@ -9,9 +9,12 @@ After a warm-up (tenant settings, scope catalogue and app index are then
 cached), each round sends 50 personal messages at once, mixing apps and input
 forms, and times each ``/api/messages`` call: the bot answers within the call,
 so it ends once the answer card has reached the connector. Reports p50, p95,
-p99 and max, and Graph calls per answer. Part of ``./run bench`` (``--only
-diagnosis``); ``python -m bench.diagnosis_latency`` runs it alone and prints
-JSON (exit 1 when p99 misses the target).
+p99 and max, and Graph calls per answer. With ``--workers N`` the bot runs
+N processes on its port, each with caches of its own, so the warm-up is sent
+to every one of them (a new connection lands on any worker; ``/healthz`` says
+which). Part of ``./run bench`` (``--only diagnosis``); ``python -m
+bench.diagnosis_latency`` runs it alone and prints JSON (exit 1 when p99
+misses the target).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import asyncio
 import json
 import sys
 from typing import Any
+
+from aiohttp import ClientSession, TCPConnector
 
 from bench.activities import ADELE, ALEX, LYNNE, MEGAN, PATTI, personal_message
 from bench.figures import Figure, latency_summary, millis
@@ -50,14 +55,38 @@ async def _one(pair: Pair, body: dict[str, object]) -> float:
     return elapsed * 1000
 
 
-async def measure(pair: Pair, askers: int, rounds: int) -> dict[str, Any]:
-    """Warm every cache and chat, then ``rounds`` of ``askers`` concurrent questions."""
+async def _warm_every_worker(pair: Pair, questions: list[str], workers: int) -> None:
+    """The warm-up once in each worker: new connections until every pid has had it."""
+    warmed: set[int] = set()
+    for _ in range(64 * workers):  # a new connection lands on any worker
+        async with ClientSession(connector=TCPConnector(limit=1)) as http:  # one connection
+            async with http.get(f"{pair.bot_url}/healthz") as health:
+                worker = int((await health.json())["pid"])
+            if worker in warmed:
+                continue
+            for person in PEOPLE:
+                for text in questions:
+                    body = personal_message(text, pair.connector.url, person)
+                    async with http.post(f"{pair.bot_url}/api/messages", json=body) as answer:
+                        if answer.status not in (200, 202):
+                            raise RuntimeError(f"the bot answered {answer.status}")
+            warmed.add(worker)
+        if len(warmed) == workers:
+            return
+    raise RuntimeError(f"only {len(warmed)} of {workers} workers were reached for the warm-up")
+
+
+async def measure(pair: Pair, askers: int, rounds: int, workers: int = 1) -> dict[str, Any]:
+    """Warm every cache and chat (in every worker), then ``rounds`` of ``askers`` at once."""
     url = pair.connector.url
     attempt = await pair.sandbox.call("POST", "/sign-in", {"app": "Zeliq", "user": ADELE.upn})
     questions = _questions(str(attempt["consentUrl"]))
-    for person in PEOPLE:  # warm-up: every cache the answers use, every chat
-        for text in questions:
-            await _one(pair, personal_message(text, url, person))
+    if workers > 1:
+        await _warm_every_worker(pair, questions, workers)
+    else:
+        for person in PEOPLE:  # warm-up: every cache the answers use, every chat
+            for text in questions:
+                await _one(pair, personal_message(text, url, person))
     await pair.sandbox.reset_calls()
     timings: list[float] = []
     for _ in range(rounds):
@@ -71,6 +100,7 @@ async def measure(pair: Pair, askers: int, rounds: int) -> dict[str, Any]:
         **latency_summary(timings),
         "askers": askers,
         "rounds": rounds,
+        "workers": workers,
         "graph_calls_per_answer": round(calls / len(timings), 2),
     }
 
@@ -96,10 +126,11 @@ async def run_diagnosis(
     options: BotOptions, askers: int, rounds: int, findings: list[str]
 ) -> list[Figure]:
     async with running_pair(options, findings=findings) as pair:
-        result = await measure(pair, askers, rounds)
+        result = await measure(pair, askers, rounds, options.workers)
+        every = f" ({options.workers} workers together)" if options.workers > 1 else ""
         rss = rss_figure(
             "rss_diagnosis_load",
-            f"Bot RSS after {askers * rounds} diagnoses",
+            f"Bot RSS after {askers * rounds} diagnoses{every}",
             pair.bot.rss_mb(),
             pair.bot.peak_rss_mb(),
         )
@@ -107,13 +138,14 @@ async def run_diagnosis(
 
 
 async def run(
-    askers: int, rounds: int, latency_ms: int, database_url: str | None = None
+    askers: int, rounds: int, latency_ms: int, database_url: str | None = None, workers: int = 1
 ) -> dict[str, object]:
     """The scenario alone, as ``python -m bench.diagnosis_latency`` prints it."""
     env = {"DATABASE_URL": database_url} if database_url else {}
     findings: list[str] = []
-    async with running_pair(BotOptions(latency_ms, extra_env=env), findings=findings) as pair:
-        result = await measure(pair, askers, rounds)
+    options = BotOptions(latency_ms, extra_env=env, workers=workers)
+    async with running_pair(options, findings=findings) as pair:
+        result = await measure(pair, askers, rounds, workers)
     return {
         **result,
         "graph_latency_ms": latency_ms,
@@ -132,8 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", help="the bot's store (default: SQLite in a temporary directory)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="the bot's WORKERS")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.askers, args.rounds, args.latency_ms, args.database_url))
+    result = asyncio.run(
+        run(args.askers, args.rounds, args.latency_ms, args.database_url, args.workers)
+    )
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0 if result["meets_target"] else 1
 

@@ -80,12 +80,13 @@ class ChildProcess:
         raise RuntimeError(f"{self.name} did not answer {url} within {within_s:g} s")
 
     def rss_mb(self) -> float | None:
-        """Resident memory now (``VmRSS``), in MB; None once the process is gone."""
-        return _status_kb(self.pid, "VmRSS")
+        """Resident memory now (``VmRSS``), in MB, of the process and its children (the
+        workers of a bot started with ``WORKERS`` > 1); None once the process is gone."""
+        return _tree_mb(self.pid, "VmRSS")
 
     def peak_rss_mb(self) -> float | None:
-        """The highest resident memory so far (``VmHWM``), in MB."""
-        return _status_kb(self.pid, "VmHWM")
+        """The highest resident memory so far (``VmHWM``), in MB, summed like ``rss_mb``."""
+        return _tree_mb(self.pid, "VmHWM")
 
     def log_tail(self, lines: int = 15) -> str:
         try:
@@ -94,17 +95,37 @@ class ChildProcess:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
-    async def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it has not exited within 15 s."""
+    async def stop(self) -> int | None:
+        """SIGTERM, then SIGKILL if it has not exited within 15 s; its exit status.
+
+        None when it was not started; the status it had when it had already exited.
+        """
         process, self._process = self._process, None
         if process is None or process.returncode is not None:
-            return
+            return None if process is None else process.returncode
         process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), 15)
+            return await asyncio.wait_for(process.wait(), 15)
         except TimeoutError:
             process.kill()
-            await process.wait()
+            return await process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in listing.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _tree_mb(pid: int, field: str) -> float | None:
+    own = _status_kb(pid, field)
+    if own is None:
+        return None
+    return round(own + sum(_status_kb(child, field) or 0.0 for child in _children(pid)), 1)
 
 
 def _status_kb(pid: int, field: str) -> float | None:

@@ -31,6 +31,8 @@ class BotOptions:
     latency_ms: int = 100
     poll_interval_s: float = 2.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    workers: int = 1
+    """``WORKERS``: processes serving the bot's port (pinned, whatever the caller's environment)."""
 
 
 def bot_env(
@@ -144,6 +146,7 @@ async def running_pair(
         port = free_port()
         (work / "data").mkdir()
         env = bot_env(sandbox_url, connector.url, port, work / "data", options.poll_interval_s)
+        env["WORKERS"] = str(options.workers)
         bot = ChildProcess("bot", ["app.py"], work / "bot.log", {**env, **options.extra_env})
         await bot.start()
         stack.push_async_callback(bot.stop)

@@ -4,7 +4,8 @@ Every group of figures starts its own sandbox tenant and bot (127.0.0.1 only,
 Graph latency ``--latency-ms``, poll interval ``--poll-interval``) so groups
 cannot disturb each other; ``--only NAME`` runs one. The Graph floor (one
 round trip to the stand-in, ``bench.graph_floor``) is measured first and
-every latency is also given as a multiple of it. The suite reports and never
+every latency is also given as a multiple of it; ``--workers N`` runs the bot
+with ``WORKERS=N``. The suite reports and never
 asserts: a missed target still exits 0. A figure that cannot be taken says
 "not measured: why"; a group that crashes (or overruns its time budget) is
 reported too, and then the exit status is 1. Prints a Markdown table at the
@@ -34,6 +35,7 @@ from bench.graph_floor import measure_floor
 from bench.report import GroupResult, apply_floor, in_table_order, markdown_table, write_json
 from bench.rig import BotOptions
 from bench.sandbox_api import MissingFeature
+from config.settings import MAX_WORKERS
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "report.json"
 Runner = Callable[[argparse.Namespace, BotOptions, float, list[str]], Awaitable[list[Figure]]]
@@ -83,6 +85,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--starts", type=int, default=3, help="cold starts to take the median of")
     parser.add_argument(
+        "--workers", type=int, default=1, help="the bot's WORKERS: processes serving its port"
+    )
+    parser.add_argument(
         "--settle-timeout",
         type=float,
         default=240.0,
@@ -91,6 +96,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 1 <= args.backlog <= 5000:
         parser.error("--backlog must be from 1 to 5000 (what the sandbox creates at once)")
+    if not 1 <= args.workers <= MAX_WORKERS:
+        parser.error(f"--workers must be from 1 to {MAX_WORKERS} (the bot's WORKERS)")
     return args
 
 
@@ -135,7 +142,7 @@ async def _floor(latency_ms: int) -> GroupResult:
 
 
 async def run_suite(args: argparse.Namespace) -> list[GroupResult]:
-    options = BotOptions(args.latency_ms, args.poll_interval)
+    options = BotOptions(args.latency_ms, args.poll_interval, workers=args.workers)
     floor = await _floor(args.latency_ms)
     floor_ms = floor.figures[0].value or 0.0
     results = [floor]
@@ -162,6 +169,7 @@ def _summary(
             "rounds": args.rounds,
             "cold_starts": args.starts,
             "only": args.only,
+            "workers": args.workers,
         },
         "machine": {
             "cpus": os.cpu_count(),

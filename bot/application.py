@@ -116,7 +116,8 @@ def create_agent_application(
     register_diagnosis_actions(actions, diagnostician)
     register_admin_actions(actions, admin.panels, admin.failed, admin.blocked_apps)
     actions.check_complete(verbs.ALL)
-    _route_messages(app, admin, diagnostician, name_sender, user_chats, outreach)
+    answers = _message_answers(admin, diagnostician, name_sender, outreach)
+    _route_messages(app, answers, user_chats)
     _answer_events_and_errors(app)
     return app
 
@@ -142,15 +143,10 @@ def _sender_naming(names: DirectoryNames) -> NameSender:
 
 def _route_messages(
     app: AgentApplication[TurnState],
-    admin: AdminSide,
-    diagnostician: Diagnostician,
-    name_sender: NameSender,
+    answer_message: Callable[[TurnContext], Awaitable[None]],
     user_chats: UserChats,
-    outreach: OutreachChoices,
 ) -> None:
-    """A message is a command of the table (its side answers) or a question for the diagnosis."""
-    commands, panels = admin.commands, admin.panels
-    admin_chat = _admin_chat(admin)
+    """Every message is answered; its sender's 1:1 chat is remembered meanwhile."""
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
@@ -161,6 +157,17 @@ def _route_messages(
             await answer_message(context)
         finally:
             await remembering
+
+
+def _message_answers(
+    admin: AdminSide,
+    diagnostician: Diagnostician,
+    name_sender: NameSender,
+    outreach: OutreachChoices,
+) -> Callable[[TurnContext], Awaitable[None]]:
+    """A message is a command of the table (its side answers) or a question for the diagnosis."""
+    commands, panels = admin.commands, admin.panels
+    admin_chat = _admin_chat(admin)
 
     async def answer_message(context: TurnContext) -> None:
         activity = context.activity
@@ -204,6 +211,8 @@ def _route_messages(
                 return
         lead = None if command is Command.HELP else messages.t("help.not_understood")
         await reply_card(context, build_help_card(messages, is_channel(activity), lead=lead))
+
+    return answer_message
 
 
 def _admin_chat(admin: AdminSide) -> AdminChat:

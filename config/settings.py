@@ -9,11 +9,12 @@ bounds and its documentation, and validates them together at start.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.clouds import CLOUDS, LOCAL_HOSTS, Cloud, CloudName, inconsistent_hosts
@@ -29,6 +30,10 @@ PUBLIC_AUTHORITY_HOST = "https://login.microsoftonline.com"
 MAX_REMINDER_HOURS = 24 * 90
 """Upper bound of every reminder and escalation duration, globally and per destination."""
 MAX_ESCALATE_AFTER_REMINDERS = 50
+MAX_WORKERS = 16
+"""Upper bound of ``WORKERS``: more processes than cores only add memory and contention."""
+WORKER_VARIABLE = "CONSENT_DESK_WORKER"
+"""Set by the supervisor in each worker process it starts: which worker it is (1..WORKERS)."""
 
 
 class Mode(StrEnum):
@@ -54,6 +59,20 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Interface the bot listens on.")
     port: int = Field(default=3978, ge=1, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_WORKERS,
+        description="Processes serving PORT together (SO_REUSEPORT) under one supervisor; the "
+        "scheduled jobs run in one of them at a time. 1 (the default) is one plain process.",
+    )
+    worker_index: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WORKERS,
+        validation_alias=AliasChoices(WORKER_VARIABLE.lower()),
+        description="Which worker this process is; set by the supervisor, never by hand.",
+    )
     graph_base_url: str = Field(
         default=PUBLIC_GRAPH_URL,
         description="Microsoft Graph root without the version segment.",
@@ -418,6 +437,32 @@ class Settings(BaseSettings):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _workers_share_what_they_need(self) -> Settings:
+        """Several workers need one store and one tenant they all reach, and no state that
+        lives in one process's memory between two requests (delegated sign-ins do)."""
+        if self.workers == 1:
+            return self
+        if self.approval_mode is ApprovalMode.DELEGATED:
+            raise ValueError(
+                f"WORKERS={self.workers} cannot be used with APPROVAL_MODE=delegated: a "
+                "reviewer's token is kept in the memory of the worker they signed in to, and "
+                "the decision may be carried out by another; set WORKERS=1 (run replicas "
+                "instead) or use APPROVAL_MODE=app_only"
+            )
+        if self.runs_embedded_sandbox:
+            raise ValueError(
+                f"WORKERS={self.workers} needs one sandbox tenant all workers share: start it "
+                "with `./run sandbox serve --port 3980` and set "
+                "GRAPH_BASE_URL=http://127.0.0.1:3980, or set WORKERS=1"
+            )
+        if _in_memory_sqlite(self.effective_database_url):
+            raise ValueError(
+                f"WORKERS={self.workers} needs a store all workers share; an in-memory SQLite "
+                "database lives in one process: use a file or PostgreSQL in DATABASE_URL"
+            )
+        return self
+
     @property
     def accepts_unsigned_activities(self) -> bool:
         """Sandbox mode always; with credentials only when explicitly, dangerously allowed."""
@@ -472,6 +517,18 @@ def absolute_http_url(value: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _in_memory_sqlite(database_url: str) -> bool:
+    if not database_url.startswith("sqlite"):
+        return False
+    database = database_url.partition("://")[2]
+    return database in {"", "/"} or ":memory:" in database or "mode=memory" in database
+
+
+def worker_environment(index: int) -> dict[str, str]:
+    """The environment of worker ``index``: this process's, plus which worker it is."""
+    return {**os.environ, WORKER_VARIABLE: str(index)}
 
 
 def load_settings() -> Settings:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import warnings
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -61,6 +62,8 @@ class Endpoint:
         """How many messages were given up after their retries (shown, not a readiness fault)."""
         self.features_off: list[dict[str, object]] | None = None
         """What the start-up permission self-check found off; None when not checked."""
+        self.worker: int | None = None
+        """Which of the ``WORKERS`` processes this is; ``/healthz`` says so (and its pid)."""
 
     def bind(
         self,
@@ -206,7 +209,9 @@ def create_routes(endpoint: Endpoint) -> web.RouteTableDef:
 
     @routes.get("/healthz")
     async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        if endpoint.worker is None:
+            return web.json_response({"status": "ok"})
+        return web.json_response({"status": "ok", "worker": endpoint.worker, "pid": os.getpid()})
 
     @routes.get("/readyz")
     async def readyz(_request: web.Request) -> web.Response:

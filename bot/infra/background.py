@@ -7,7 +7,9 @@ schedules its own next run when it ends, so a pass never overlaps itself and a
 slow one never makes the scheduler skip runs; whoever writes rows calls
 ``notify`` so nothing waits for the timer (a wake during a pass runs it again
 right after). A failing pass is logged and retried; it never stops its
-schedule. Stopping lets the pass in progress finish (within a grace period)
+schedule. A pass that must run in one process at a time is guarded by the job
+lease (``only_while``, see ``bot.infra.job_lease``): elsewhere it keeps its
+schedule but skips its step. Stopping lets the pass in progress finish (within a grace period)
 rather than cutting a send in half; a row worker claims nothing new once asked
 to stop.
 """
@@ -49,6 +51,7 @@ class ScheduledPass:
         self._running: asyncio.Task[Any] | None = None
         self._again = False
         self._stopping = False
+        self._gate: Callable[[], bool] | None = None
 
     @property
     def name(self) -> str:
@@ -63,6 +66,10 @@ class ScheduledPass:
         self._scheduler = scheduler
         self._stopping = False
         self._next(first_run or _now())
+
+    def only_while(self, gate: Callable[[], bool]) -> None:
+        """Run the step only when ``gate()`` says so at the start of a pass; skip it otherwise."""
+        self._gate = gate
 
     def notify(self) -> None:
         """Run a pass now; if one is running, run another right after it."""
@@ -107,6 +114,8 @@ class ScheduledPass:
         try:
             while True:
                 self._again = False
+                if self._gate is not None and not self._gate():
+                    break
                 try:
                     await self._step()
                 except Exception:

@@ -3,7 +3,8 @@
 Text lines are for people at a terminal; ``LOG_FORMAT=json`` writes one JSON
 object per line for log collectors in containers. Either way every line
 carries the request id of the HTTP request it was written for, and the client
-secret and bearer tokens are masked, whatever a library chose to log.
+secret and bearer tokens are masked, whatever a library chose to log. The
+workers of ``WORKERS`` share one output, so each of their lines names its worker.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ schedules its next run, which APScheduler logs at INFO)."""
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+WORKER_TEXT_FORMAT = (
+    "%(asctime)s %(levelname)s worker {worker} %(name)s [%(request_id)s]: %(message)s"
+)
 MASK = "***"
 _BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
 
@@ -49,8 +53,10 @@ class RequestIdFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__(TEXT_FORMAT)
+    def __init__(self, redact: Redactor, worker: int | None = None) -> None:
+        super().__init__(
+            TEXT_FORMAT if worker is None else WORKER_TEXT_FORMAT.format(worker=worker)
+        )
         self._redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
@@ -58,11 +64,12 @@ class TextFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id (+ exception)."""
+    """One JSON object per line: time, level, logger, message, request_id (+ worker, exception)."""
 
-    def __init__(self, redact: Redactor) -> None:
+    def __init__(self, redact: Redactor, worker: int | None = None) -> None:
         super().__init__()
         self._redact = redact
+        self._worker = worker
 
     def format(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None)
@@ -73,6 +80,8 @@ class JsonFormatter(logging.Formatter):
             "message": self._redact(record.getMessage()),
             "request_id": None if request_id in (None, "-") else request_id,
         }
+        if self._worker is not None:
+            line["worker"] = self._worker
         if record.exc_info:
             line["exception"] = self._redact(self.formatException(record.exc_info))
         elif record.exc_text:
@@ -93,9 +102,8 @@ def log_handler(settings: Settings, stream: TextIO | None = None) -> logging.Han
     )
     handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(
-        JsonFormatter(redact) if settings.log_format == "json" else TextFormatter(redact)
-    )
+    formatter = JsonFormatter if settings.log_format == "json" else TextFormatter
+    handler.setFormatter(formatter(redact, settings.worker_index))
     return handler
 
 

@@ -361,3 +361,17 @@ class OutreachOptOutRow(Base):
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     stopped_at: Mapped[datetime]
+
+
+class JobLeaseRow(Base):
+    """Which process runs a job that must run in one place at a time, and until when.
+
+    The holder renews ``held_until`` while it lives; once it is past, any process may take
+    the lease (``bot.store.job_leases``).
+    """
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(256), doc="host:pid:nonce of the holding process.")
+    held_until: Mapped[datetime]
