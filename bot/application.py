@@ -40,6 +40,7 @@ from bot.admin.wiring import AdminSide
 from bot.diagnosis.card_actions import register_diagnosis_actions
 from bot.diagnosis.service import Diagnostician
 from bot.graph.gateway import MissingGraphPermission
+from bot.graph.json_reads import GraphReadError
 from bot.graph.sdk_errors import is_odata_error
 from bot.graph.user_names import DirectoryNames
 from bot.hosting.activity_reading import actor_of, destination_spec, is_channel, reply_card
@@ -280,6 +281,7 @@ def _error_text(error: Exception, messages: Messages) -> str:
     """What to tell the user: which permission IT must grant when Graph said so, else try again."""
     if isinstance(error, MissingGraphPermission):
         return messages.t("error.graph_permission", permission=error.permission)
-    if is_odata_error(error) and error.response_status_code == 403:
+    refused = isinstance(error, GraphReadError) and error.status == 403
+    if refused or (is_odata_error(error) and error.response_status_code == 403):
         return messages.t("error.graph_refused")
     return messages.t("error.generic")

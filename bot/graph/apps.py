@@ -122,9 +122,11 @@ class AppWrites:
 
     async def resources(self) -> tuple[Resource, ...]:
         """Every service principal that defines delegated scopes (the shared, cached catalogue)."""
+        async with _failures("could not read the tenant's APIs"):
+            apis = await self._catalogue.resources()
         return tuple(
             Resource(api.service_principal_id, api.app_id, api.display_name, frozenset(api.scopes))
-            for api in await self._catalogue.resources()
+            for api in apis
         )
 
     async def tenant_wide_grant(self, client_id: str, resource_id: str) -> Grant | None:

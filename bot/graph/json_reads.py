@@ -7,7 +7,7 @@ of CPU (httpx, the middleware chain, model parsing); over aiohttp it costs a
 fraction of that, which is what lets fifty people ask at once. The same token
 provider as the SDK's is used, and throttling is honoured the same way:
 429/503/504 are retried after ``Retry-After`` (bounded), then reported.
-Rarely read, cached lists and Teams chats stay on the SDK.
+Only the Teams chat calls (installing the app, opening a 1:1 chat) stay on the SDK.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ Microsoft Graph when it defines the scope, otherwise the single API that
 does; none or several means unknown. The list of APIs changes rarely and is
 cached for an hour; the tenant's low-risk classifications, which an admin may
 edit, for at most a minute, like the other tenant settings.
+
+Both are read as plain JSON (``bot.graph.json_reads``): a busy tenant's list
+of APIs is thousands of service principals, and parsing them into SDK
+models would hold the event loop (and every answer waiting on it) for
+seconds each time the hour runs out.
 """
 
 from __future__ import annotations
@@ -13,18 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-
-from bot.graph.connection import GraphConnection
 from bot.graph.gateway import MICROSOFT_GRAPH_APP_ID, SETTINGS_TTL_SECONDS
-from bot.graph.paging import all_items
+from bot.graph.json_reads import GraphJson
 from bot.infra.ttl_cache import TtlCache
 from domain.diagnosis.facts import ScopeFact, ScopeKind
-
-if TYPE_CHECKING:
-    from msgraph import GraphServiceClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +74,17 @@ class ScopeCatalogue:
 
     def __init__(
         self,
-        connection: GraphConnection,
+        graph: GraphJson,
         clock: Callable[[], datetime],
         *,
         resources_ttl: float = 3600,
         classifications_ttl: float = SETTINGS_TTL_SECONDS,
     ) -> None:
-        self._connection = connection
+        self._graph = graph
         self._clock = clock
         self._classifications_ttl = classifications_ttl
         self._resources = TtlCache[tuple[ResourceApi, ...]](resources_ttl, clock)
         self._low: dict[str, TtlCache[frozenset[str]]] = {}
-
-    @property
-    def _client(self) -> GraphServiceClient:
-        return self._connection.client
 
     async def resources(self) -> tuple[ResourceApi, ...]:
         """Every API in the tenant that defines delegated scopes (cached)."""
@@ -118,29 +114,23 @@ class ScopeCatalogue:
         return tuple(facts)
 
     async def _load_resources(self) -> tuple[ResourceApi, ...]:
-        # Imported here, at the first read, not at start (``bot.graph.connection`` says why).
-        from msgraph.generated.service_principals.service_principals_request_builder import (
-            ServicePrincipalsRequestBuilder as Builder,
-        )
-
-        query = Builder.ServicePrincipalsRequestBuilderGetQueryParameters(
-            select=["id", "appId", "displayName", "oauth2PermissionScopes"], top=999
-        )
-        builder = self._client.service_principals
-        first = await builder.get(RequestConfiguration(query_parameters=query))
+        query = {"$select": "id,appId,displayName,oauth2PermissionScopes", "$top": "999"}
         found = []
-        for sp in await all_items(builder, first):
+        for sp in await self._graph.items("/servicePrincipals", query):
             scopes = {
-                s.value.lower(): ScopeDefinition(
-                    value=s.value,
-                    admin_only=(s.type or "").lower() == "admin",
-                    description=s.admin_consent_display_name or s.admin_consent_description,
+                value.lower(): ScopeDefinition(
+                    value=value,
+                    admin_only=str(scope.get("type") or "").lower() == "admin",
+                    description=_text(scope.get("adminConsentDisplayName"))
+                    or _text(scope.get("adminConsentDescription")),
                 )
-                for s in sp.oauth2_permission_scopes or []
-                if s.value
+                for scope in sp.get("oauth2PermissionScopes") or []
+                if isinstance(scope, dict) and (value := _text(scope.get("value")))
             }
-            if sp.id and sp.app_id and scopes:
-                found.append(ResourceApi(sp.id, sp.app_id, sp.display_name or sp.app_id, scopes))
+            principal_id, app_id = _text(sp.get("id")), _text(sp.get("appId"))
+            if principal_id and app_id and scopes:
+                name = _text(sp.get("displayName")) or app_id
+                found.append(ResourceApi(principal_id, app_id, name, scopes))
         return tuple(found)
 
     async def _low_risk(self, service_principal_id: str) -> frozenset[str]:
@@ -150,14 +140,20 @@ class ScopeCatalogue:
         )
 
         async def load() -> frozenset[str]:
-            builder = self._client.service_principals.by_service_principal_id(
-                service_principal_id
-            ).delegated_permission_classifications
-            items = await all_items(builder, await builder.get())
+            path = (
+                f"/servicePrincipals/{quote(service_principal_id, safe='')}"
+                "/delegatedPermissionClassifications"
+            )
             return frozenset(
-                c.permission_name.lower()
-                for c in items
-                if c.permission_name and (c.classification or "").lower() == "low"
+                name.lower()
+                for item in await self._graph.items(path)
+                if (name := _text(item.get("permissionName")))
+                and str(item.get("classification") or "").lower() == "low"
             )
 
         return await cache.get_or_load(load)
+
+
+def _text(value: Any) -> str | None:
+    """A non-empty string from Graph's JSON, else None."""
+    return value if isinstance(value, str) and value else None

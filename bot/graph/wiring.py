@@ -51,7 +51,7 @@ def wire_graph(
     stack.push_async_callback(graph_json.close)
     stack.push_async_callback(connection.close)
     gateway = GraphGateway(graph_json, clock=clock)
-    scope_catalogue = ScopeCatalogue(connection, clock)
+    scope_catalogue = ScopeCatalogue(graph_json, clock)
     return GraphSide(
         url=url,
         json=graph_json,

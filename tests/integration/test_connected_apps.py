@@ -67,7 +67,7 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     connection = GraphConnection.open(sandbox.url, tokens)
     reads = GraphJson(sandbox.url, tokens)
     graph = GraphGateway(reads, clock=clock)
-    writes = AppWrites(reads, ScopeCatalogue(connection, clock))
+    writes = AppWrites(reads, ScopeCatalogue(reads, clock))
     admins = AdminCheck(graph)
     service = ConnectedApps(
         session_factory(engine), admins, reads, writes, clock, tenant_id=TENANT_ID
