@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.graph import AppProfile, GraphGateway
@@ -50,7 +50,6 @@ from domain.types import ASKED_BECAUSE, STARTED_BY, USER_GRANTS, Actor, AskedBec
 
 logger = logging.getLogger(__name__)
 
-REQUEST_PREFIX = "bot-"
 BAD_SHOWN = 5
 _SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -142,7 +141,17 @@ class ReviewStarter:
             existing = await self._open_request(session, app_id)
             if existing is not None:  # somebody was quicker: show theirs
                 return await self._post_existing(session, existing, here, actor, messages)
-            await requests.insert_request(session, request, self._clock())
+            request_id = await requests.next_bot_request_id(session, app_id)
+            request = replace(request, id=request_id)
+            try:
+                await requests.insert_request(session, request, self._clock())
+            except IntegrityError:  # another admin started it this very moment: show theirs
+                await session.rollback()
+                existing = await self._open_request(session, app_id)
+                here = await destinations.get_destination(session, found.here.id)
+                if existing is None or here is None:
+                    raise
+                return await self._post_existing(session, existing, here, actor, messages)
             row = await requests.get_request(session, request.id)
             assert row is not None
             await self._cards.routed(session, [row], first=True)  # the approvals a rule asks
@@ -246,7 +255,7 @@ class ReviewStarter:
         snapshot[USER_GRANTS] = await self._user_grants(profile)
         now = self._clock()
         return NewRequest(
-            id=f"{REQUEST_PREFIX}{uuid.uuid4().hex}",
+            id="",  # chosen in the transaction that records it (``next_bot_request_id``)
             app_id=app_id,
             app_display_name=(profile.display_name if profile else None)
             or demand.app_display_name

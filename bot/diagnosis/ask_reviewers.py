@@ -16,13 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.review.card_views import snapshot_of
 from bot.review.reviewer_cards import ReviewerCards
 from bot.store import audit_trail, destinations, requests
 from bot.store.audit_trail import AuditEntry
-from bot.store.requests import NewRequest, NewRequester
+from bot.store.requests import BOT_REQUEST_PREFIX, NewRequest, NewRequester
 from bot.store.tables import ConsentRequestRow
 from cards.diagnosis import scope_details
 from domain.audit import AuditAction, AuditResult
@@ -31,7 +32,6 @@ from domain.diagnosis.managed_policies import kept_under
 from domain.types import ASKED_BECAUSE, Actor, AskedBecause, Publisher, RequestOrigin
 
 JUSTIFICATION_LIMIT = 1000
-BOT_REQUEST_PREFIX = "bot-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,15 @@ class ReviewerAsk:
             requested_at=now,
             status="InProgress",
         )
+        try:
+            return await self._record(facts, asker, requester, now)
+        except IntegrityError:
+            # Somebody else opened the app's request at the same moment: join theirs.
+            return await self._record(facts, asker, requester, now)
+
+    async def _record(
+        self, facts: DiagnosisFacts, asker: Actor, requester: NewRequester, now: datetime
+    ) -> AskOutcome:
         async with self._sessions() as session:
             if not await destinations.active_destinations(session):
                 return AskOutcome(None, ())
@@ -84,7 +93,8 @@ class ReviewerAsk:
                 await self._cards.queue_updates(session, row)
                 joined = True
             else:
-                request = self._new_request(facts, requester, now)
+                request_id = await requests.next_bot_request_id(session, facts.app.app_id)
+                request = self._new_request(request_id, facts, requester, now)
                 await requests.insert_request(session, request, now)
                 row = await requests.get_request(session, request.id)
                 assert row is not None
@@ -104,7 +114,9 @@ class ReviewerAsk:
         return tuple(d.name for d in found if d is not None)
 
     @staticmethod
-    def _new_request(facts: DiagnosisFacts, requester: NewRequester, now: datetime) -> NewRequest:
+    def _new_request(
+        request_id: str, facts: DiagnosisFacts, requester: NewRequester, now: datetime
+    ) -> NewRequest:
         app = facts.app
         publisher = Publisher(app.publisher_name, bool(app.verified)) if app.in_tenant else None
         kept = {
@@ -117,7 +129,7 @@ class ReviewerAsk:
         blocked = app.in_tenant and not app.enabled
         snapshot[ASKED_BECAUSE] = AskedBecause.APP_BLOCKED if blocked else AskedBecause.REQUESTS_OFF
         return NewRequest(
-            id=f"{BOT_REQUEST_PREFIX}{uuid.uuid4().hex}",
+            id=request_id,
             app_id=app.app_id,
             app_display_name=app.display_name,
             scopes=tuple(s.value for s in facts.scopes),

@@ -254,6 +254,27 @@ async def open_bot_request(session: AsyncSession, app_id: str) -> ConsentRequest
     return rows.first()
 
 
+BOT_REQUEST_PREFIX = "bot-"
+
+
+async def next_bot_request_id(session: AsyncSession, app_id: str) -> str:
+    """The id of the app's next request asked through the bot: ``bot-{appId}-{n}``.
+
+    Made from what the store holds, not drawn at random, so two people (or
+    two workers) opening the app's request at the same moment choose the same
+    id, and the store keeps one: the slower insert fails on the primary key
+    and joins, or shows, the request the quicker one made.
+    """
+    key = app_id.lower()
+    made = await session.scalar(
+        select(func.count()).where(
+            func.lower(ConsentRequestRow.app_id) == key,
+            ConsentRequestRow.origin == RequestOrigin.BOT,
+        )
+    )
+    return f"{BOT_REQUEST_PREFIX}{key}-{(made or 0) + 1}"
+
+
 async def open_bot_requests(session: AsyncSession) -> Sequence[ConsentRequestRow]:
     """Pending requests asked through the bot, oldest first."""
     rows = await session.scalars(

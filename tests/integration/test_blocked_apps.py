@@ -8,6 +8,7 @@ in the sandbox tenant.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -328,3 +329,19 @@ def _who(person: Person) -> tuple[str, str]:
 def _with(body: dict[str, Any], **data: str) -> dict[str, Any]:
     body["value"]["action"]["data"] = dict(data)
     return body
+
+
+async def test_two_admins_starting_the_same_review_at_once_make_one_request(
+    bot: BotRig, connector: RecordingConnector, clock: ManualClock
+) -> None:
+    """Both clicks read "no request yet"; the store keeps one, the other admin is shown it."""
+    await say(bot, connector, "review here", ALEX)
+    await stopped(bot, clock, ZELIQ_APP_ID, "Zeliq", ADELE)
+    answers = await asyncio.gather(
+        press(bot, review_click(ZELIQ_APP_ID, ALEX, connector.url, "Mail.Send")),
+        press(bot, review_click(ZELIQ_APP_ID, MEGAN, connector.url, "Mail.Send")),
+    )
+    notices = [all_text(by_id(invoked_card(a), "blocked-notice")) for a in answers]
+    assert len(await bot_requests(bot)) == 1
+    assert sum("The review of Zeliq has started" in n for n in notices) == 1
+    assert sum("Zeliq already has a consent request" in n for n in notices) == 1

@@ -8,6 +8,7 @@ sends the reason, and the requester hears about it in their chat with the bot.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -253,3 +254,28 @@ async def test_when_requests_are_switched_on_the_asker_is_sent_to_entras_form(
 
 def attempt_url(sandbox: SandboxHandle) -> str:
     return str(sandbox.tenant.attempt_sign_in("Zeliq", ADELE.upn)["consentUrl"])
+
+
+async def test_two_people_asking_for_the_same_app_at_once_share_one_request(
+    bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
+) -> None:
+    """Both find no open request; the store keeps one, and the slower ask joins it."""
+    await review_here(bot, connector)
+    first = await situation_three(bot, sandbox, connector)
+    attempt = sandbox.tenant.attempt_sign_in("Zeliq", LYNNE.upn)
+    lynne = await ask(bot, connector, attempt["consentUrl"], LYNNE, "fr-FR")
+    await asyncio.gather(
+        click(bot, connector, "ask_reviewers", {**ask_data(first), "justification": WHY}, ADELE),
+        click(
+            bot,
+            connector,
+            "ask_reviewers",
+            {**ask_data(lynne), "justification": "Prospection"},
+            LYNNE,
+            "fr-FR",
+        ),
+    )
+    async with bot.services.sessions() as session:
+        [row] = await requests.pending_requests(session)
+        people = {r.display_name for r in await requests.requesters_of(session, row.id)}
+    assert people == {"Adele Vance", "Lynne Robbins"}
