@@ -41,7 +41,6 @@ from bot.diagnosis.card_actions import register_diagnosis_actions
 from bot.diagnosis.service import Diagnostician
 from bot.graph.gateway import MissingGraphPermission
 from bot.graph.json_reads import GraphReadError
-from bot.graph.sdk_errors import is_odata_error
 from bot.graph.user_names import DirectoryNames
 from bot.hosting.activity_reading import actor_of, destination_spec, is_channel, reply_card
 from bot.hosting.card_actions import CardActions
@@ -281,7 +280,6 @@ def _error_text(error: Exception, messages: Messages) -> str:
     """What to tell the user: which permission IT must grant when Graph said so, else try again."""
     if isinstance(error, MissingGraphPermission):
         return messages.t("error.graph_permission", permission=error.permission)
-    refused = isinstance(error, GraphReadError) and error.status == 403
-    if refused or (is_odata_error(error) and error.response_status_code == 403):
+    if isinstance(error, GraphReadError) and error.status == 403:
         return messages.t("error.graph_refused")
     return messages.t("error.generic")

@@ -132,6 +132,13 @@ class ReviewStarter:
             return Notice(
                 "warning", messages.t("blocked.unreadable"), messages.t("blocked.unreadable_detail")
             )
+        return await self._record(found, request, actor, messages)
+
+    async def _record(
+        self, found: _Target, request: NewRequest, actor: Actor, messages: Messages
+    ) -> Notice:
+        """Record the request and queue its card here, unless somebody was quicker."""
+        app_id = request.app_id
         async with self._sessions() as session:
             here = await destinations.get_destination(session, found.here.id)
             if here is None or not here.active:  # stopped while Graph was read

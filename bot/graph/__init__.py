@@ -4,7 +4,6 @@ Callers get small frozen types, never msgraph-sdk models; 404s become
 ``NotInGraph``; paging is followed here.
 """
 
-from bot.graph.connection import GraphConnection
 from bot.graph.gateway import (
     AppProfile,
     GraphGateway,
@@ -15,7 +14,6 @@ from bot.graph.json_reads import NotInGraph
 
 __all__ = [
     "AppProfile",
-    "GraphConnection",
     "GraphGateway",
     "NotInGraph",
     "PendingRequest",

@@ -9,7 +9,6 @@ from kiota_abstractions.authentication import AccessTokenProvider
 
 from bot.graph.app_directory import AppDirectory
 from bot.graph.apps import AppWrites
-from bot.graph.connection import GraphConnection
 from bot.graph.gateway import GraphGateway
 from bot.graph.json_reads import GraphJson
 from bot.graph.policy_writes import PolicyWrites
@@ -46,17 +45,15 @@ def wire_graph(
     tenant_id: str,
 ) -> GraphSide:
     """Every Graph client the sides use; they close with ``stack``."""
-    connection = GraphConnection.open(url, tokens)
     graph_json = GraphJson(url, tokens)
     stack.push_async_callback(graph_json.close)
-    stack.push_async_callback(connection.close)
     gateway = GraphGateway(graph_json, clock=clock)
     scope_catalogue = ScopeCatalogue(graph_json, clock)
     return GraphSide(
         url=url,
         json=graph_json,
         gateway=gateway,
-        chats=PersonalChats(connection, url, teams_app_id),
+        chats=PersonalChats(graph_json, url, teams_app_id),
         scope_catalogue=scope_catalogue,
         app_writes=AppWrites(graph_json, scope_catalogue),
         tenant_consent=TenantConsentReader(graph_json, gateway, clock),

@@ -22,7 +22,6 @@ from bot.graph import AppProfile
 from bot.graph.apps import AppWrites, GraphWriteError, TransientGraphError
 from bot.graph.consent_grant import approve_app, block_app
 from bot.graph.json_reads import GraphReadError
-from bot.graph.sdk_errors import is_graph_call_failure
 from bot.infra.background import RowWorker
 from bot.review.decision_writes import SignInLapsed, WritesFor
 from bot.review.reviewer_cards import ReviewerCards
@@ -109,7 +108,7 @@ class DecisionWorker(RowWorker[DecisionRow]):
             problem, unresolved = str(error), ()
         except Exception as error:
             # Throttling, outages and anything unforeseen: retried, a bounded number of times.
-            if not (isinstance(error, TransientGraphError) or is_graph_call_failure(error)):
+            if not isinstance(error, TransientGraphError):
                 logger.exception("decision %s failed unexpectedly", decision.id)
             attempts = decision.attempts + 1
             if attempts < MAX_ATTEMPTS and self._clock() - decision.decided_at < MAX_AGE:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.admin.connected_apps import BLOCK_ACTION, LIST_ACTION, ConnectedApps
-from bot.graph import GraphConnection, GraphGateway
+from bot.graph import GraphGateway
 from bot.graph.apps import AppWrites, GraphWriteError
 from bot.graph.json_reads import GraphJson
 from bot.graph.scope_catalogue import ScopeCatalogue
@@ -64,7 +64,6 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     await migrate(engine)
     tokens = SandboxTokenProvider(sandbox.url)
-    connection = GraphConnection.open(sandbox.url, tokens)
     reads = GraphJson(sandbox.url, tokens)
     graph = GraphGateway(reads, clock=clock)
     writes = AppWrites(reads, ScopeCatalogue(reads, clock))
@@ -77,7 +76,6 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     finally:
         await reads.close()
         await graph.close()
-        await connection.close()
         await engine.dispose()
 
 

@@ -1,6 +1,6 @@
 """msgraph-sdk (kiota) against the sandbox: proves URLs, encodings and shapes line up.
 
-The client is the bot's own (``GraphConnection.open``) with a bearer provider
+The client is msgraph-sdk's (``tests.msgraph_client``) with a bearer provider
 handing out a static token.
 """
 
@@ -30,10 +30,10 @@ from msgraph.generated.service_principals_with_app_id.service_principals_with_ap
     ServicePrincipalsWithAppIdRequestBuilder as ByAppId,
 )
 
-from bot.graph.connection import GraphConnection
 from sandbox.backlog import add_backlog
 from sandbox.seed_apps import ONECAL_APP_ID
 from sandbox.server import SandboxHandle, start_sandbox
+from tests.msgraph_client import GraphConnection
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 PENDING = "userConsentRequests/any(u:u/status eq 'InProgress')"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.admin.workflow_switch import WorkflowSwitch
-from bot.graph import GraphConnection, GraphGateway
+from bot.graph import GraphGateway
 from bot.graph.json_reads import GraphJson
 from bot.graph.policy_writes import PolicyWrites
 from bot.graph.reviewer_lookup import ReviewerLookup
@@ -68,7 +68,6 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     await migrate(engine)
     sessions = session_factory(engine)
     tokens = SandboxTokenProvider(sandbox.url)
-    connection = GraphConnection.open(sandbox.url, tokens)
     graph_json = GraphJson(sandbox.url, tokens)
     graph = GraphGateway(graph_json, clock=clock)
     writes = PolicyWrites(graph_json)
@@ -81,7 +80,6 @@ async def rig(sandbox: SandboxHandle, clock: ManualClock, tmp_path: Path) -> Asy
     finally:
         await graph_json.close()
         await graph.close()
-        await connection.close()
         await engine.dispose()
 
 

@@ -1,4 +1,4 @@
-"""How the Graph SDK retries throttling and outages: Graph's ``Retry-After``, bounded.
+"""How the test client of msgraph-sdk retries throttling and outages: Graph's ``Retry-After``.
 
 Graph answers 429 (and sometimes 503) with ``Retry-After`` in seconds and asks
 clients to wait exactly that long. The SDK's own handler reads a
@@ -42,5 +42,5 @@ class GraphRetries(RetryHandler):  # type: ignore[misc]  # kiota_http is skipped
     ) -> float:
         asked = retry_after_seconds(response.headers, utc_now()) if response is not None else None
         if asked is None:
-            return min(MAX_WAIT_SECONDS, 0.5 * 2.0**retry_count + random.random() / 2)  # noqa: S311 - jitter
+            return min(MAX_WAIT_SECONDS, 0.5 * 2.0**retry_count + random.random() / 2)
         return asked if asked <= MAX_WAIT_SECONDS else _GIVE_BACK

@@ -1,8 +1,9 @@
-"""The Graph client and the connection pool under it, built at the first Graph call.
+"""An msgraph-sdk client, for the tests that prove the sandbox serves what the SDK sends.
 
-msgraph-sdk, kiota's HTTP layer and httpx take about half a second to import,
-more than the rest of the start: building the client when a caller first asks
-for it keeps them out of the start, so ``/healthz`` answers sooner.
+The bot itself calls Graph as plain JSON (``bot.graph.json_reads``); a
+customer's own scripts, and Microsoft's samples, use msgraph-sdk, so the
+sandbox tenant is also checked against the SDK's URLs, encodings and model
+shapes. The client is built at its first use, over ``tests.msgraph_retries``.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _build(
     from msgraph_core import GraphClientFactory
     from msgraph_core.middleware import GraphTelemetryHandler
 
-    from bot.graph.retries import GraphRetries
+    from tests.msgraph_retries import GraphRetries
 
     transport = httpx.AsyncHTTPTransport()
     http_client = httpx.AsyncClient(timeout=30, transport=transport)
