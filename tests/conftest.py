@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import pytest
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -80,6 +81,16 @@ def held_to_graph_metadata(request: pytest.FixtureRequest) -> Iterator[None]:
     if problems:
         listed = "\n".join(problems)
         pytest.fail(f"requests Graph's metadata does not describe:\n{listed}", pytrace=False)
+
+
+@pytest.fixture
+async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
+    """A running APScheduler for tests of scheduled passes; shut down after the test."""
+    running = AsyncIOScheduler(timezone="UTC")
+    running.start()
+    yield running
+    if running.running:
+        running.shutdown(wait=False)
 
 
 @pytest.fixture

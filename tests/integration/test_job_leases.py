@@ -10,7 +10,6 @@ never waited for.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from bot.store import job_leases
 from bot.store.database import session_factory
 from bot.store.job_leases import StoredLease
 from tests.conftest import ManualClock
+from tests.waiting import until
 
 NAME = "scheduled-jobs"
 LONG = 3600.0
@@ -34,25 +34,9 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
 
 
-@pytest.fixture
-async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
-    running = AsyncIOScheduler(timezone="UTC")
-    running.start()
-    yield running
-    running.shutdown(wait=False)
-
-
 async def _holder(sessions: async_sessionmaker[AsyncSession], clock: ManualClock) -> str | None:
     async with sessions() as session:
         return await job_leases.holder_of(session, NAME, clock())
-
-
-async def _until(condition: object, what: str) -> None:
-    for _ in range(400):
-        if callable(condition) and condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def test_of_many_asking_at_once_exactly_one_holds_it(
@@ -111,7 +95,7 @@ async def test_a_single_process_runs_its_passes_at_once_never_after_a_lease_leng
     lease.guard(guarded)
     guarded.schedule(scheduler)
     lease.scheduled.schedule(scheduler)
-    await _until(lambda: len(runs) == 1, "the guarded pass's first run")
+    await until(lambda: len(runs) == 1, "the guarded pass's first run")
     assert runs == [True]
     await guarded.stop()
     await lease.stop()
@@ -139,12 +123,12 @@ async def test_the_other_process_runs_the_passes_only_once_it_takes_the_lease(
     first_pass.schedule(scheduler)
     second_pass.schedule(scheduler)
     second_pass.notify()  # woken where the lease is not held: waits for it
-    await _until(lambda: ran["first"] == [True], "the holder's pass")
+    await until(lambda: ran["first"] == [True], "the holder's pass")
 
     await first.stop()  # gives the lease up: the other need not wait for it to lapse
     assert not first.held
     assert await second.keep()
-    await _until(lambda: ran["second"] == [True], "the new holder runs the pass it was woken for")
+    await until(lambda: ran["second"] == [True], "the new holder runs the pass it was woken for")
 
     clock.advance(seconds=LENGTH.total_seconds() + 1)  # the second holder stopped renewing
     third = JobLease(StoredLease(sessions, NAME), clock, holder="third")

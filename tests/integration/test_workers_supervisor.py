@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.hosting.workers import Supervisor
 from tests.settings import settings_of
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 STAND_IN = """
@@ -61,12 +63,9 @@ async def _stopped(supervisor: Supervisor, running: asyncio.Task[int]) -> None:
     await asyncio.gather(running, return_exceptions=True)
 
 
-async def _until(condition: object, what: str) -> None:
-    for _ in range(600):  # 30 s: far above a process start, far below a hung test
-        if callable(condition) and condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
+async def _until(condition: Callable[[], object], what: str) -> None:
+    """30 s: far above a process start, far below a hung test."""
+    await until(condition, what, tries=600, every=0.05)
 
 
 async def test_a_worker_that_dies_is_started_again_and_each_is_stopped_once(

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.infra.background import ScheduledPass
 from bot.infra.shutdown import Shutdown, drain
+from tests.waiting import until
 
 LONG = 3600.0
 """An interval no test waits for: a pass that runs did so because it was woken."""
-
-
-@pytest.fixture
-async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
-    running = AsyncIOScheduler(timezone="UTC")
-    running.start()
-    yield running
-    if running.running:
-        running.shutdown(wait=False)
-
-
-async def _until(condition: object, what: str) -> None:
-    for _ in range(400):
-        if callable(condition) and condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def test_a_pass_runs_at_once_and_again_when_woken(scheduler: AsyncIOScheduler) -> None:
@@ -40,9 +23,9 @@ async def test_a_pass_runs_at_once_and_again_when_woken(scheduler: AsyncIOSchedu
 
     scheduled = ScheduledPass("counting", step, LONG)
     scheduled.schedule(scheduler)
-    await _until(lambda: len(runs) == 1, "the first pass")
+    await until(lambda: len(runs) == 1, "the first pass")
     scheduled.notify()
-    await _until(lambda: len(runs) == 2, "the woken pass")
+    await until(lambda: len(runs) == 2, "the woken pass")
     await scheduled.stop()
 
 
@@ -63,11 +46,11 @@ async def test_a_wake_during_a_pass_runs_one_more_right_after_never_two_at_once(
 
     scheduled = ScheduledPass("slow", step, LONG)
     scheduled.schedule(scheduler)
-    await _until(lambda: runs == 1, "the first pass to start")
+    await until(lambda: runs == 1, "the first pass to start")
     scheduled.notify()
     scheduled.notify()
     gate.set()
-    await _until(lambda: runs == 2, "the pass the wake asked for")
+    await until(lambda: runs == 2, "the pass the wake asked for")
     await asyncio.sleep(0.05)
     assert (runs, most) == (2, 1)
     await scheduled.stop()
@@ -86,7 +69,7 @@ async def test_a_failing_pass_is_logged_and_the_next_one_still_runs(
 
     scheduled = ScheduledPass("flaky", step, 0.05)
     scheduled.schedule(scheduler)
-    await _until(lambda: runs >= 2, "a pass after the failure")
+    await until(lambda: runs >= 2, "a pass after the failure")
     await scheduled.stop()
     assert "flaky pass failed; will retry" in caplog.text
 

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.infra.background import ScheduledPass
+from tests.waiting import until
 
 LONG = 3600.0
 """An interval no test waits for: a pass that runs did so because it was woken."""
-
-
-@pytest.fixture
-async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
-    running = AsyncIOScheduler(timezone="UTC")
-    running.start()
-    yield running
-    running.shutdown(wait=False)
-
-
-async def _until(condition: object, what: str) -> None:
-    for _ in range(400):
-        if callable(condition) and condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def test_a_closed_gate_skips_the_step_and_an_open_one_lets_the_next_run_through(
@@ -47,11 +28,11 @@ async def test_a_closed_gate_skips_the_step_and_an_open_one_lets_the_next_run_th
     scheduled = ScheduledPass("guarded", step, LONG)
     scheduled.only_while(gate)
     scheduled.schedule(scheduler)
-    await _until(lambda: asked == [False], "the first run asks the gate")
+    await until(lambda: asked == [False], "the first run asks the gate")
     assert steps == []
 
     open_ = True
     scheduled.notify()
-    await _until(lambda: steps == [0], "the woken run, gate open")
+    await until(lambda: steps == [0], "the woken run, gate open")
     assert asked == [False, True]
     await scheduled.stop()
