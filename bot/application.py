@@ -101,14 +101,21 @@ def create_agent_application(
         """Card clicks decide, audit and ask reviewers: always under the directory's name.
 
         A decision click also needs the clicker's roles: that read starts first,
-        so it runs while the name is read.
+        so it runs while the name is read. When the name took a round trip of its
+        own, the roles are waited for with it, so the check knows them and can
+        leave out the group membership read for a reviewer by role.
         """
         activity = context.activity
         if activity.type == ActivityTypes.invoke:
             sender = activity.from_property
-            if sender is not None and sender.aad_object_id and _verb(activity) in DECISION_VERBS:
-                decisions.read_rights_early(sender.aad_object_id)
+            object_id = sender.aad_object_id if sender is not None else None
+            early = None
+            if object_id and _verb(activity) in DECISION_VERBS:
+                early = decisions.read_rights_early(object_id)
+            named_already = object_id is not None and names.knows(object_id)
             await name_sender(activity)
+            if early is not None and not named_already:
+                await asyncio.wait([early])
         return True
 
     actions = CardActions(app)

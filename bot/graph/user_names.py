@@ -48,6 +48,11 @@ class DirectoryNames:
         self._known: OrderedDict[str, tuple[str | None, datetime]] = OrderedDict()
         self._reading: dict[str, asyncio.Future[str | None]] = {}
 
+    def knows(self, object_id: str) -> bool:
+        """Whether ``name_of`` would answer from memory, without a Graph read."""
+        kept = self._known.get(object_id.lower())
+        return kept is not None and self._clock() - kept[1] < self._ttl
+
     async def name_of(self, object_id: str) -> str | None:
         """The user's display name; None when the directory has no such user or cannot say."""
         if not is_object_id(object_id):

@@ -7,6 +7,7 @@ like every allowed decision, through ``audit``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -38,9 +39,9 @@ class ClickChecks:
         self._cards = cards
         self._clock = clock
 
-    def read_rights_early(self, user_id: str) -> None:
+    def read_rights_early(self, user_id: str) -> asyncio.Future[set[str]]:
         """Start the clicker's role read as the click arrives (``ReviewerCheck`` says why)."""
-        self._check.read_roles_early(user_id)
+        return self._check.read_roles_early(user_id)
 
     async def row(self, session: AsyncSession, request_id: str) -> ConsentRequestRow:
         row = await requests.get_request(session, request_id)

@@ -16,6 +16,7 @@ while holding its row, so two at once neither grant twice nor lose a count.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -54,9 +55,9 @@ class DecisionService:
         self._clock = clock
         self._on_work = on_work
 
-    def read_rights_early(self, user_id: str) -> None:
+    def read_rights_early(self, user_id: str) -> asyncio.Future[set[str]]:
         """Start reading the rights of someone whose decision click just arrived."""
-        self._checks.read_rights_early(user_id)
+        return self._checks.read_rights_early(user_id)
 
     async def approve(self, request_id: str, actor: Actor) -> dict[str, Any]:
         async with self._sessions() as session:

@@ -64,7 +64,7 @@ class ReviewerCheck:
     def __init__(self, graph: GraphGateway) -> None:
         self._graph = graph
 
-    def read_roles_early(self, user_id: str) -> None:
+    def read_roles_early(self, user_id: str) -> asyncio.Future[set[str]]:
         """Start reading ``user_id``'s directory roles now, for this turn's check to use.
 
         A click's answer waits for the clicker's directory name and for their
@@ -76,14 +76,15 @@ class ReviewerCheck:
         # A turn that ends before its check (a bad request) leaves the read unawaited.
         read.add_done_callback(_retrieve)
         _ROLES_READ_EARLY.set((user_id.lower(), read))
+        return read
 
-    async def _roles_read_early(self, user_id: str) -> set[str] | None:
-        """The roles ``read_roles_early`` read for this user in this turn, once; else None."""
+    def _roles_read_early(self, user_id: str) -> asyncio.Future[set[str]] | None:
+        """The read ``read_roles_early`` started for this user in this turn, once; else None."""
         early = _ROLES_READ_EARLY.get()
         if early is None or early[0] != user_id.lower():
             return None
         _ROLES_READ_EARLY.set(None)
-        return await early[1]
+        return early[1]
 
     async def refusal(
         self,
@@ -108,16 +109,15 @@ class ReviewerCheck:
         me = user_id.lower()
         named = me in scopes.users or me in {r.lower() for r in destination_reviewers}
         groups_to_check = [] if named else _unique([*scopes.groups, *destination_reviewers], me)
-        early = await self._roles_read_early(user_id)
-        if early is not None:
-            roles = {r.lower() for r in early}
-            # A reviewer by role needs no membership read at all.
-            matters = not (roles & scopes.roles)
-            groups = await self._member_of(user_id, groups_to_check if matters else [])
+        early = self._roles_read_early(user_id)
+        if early is not None and early.done():
+            roles = {r.lower() for r in early.result()}
+            # The roles are known: a reviewer by role needs no membership read at all.
+            groups = await self._member_of(user_id, [] if roles & scopes.roles else groups_to_check)
         else:
             # Both reads at once: the click is answered only after them.
             held, groups = await asyncio.gather(
-                self._graph.directory_role_template_ids(user_id),
+                early or self._graph.directory_role_template_ids(user_id),
                 self._member_of(user_id, groups_to_check),
             )
             roles = {r.lower() for r in held}

@@ -359,6 +359,16 @@ async def test_a_decision_click_reads_the_clickers_name_and_roles_once_each(
         "GET /users/{id}/transitiveMemberOf/microsoft.graph.directoryRole": 1,
     }
 
+    # The name kept, the click waits for no name read; the roles are still read, once.
+    # (The membership read then goes out beside the roles unless they are already in.)
+    other = await ask(bot, sandbox, "Zeliq", "pattif@example.com", "sequences")
+    sandbox.tenant.calls.reset()
+    assert "Approving" in await press(bot, click("approve", other, ALEX, connector.url))
+    routes = sandbox.tenant.calls.snapshot()["routes"]
+    assert "GET /users/{id}" not in routes
+    assert routes["GET /users/{id}/transitiveMemberOf/microsoft.graph.directoryRole"] == 1
+    assert routes.get("POST /users/{id}/checkMemberGroups", 0) <= 1
+
 
 async def test_an_app_added_to_the_tenant_after_its_request_was_read_is_approved_as_it_is(
     bot: BotRig, sandbox: SandboxHandle, connector: RecordingConnector
