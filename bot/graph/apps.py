@@ -79,15 +79,18 @@ class AppWrites:
                 return None
         return _principal(found)
 
-    async def add_or_find_principal(self, app_id: str) -> tuple[ClientPrincipal, bool]:
+    async def add_or_find_principal(
+        self, app_id: str, *, enabled: bool = True
+    ) -> tuple[ClientPrincipal, bool]:
         """The app's service principal, adding it first: (principal, whether it was added).
 
         For an app believed not to be in the tenant: adding it straight away
-        saves the round trip of looking first. Were it there after all, Graph
+        saves the round trip of looking first. Were it there after all (or did
+        another writer, a replica or an admin in Entra, add it first), Graph
         refuses the addition and the existing principal is read, as it is.
         """
         try:
-            return await self._create(app_id, enabled=True), True
+            return await self._create(app_id, enabled=enabled), True
         except GraphWriteError:
             existing = await self.client_principal(app_id)
             if existing is None:
@@ -96,15 +99,8 @@ class AppWrites:
 
     async def create_principal(self, app_id: str, *, enabled: bool) -> ClientPrincipal:
         """Add the app to the tenant; a concurrent creation is read back, not an error."""
-        try:
-            return await self._create(app_id, enabled=enabled)
-        except GraphWriteError:
-            # Another writer (a replica, an admin in Entra) added it first: Graph refuses
-            # the second creation, and the principal that exists is the one to use.
-            existing = await self.client_principal(app_id)
-            if existing is not None:
-                return existing
-            raise
+        principal, _added = await self.add_or_find_principal(app_id, enabled=enabled)
+        return principal
 
     async def _create(self, app_id: str, *, enabled: bool) -> ClientPrincipal:
         body = {"appId": app_id, "accountEnabled": enabled}

@@ -49,17 +49,21 @@ class DirectoryNames:
         self._reading: dict[str, asyncio.Future[str | None]] = {}
 
     def knows(self, object_id: str) -> bool:
-        """Whether ``name_of`` would answer from memory, without a Graph read."""
-        kept = self._known.get(object_id.lower())
-        return kept is not None and self._clock() - kept[1] < self._ttl
+        """Whether ``name_of`` would answer without a Graph read."""
+        return not is_object_id(object_id) or self._fresh(object_id.lower()) is not None
+
+    def _fresh(self, key: str) -> tuple[str | None, datetime] | None:
+        """What is kept for ``key`` while it is younger than the time to live."""
+        kept = self._known.get(key)
+        return kept if kept is not None and self._clock() - kept[1] < self._ttl else None
 
     async def name_of(self, object_id: str) -> str | None:
         """The user's display name; None when the directory has no such user or cannot say."""
         if not is_object_id(object_id):
             return None
         key = object_id.lower()
-        kept = self._known.get(key)
-        if kept is not None and self._clock() - kept[1] < self._ttl:
+        kept = self._fresh(key)
+        if kept is not None:
             self._known.move_to_end(key)
             return kept[0]
         reading = self._reading.get(key)
